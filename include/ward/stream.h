@@ -1,0 +1,54 @@
+/*
+ * stream.h - sequential byte input for decoders: files (and later compressed files and
+ * sockets) behind one read interface, with the first bytes kept for format detection.
+ */
+#ifndef WARD_STREAM_H
+#define WARD_STREAM_H
+
+#include <sys/types.h>
+
+#include "ward/core.h"
+
+#define WARD_STREAM_HEAD 65536
+
+struct ward_stream;
+
+struct ward_stream_ops {
+    /* Reads up to n bytes; returns the count, 0 at end, or a negative WARD_E* (err set). */
+    ssize_t (*read)(struct ward_stream *s, void *buf, size_t n, struct ward_err *err);
+    void (*close)(struct ward_stream *s);
+};
+
+struct ward_stream {
+    const struct ward_stream_ops *ops;
+    void *impl;
+    const char *path;  /* borrowed display path */
+    int fd;            /* -1 when not a plain file */
+    uint64_t size;     /* bytes on disk when known, else 0 */
+    uint64_t consumed; /* bytes handed out by ward_stream_read */
+    /* the head: the first bytes, read at open, handed out first */
+    unsigned char *head;
+    size_t head_len;
+    size_t head_pos;
+    const char *encoding; /* "gzip", "zstd" or NULL for plain */
+};
+
+/* Opens a file for sequential reading. path "-" is standard input. Compressed input
+ * (gzip, zstd) is recognised by its magic and decompressed transparently when the build
+ * supports it. Returns 0 and *out, or a negative code with err filled (path set). */
+int ward_stream_open_file(struct ward_stream **out, const char *path,
+                          struct ward_err *err) WARD_MUST_USE;
+/* Wraps an in-memory buffer (borrowed). */
+int ward_stream_open_mem(struct ward_stream **out, const void *data, size_t n, const char *path,
+                         struct ward_err *err) WARD_MUST_USE;
+/* The first bytes of the stream (up to WARD_STREAM_HEAD), for detection. */
+void ward_stream_peek(const struct ward_stream *s, const unsigned char **p, size_t *n);
+/* Reads up to n bytes. Returns the count, 0 at end, negative on error. */
+ssize_t ward_stream_read(struct ward_stream *s, void *buf, size_t n,
+                         struct ward_err *err) WARD_MUST_USE;
+/* Reads exactly n bytes unless the stream ends first; returns bytes read or negative. */
+ssize_t ward_stream_read_full(struct ward_stream *s, void *buf, size_t n,
+                              struct ward_err *err) WARD_MUST_USE;
+void ward_stream_close(struct ward_stream *s);
+
+#endif

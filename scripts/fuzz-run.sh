@@ -1,0 +1,26 @@
+#!/bin/sh
+# fuzz-run.sh BUILD_DIR SECONDS - runs every fuzz target for SECONDS, seeded from
+# tests/fuzz/seeds/<target>/ (and corpus files a target's seed script names). Fails when a
+# target finds a crash, leak or timeout.
+set -eu
+build=$1
+secs=${2:-30}
+status=0
+for bin in "$build"/fuzz_*; do
+    [ -x "$bin" ] || continue
+    name=$(basename "$bin")
+    work=$(mktemp -d)
+    seeds="tests/fuzz/seeds/$name"
+    set -- "$work"
+    [ -d "$seeds" ] && set -- "$@" "$seeds"
+    echo "fuzz: $name for ${secs}s"
+    if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -print_final_stats=0 -artifact_prefix="$work/" "$@" >"$work/log" 2>&1; then
+        echo "fuzz: $name FAILED"; tail -40 "$work/log"; status=1
+        ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null || true
+    else
+        grep -E '^#[0-9]+.*DONE' "$work/log" | tail -1 || true
+    fi
+    rm -rf "$work"
+done
+exit $status

@@ -1,0 +1,31 @@
+/* cli.h - the subcommand table and helpers shared by the command files (private). */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "ward/core.h"
+
+struct ward_cmd {
+    const char *name;
+    const char *summary; /* one line for `ward --help` */
+    const char *help;    /* the full usage text (man-page style) */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct ward_cmd *const ward_cmds[];
+
+/* Prints a command's help to f. */
+void cli_print_help(const struct ward_cmd *cmd, FILE *f);
+/* Reports a usage error and the one-line hint; returns EX_USAGE. */
+int cli_usage_error(const struct ward_cmd *cmd, const char *fmt, ...) WARD_PRINTF(2, 3);
+/* Whether stdout is a terminal (colour and tables). */
+int cli_stdout_tty(void);
+/* Writes buf to stdout; returns 0 or EX_IOERR after reporting. */
+int cli_write(const char *p, size_t n);
+
+/* one row per subcommand file */
+extern const struct ward_cmd ward_cmd_dump;
+
+#endif

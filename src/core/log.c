@@ -1,0 +1,48 @@
+/* log.c - messages to stderr, with colour only on a terminal. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ward/core.h"
+
+static enum ward_log_level g_level = WARD_LOG_WARN;
+static int g_tty = -1;
+
+void ward_log_set_level(enum ward_log_level lvl)
+{
+    g_level = lvl;
+}
+
+enum ward_log_level ward_log_get_level(void)
+{
+    return g_level;
+}
+
+int ward_stderr_is_tty(void)
+{
+    if (g_tty < 0) g_tty = isatty(STDERR_FILENO) ? 1 : 0;
+    return g_tty;
+}
+
+static const char *const names[] = {"error", "warning", "info", "debug"};
+static const char *const colours[] = {"\033[1;31m", "\033[1;33m", "\033[1;36m", "\033[2m"};
+
+void ward_log(enum ward_log_level lvl, const char *fmt, ...)
+{
+    if (lvl > g_level) return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (ward_stderr_is_tty())
+        fprintf(stderr, "ward: %s%s\033[0m: %s\n", colours[lvl], names[lvl], msg);
+    else
+        fprintf(stderr, "ward: %s: %s\n", names[lvl], msg);
+}
+
+void ward_log_err(enum ward_log_level lvl, const struct ward_err *err)
+{
+    char buf[WARD_ERR_MSG_MAX + WARD_ERR_PATH_MAX + 64];
+    ward_err_format(err, buf, sizeof buf);
+    ward_log(lvl, "%s", buf);
+}

@@ -1,0 +1,7 @@
+/* decoders.h - the decoder rows, one per format file in src/decode (private). */
+#ifndef WARD_DECODERS_H
+#define WARD_DECODERS_H
+
+#include "ward/decode.h"
+
+#endif
