@@ -613,10 +613,13 @@ static int skip_line(struct ward_json_reader *r, struct ward_err *err)
 }
 
 /* After a bad element of a top-level array: skips to its end by bracket matching
- * (strings respected; a line break also ends a string, for robustness). */
+ * (strings respected; a line break also ends a string, and a closer implies the closers
+ * missing before it, for robustness). */
+#define SKIP_STACK 256
 static int skip_element(struct ward_json_reader *r, struct ward_err *err)
 {
-    unsigned long depth = 0;
+    char stk[SKIP_STACK];
+    size_t depth = 0;
     int in_str = 0, esc = 0;
     for (;;) {
         while (r->pos < r->end) {
@@ -635,10 +638,19 @@ static int skip_element(struct ward_json_reader *r, struct ward_err *err)
             } else if (c == '"') {
                 in_str = 1;
             } else if (c == '{' || c == '[') {
+                if (depth < SKIP_STACK) stk[depth] = c;
                 depth++;
             } else if (c == '}' || c == ']') {
-                if (depth == 0) return 0;
-                if (--depth == 0) {
+                char want = c == '}' ? '{' : '[';
+                size_t d = depth;
+                while (d > 0 && d <= SKIP_STACK && stk[d - 1] != want) d--;
+                if (d == 0) {
+                    /* no opener for it in this element: a ']' closes the top-level array */
+                    if (c == ']' || depth == 0) return 0;
+                    d = 1;
+                }
+                depth = d - 1;
+                if (depth == 0) {
                     r->pos++;
                     return 0;
                 }
