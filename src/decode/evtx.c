@@ -21,8 +21,8 @@ struct evtx_state {
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
-    uint32_t clen;   /* valid bytes of the chunk */
-    int have_chunk;  /* records of the chunk remain to be read */
+    uint32_t clen;       /* valid bytes of the chunk */
+    int have_chunk;      /* records of the chunk remain to be read */
     uint64_t chunk_no;   /* number of the current chunk, 0-based */
     uint64_t next_chunk; /* number of the next chunk to read */
     uint64_t chunk_off;  /* file offset of the current chunk */
@@ -187,8 +187,7 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         uint32_t hgot = (uint32_t)crc32(crc32_of(c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
         if (hwant != hgot && pl < sizeof problems)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
-                                   "header checksum 0x%08x does not match (0x%08x); ", hwant,
-                                   hgot);
+                                   "header checksum 0x%08x does not match (0x%08x); ", hwant, hgot);
         if (fso < EVTX_CHUNK_HEADER || fso > EVTX_CHUNK_SIZE) {
             if (pl < sizeof problems)
                 pl += (size_t)snprintf(problems + pl, sizeof problems - pl,

@@ -26,7 +26,7 @@ enum {
 
 struct evtx_node {
     uint32_t parent;
-    uint32_t first, last; /* children: elements and values, in order (attributes: values) */
+    uint32_t first, last;   /* children: elements and values, in order (attributes: values) */
     uint32_t afirst, alast; /* element: attributes */
     uint32_t next;
     uint32_t off, len; /* element/attribute: name in bx->names; value: text in bx->txt */
@@ -431,15 +431,15 @@ static int read_name_ref(struct evtx_bx *bx, uint32_t *pos, uint32_t end, uint32
     return 0;
 }
 
-/* ---- values ----------------------------------------------------------------------------------- */
+/* ---- values -----------------------------------------------------------------------------------
+ */
 
 static const char *type_name(unsigned t)
 {
     static const char *const names[] = {
-        "null",   "string", "ansi string", "int8",      "uint8",      "int16",    "uint16",
-        "int32",  "uint32", "int64",       "uint64",    "float",      "double",   "bool",
-        "binary", "guid",   "size_t",      "filetime",  "systemtime", "sid",      "hexint32",
-        "hexint64",
+        "null",   "string",   "ansi string", "int8",  "uint8",    "int16",    "uint16", "int32",
+        "uint32", "int64",    "uint64",      "float", "double",   "bool",     "binary", "guid",
+        "size_t", "filetime", "systemtime",  "sid",   "hexint32", "hexint64",
     };
     t &= 0x7f;
     if (t < sizeof names / sizeof names[0]) return names[t];
@@ -569,8 +569,9 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
                  mi = evtx_u16(p + 10), s = evtx_u16(p + 12), ms = evtx_u16(p + 14);
         if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || ms > 999 ||
             y > 9999) {
-            k = (size_t)snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03u000Z", y % 10000,
-                                 mo % 100, d % 100, h % 100, mi % 100, s % 100, ms % 1000);
+            k = (size_t)snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03u000Z",
+                                 y % 10000, mo % 100, d % 100, h % 100, mi % 100, s % 100,
+                                 ms % 1000);
         } else {
             int64_t days = ward_days_from_civil(y, mo, d);
             int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
@@ -727,8 +728,7 @@ static int template_instance(struct evtx_bx *bx, uint32_t pos, uint32_t end, uin
     if (def == p) {
         /* the definition is inline, before the values */
         if ((uint64_t)p + 24 + dsize > end) {
-            snprintf(bx->msg, sizeof bx->msg, "inline template at 0x%x runs past the record",
-                     def);
+            snprintf(bx->msg, sizeof bx->msg, "inline template at 0x%x runs past the record", def);
             return WARD_ECORRUPT;
         }
         p += 24 + dsize;
@@ -747,8 +747,7 @@ static int template_instance(struct evtx_bx *bx, uint32_t pos, uint32_t end, uin
     }
     uint32_t sbase = bx->nsubs;
     size_t cap = bx->subs_cap;
-    if (grow((void **)&bx->subs, &cap, (size_t)sbase + count, sizeof *bx->subs))
-        return WARD_ENOMEM;
+    if (grow((void **)&bx->subs, &cap, (size_t)sbase + count, sizeof *bx->subs)) return WARD_ENOMEM;
     bx->subs_cap = (uint32_t)cap;
     uint32_t vp = p + 4 * count;
     for (uint32_t i = 0; i < count; i++) {
@@ -798,12 +797,8 @@ static int parse_fragment(struct evtx_bx *bx, uint32_t pos, uint32_t end, uint32
         uint8_t tok = bx->c[pos];
         uint8_t base = tok & 0xbf;
         switch (base) {
-        case 0x00: /* end of fragment */
-            *endpos = pos + 1;
-            return 0;
-        case 0x0f: /* fragment header: major, minor, flags */
-            pos += 4;
-            break;
+        case 0x00: /* end of fragment */ *endpos = pos + 1; return 0;
+        case 0x0f: /* fragment header: major, minor, flags */ pos += 4; break;
         case 0x0c: { /* template instance */
             uint32_t np;
             if ((rc = template_instance(bx, pos, end, cur, nest, &np))) return rc;
@@ -821,8 +816,7 @@ static int parse_fragment(struct evtx_bx *bx, uint32_t pos, uint32_t end, uint32
             if ((rc = read_name_ref(bx, &p, end, &noff, &nlen))) return rc;
             if (tok & 0x40) p += 4; /* attribute list size */
             if (cur != NONE && bx->nodes[cur].depth + 1 > bx->max_depth) {
-                snprintf(bx->msg, sizeof bx->msg, "elements nested deeper than %u",
-                         bx->max_depth);
+                snprintf(bx->msg, sizeof bx->msg, "elements nested deeper than %u", bx->max_depth);
                 return WARD_ELIMIT;
             }
             uint32_t e;
@@ -1031,8 +1025,21 @@ static void note_field(struct flat *f, const char *val, size_t vlen, const struc
     }
 }
 
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
 static int emit(struct flat *f, const char *val, size_t vlen, int type, const struct evtx_node *v)
 {
+    if (type == WARD_V_STR) {
+        /* text is trimmed, as in the evtx_dump JSON renderings the JSON path reads */
+        while (vlen && is_space(val[vlen - 1])) vlen--;
+        while (vlen && is_space(*val)) {
+            val++;
+            vlen--;
+        }
+    }
     int rc = ward_event_add(f->ev, f->bx->key, f->klen, val, vlen, (enum ward_vtype)type, 0);
     if (rc) {
         if (rc == WARD_ELIMIT)

@@ -17,11 +17,11 @@
 
 /* Hard limits on one record, whatever the options say (a record is at most a chunk, but
  * templates can expand it). */
-#define EVTX_MAX_NODES (1u << 20)         /* XML nodes of one record after expansion */
-#define EVTX_MAX_TOKENS (4u << 20)        /* BinXML tokens read for one record */
-#define EVTX_MAX_SUBS 65536u              /* substitution values of one template instance */
-#define EVTX_MAX_KEY 16384u               /* bytes of one flattened key */
-#define EVTX_MAX_TEMPLATE_NESTING 32      /* template instances inside template values */
+#define EVTX_MAX_NODES (1u << 20)    /* XML nodes of one record after expansion */
+#define EVTX_MAX_TOKENS (4u << 20)   /* BinXML tokens read for one record */
+#define EVTX_MAX_SUBS 65536u         /* substitution values of one template instance */
+#define EVTX_MAX_KEY 16384u          /* bytes of one flattened key */
+#define EVTX_MAX_TEMPLATE_NESTING 32 /* template instances inside template values */
 
 static inline uint16_t evtx_u16(const uint8_t *p)
 {
@@ -29,8 +29,7 @@ static inline uint16_t evtx_u16(const uint8_t *p)
 }
 static inline uint32_t evtx_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 static inline uint64_t evtx_u64(const uint8_t *p)
 {
