@@ -8,9 +8,12 @@
  * once (file offset, chunk number, record id, what was wrong) and decoding goes on with
  * the next record or chunk.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "decoders.h"
@@ -18,6 +21,7 @@
 
 struct evtx_state {
     struct ward_stream *s;
+    int fd; /* a regular file read with pread (only the used part of chunks), or -1 */
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
@@ -62,6 +66,7 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     if (!st) return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
     st->s = s;
     st->path = s->path;
+    st->fd = -1;
     evtx_bx_init(&st->bx, o);
     st->chunk = malloc(EVTX_CHUNK_SIZE);
     if (!st->chunk) {
@@ -110,6 +115,9 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     }
     st->pending_off = 0;
     st->chunk_off = EVTX_FILE_HEADER;
+    /* plain regular files: chunks are read with pread, skipping their unused tail */
+    struct stat sb;
+    if (s->fd >= 0 && !s->encoding && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode)) st->fd = s->fd;
     *state = st;
     return 0;
 }
@@ -132,9 +140,61 @@ static int chunk_err(struct evtx_state *st, struct ward_err *err, int code, cons
 
 static int all_zero(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        if (w[0] | w[1] | w[2] | w[3]) return 0;
+    }
+    for (; i < n; i++)
         if (p[i]) return 0;
     return 1;
+}
+
+static ssize_t pread_full(int fd, uint8_t *buf, size_t n, uint64_t off, const char *path,
+                          struct ward_err *err)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, buf + got, n - got, (off_t)(off + got));
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return ward_err_at(err, WARD_EIO, path, 0, 0, "read failed: %s", strerror(errno));
+        }
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/*
+ * Reads the chunk at st->chunk_off into st->chunk. Returns the bytes that hold data (for
+ * files read with pread: the header and the used record area only), 0 at the end, or a
+ * negative code. *truncated is set when the file ends inside the chunk's data.
+ */
+static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err *err)
+{
+    if (st->fd < 0) {
+        ssize_t n = ward_stream_read_full(st->s, st->chunk, EVTX_CHUNK_SIZE, err);
+        if (n > 0 && (size_t)n < EVTX_CHUNK_SIZE) *truncated = 1;
+        return n;
+    }
+    ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_HEADER, st->chunk_off, st->path, err);
+    if (n <= 0) return n;
+    if ((size_t)n < EVTX_CHUNK_HEADER) {
+        *truncated = 1;
+        return n;
+    }
+    size_t want = EVTX_CHUNK_SIZE;
+    if (memcmp(st->chunk, "ElfChnk\0", 8) == 0) {
+        uint32_t fso = evtx_u32(st->chunk + 48);
+        if (fso >= EVTX_CHUNK_HEADER && fso <= EVTX_CHUNK_SIZE) want = fso;
+    }
+    ssize_t m = pread_full(st->fd, st->chunk + EVTX_CHUNK_HEADER, want - EVTX_CHUNK_HEADER,
+                           st->chunk_off + EVTX_CHUNK_HEADER, st->path, err);
+    if (m < 0) return m;
+    if ((size_t)m < want - EVTX_CHUNK_HEADER) *truncated = 1;
+    return (ssize_t)EVTX_CHUNK_HEADER + m;
 }
 
 /*
@@ -149,7 +209,8 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         st->have_chunk = 0;
         st->chunk_no = st->next_chunk++;
         st->chunk_off = EVTX_FILE_HEADER + st->chunk_no * (uint64_t)EVTX_CHUNK_SIZE;
-        ssize_t n = ward_stream_read_full(st->s, st->chunk, EVTX_CHUNK_SIZE, err);
+        int truncated = 0;
+        ssize_t n = read_chunk(st, &truncated, err);
         if (n < 0) {
             st->eof = 1;
             err->offset = st->chunk_off;
@@ -161,7 +222,7 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         }
         st->clen = (uint32_t)n;
         const uint8_t *c = st->chunk;
-        if ((size_t)n < EVTX_CHUNK_SIZE) st->eof = 1;
+        if (truncated) st->eof = 1;
         if ((size_t)n < EVTX_CHUNK_HEADER) {
             if (all_zero(c, (size_t)n)) return 0;
             return chunk_err(st, err, WARD_ECORRUPT,
@@ -180,7 +241,7 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         char problems[WARD_ERR_MSG_MAX];
         size_t pl = 0;
         problems[0] = '\0';
-        if ((size_t)n < EVTX_CHUNK_SIZE)
+        if (truncated)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
                                    "truncated: the file ends %zd bytes into the chunk; ", n);
         uint32_t hwant = evtx_u32(c + 124);

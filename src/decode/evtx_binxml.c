@@ -106,6 +106,19 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t units, char *dst)
     char *o = dst;
     size_t i = 0;
     while (i < units) {
+        /* ASCII runs four units at a time */
+        while (i + 4 <= units) {
+            uint64_t w;
+            memcpy(&w, p + 2 * i, 8);
+            if (w & 0xff80ff80ff80ff80ull) break;
+            o[0] = (char)w;
+            o[1] = (char)(w >> 16);
+            o[2] = (char)(w >> 32);
+            o[3] = (char)(w >> 48);
+            o += 4;
+            i += 4;
+        }
+        if (i >= units) break;
         uint32_t u = evtx_u16(p + 2 * i);
         if (u < 0x80) {
             *o++ = (char)u;
@@ -538,12 +551,22 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
         bx->txt_len += n * 2;
         return add_val(bx, parent, start, WARD_V_STR, flags, 0);
     }
-    case 0x0f:
-        k = (size_t)snprintf(tmp, sizeof tmp, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                             evtx_u32(p), evtx_u16(p + 4), evtx_u16(p + 6), p[8], p[9], p[10],
-                             p[11], p[12], p[13], p[14], p[15]);
+    case 0x0f: {
+        /* Data1-Data2-Data3 are little-endian numbers, Data4 bytes in order */
+        static const char hx[] = "0123456789ABCDEF";
+        static const signed char order[] = {3,  2, 1, 0,  -1, 5,  4,  -1, 7,  6,
+                                            -1, 8, 9, -1, 10, 11, 12, 13, 14, 15};
+        for (size_t i = 0; i < sizeof order; i++) {
+            if (order[i] < 0) {
+                tmp[k++] = '-';
+            } else {
+                tmp[k++] = hx[p[order[i]] >> 4];
+                tmp[k++] = hx[p[order[i]] & 15];
+            }
+        }
         vt = WARD_V_STR;
         break;
+    }
     case 0x10:
         if (n >= 8)
             k = fmt_u64(tmp, evtx_u64(p));
@@ -1183,10 +1206,19 @@ static int flatten_children(struct flat *f, uint32_t e)
     }
     /* index suffix: NONE when the key is unique among siblings, else its ordinal */
     if (n <= 64) {
+        uint32_t sig[64];
+        for (i = 0; i < n; i++) {
+            const unsigned char *k = (const unsigned char *)kps[i];
+            sig[i] = (uint32_t)kls[i] << 16;
+            if (kls[i])
+                sig[i] ^= (uint32_t)k[0] << 8 ^ k[kls[i] - 1] ^ (uint32_t)k[kls[i] / 2] << 4;
+        }
         for (i = 0; i < n; i++) {
             uint32_t ord = 0, dup = 0;
             for (uint32_t j = 0; j < n; j++) {
-                if (j == i || kls[j] != kls[i] || memcmp(kps[j], kps[i], kls[i]) != 0) continue;
+                if (j == i || sig[j] != sig[i] || kls[j] != kls[i] ||
+                    memcmp(kps[j], kps[i], kls[i]) != 0)
+                    continue;
                 dup = 1;
                 if (j < i) ord++;
             }
