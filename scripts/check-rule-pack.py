@@ -89,6 +89,9 @@ SERVICE = {
     "terminalservices-localsessionmanager":
         "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
     "codeintegrity-operational": "Microsoft-Windows-CodeIntegrity/Operational",
+    "terminalservices-remoteconnectionmanager":
+        "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+    "msexchange-management": "MSExchange Management",
 }
 # Security 4688 carries the process fields under other names
 FIELD_ALIAS_4688 = {"Image": "NewProcessName", "ParentImage": "ParentProcessName"}
@@ -330,7 +333,18 @@ def rule_matches(rule, event):
 # ---- structure checks ----------------------------------------------------------------------
 
 
-def check_rule(path, rule, ids, problems):
+def load_attack_ids(root):
+    """Technique ids of ward's ATT&CK table (src/detect/attack_data.c), or None."""
+    path = os.path.join(root, "src", "detect", "attack_data.c")
+    try:
+        with open(path, encoding="ascii") as f:
+            text = f.read()
+    except OSError:
+        return None
+    return set(re.findall(r'\{"(T\d{4}(?:\.\d{3})?)", "', text))
+
+
+def check_rule(path, rule, ids, problems, attack_ids=None):
     def bad(msg):
         problems.append(f"{path}: {msg}")
     if not isinstance(rule, dict):
@@ -367,6 +381,8 @@ def check_rule(path, rule, ids, problems):
         m = TECH_RE.match(t)
         if m:
             techniques.append(m.group(1).upper())
+            if attack_ids is not None and m.group(1).upper() not in attack_ids:
+                bad(f"tag '{t}' is not a technique of the ATT&CK table (src/detect/attack_data.c)")
         elif t[7:] in TACTICS:
             tactics += 1
         elif not re.match(r"^attack\.[gsc]\d{4}$", t):
@@ -425,6 +441,7 @@ def main():
 
     problems = []
     ids = {}
+    attack_ids = load_attack_ids(os.path.dirname(here))
     techniques = collections.Counter()
     rules = []
     paths = sorted(glob.glob(os.path.join(args.rules, "**", "*.yml"), recursive=True))
@@ -440,7 +457,7 @@ def main():
             problems.append(f"{rel}: want exactly one YAML document, found {len(docs)}")
             continue
         rule = docs[0]
-        techs = check_rule(rel, rule, ids, problems)
+        techs = check_rule(rel, rule, ids, problems, attack_ids)
         for t in set(techs):
             techniques[t] += 1
         tests = load_tests(path[:-4] + ".test.jsonl", problems)
