@@ -117,16 +117,31 @@ static int put_lit(struct ward_buf *b, unsigned char c)
     return ward_buf_printf(b, "\\x%02x", c);
 }
 
-/* The Vectorscan expression of a glob: anchored at both ends unless it starts/ends with a
- * star; a lone literal between two stars (contains) needs no anchor at all. */
-static int glob_expr(const struct ward_sigma_pattern *p, struct ward_buf *b, unsigned *hsflags)
+/* The Vectorscan expression of a glob. A literal between optional leading and trailing
+ * stars is scanned as a bare literal (fast to compile and to scan) and its position is
+ * checked on each hit (enum atom_pos); other globs become an expression anchored with \A
+ * and \z unless they start or end with a star. */
+static int glob_expr(const struct ward_sigma_pattern *p, struct ward_buf *b, unsigned *hsflags,
+                     uint8_t *pos, uint32_t *litlen)
 {
     size_t s = 0, e = p->len;
-    int lead = 0, trail = 0;
+    int lead = 0, trail = 0, inner = 0;
     while (s < e && glob_is_wild(p, s) && p->wild[s] == WARD_GLOB_STAR) s++, lead = 1;
     while (e > s && glob_is_wild(p, e - 1) && p->wild[e - 1] == WARD_GLOB_STAR) e--, trail = 1;
+    for (size_t i = s; i < e; i++) inner |= glob_is_wild(p, i);
     ward_buf_reset(b);
     int rc = 0;
+    *hsflags = HS_FLAG_DOTALL;
+    if (!(p->flags & WARD_SP_CASED)) *hsflags |= HS_FLAG_CASELESS;
+    *litlen = (uint32_t)(e - s);
+    if (!inner) {
+        *pos = lead ? (trail ? POS_ANY : POS_END) : (trail ? POS_START : POS_EQ);
+        if (*pos == POS_ANY) *hsflags |= HS_FLAG_SINGLEMATCH;
+        for (size_t i = s; i < e && !rc; i++) rc = put_lit(b, (unsigned char)p->text[i]);
+        return rc;
+    }
+    *pos = POS_ANY;
+    *hsflags |= HS_FLAG_SINGLEMATCH;
     if (!lead) rc = ward_buf_puts(b, "\\A");
     int prev_star = 0;
     for (size_t i = s; i < e && !rc; i++) {
@@ -143,9 +158,6 @@ static int glob_expr(const struct ward_sigma_pattern *p, struct ward_buf *b, uns
         prev_star = 0;
     }
     if (!rc && !trail) rc = ward_buf_puts(b, "\\z");
-    if (!rc && b->len == 0) rc = ward_buf_puts(b, ""); /* keep data non-NULL */
-    *hsflags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
-    if (!(p->flags & WARD_SP_CASED)) *hsflags |= HS_FLAG_CASELESS;
     return rc;
 }
 
@@ -571,7 +583,7 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
         struct atom *a = &rs->atoms[sb->atoms[i]];
         if (a->mode == ATOM_LAZY) continue;
         if (a->pat->kind == WARD_SP_GLOB) {
-            if (glob_expr(a->pat, &b->tmp, &flags[m])) {
+            if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
                 rc = WARD_ENOMEM;
                 goto done;
             }

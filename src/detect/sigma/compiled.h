@@ -40,10 +40,21 @@ enum lazy_kind {
     LZ_PATTERN,    /* a non-string pattern (cidr, numbers, exists, null, fieldref, time) */
 };
 
+/* Where a literal scanned without anchors must lie in the value (checked on each hit from
+ * the match's end offset): anchored literals compile and scan much faster that way. */
+enum atom_pos {
+    POS_ANY,   /* contains, or an exact expression */
+    POS_START, /* startswith: ends at the literal's length */
+    POS_END,   /* endswith: ends at the value's end */
+    POS_EQ,    /* equals: both */
+};
+
 struct atom {
-    uint32_t slot; /* slot index or WARD_KW_SLOT */
-    uint8_t mode;  /* enum atom_mode */
-    uint8_t lazy;  /* enum lazy_kind (ATOM_LAZY) */
+    uint32_t slot;   /* slot index or WARD_KW_SLOT */
+    uint8_t mode;    /* enum atom_mode */
+    uint8_t lazy;    /* enum lazy_kind (ATOM_LAZY) */
+    uint8_t pos;     /* enum atom_pos (ATOM_EXACT) */
+    uint32_t litlen; /* POS_START / POS_EQ: the literal's length */
     const struct ward_sigma_pattern *pat;
     pcre2_code *re;     /* CONFIRM and LZ_RE */
     uint32_t rules_off; /* gated rules that read this atom: rs->atom_rules[off .. off+n) */

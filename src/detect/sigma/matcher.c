@@ -43,6 +43,7 @@ struct ward_matcher {
     struct route *routes;
     uint32_t nroutes;
     struct ward_event *ev;
+    size_t scan_len; /* length of the value being scanned */
     int err;
     int profile;
     struct ward_matcher_prof prof;
@@ -459,11 +460,22 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
                   unsigned int flags, void *ctx)
 {
     (void)from;
-    (void)to;
     (void)flags;
     struct ward_matcher *m = ctx;
     if (m->hit_gen[id] == m->gen) return 0;
-    if (m->rs->atoms[id].mode == ATOM_CONFIRM) {
+    const struct atom *a = &m->rs->atoms[id];
+    switch (a->pos) {
+    case POS_START:
+        if (to != a->litlen) return 0;
+        break;
+    case POS_END:
+        if (to != m->scan_len) return 0;
+        break;
+    case POS_EQ:
+        if (to != m->scan_len || to != a->litlen) return 0;
+        break;
+    }
+    if (a->mode == ATOM_CONFIRM) {
         m->pending[m->npending++] = id;
         return 0;
     }
@@ -475,6 +487,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_str v)
 {
     m->npending = 0;
+    m->scan_len = v.len;
     hs_error_t he = hs_scan(db, v.ptr ? v.ptr : "", (unsigned)v.len, 0, m->scratch, on_hit, m);
     if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED) m->err = WARD_EINVAL;
     if (m->profile) m->prof.scans++;
