@@ -223,6 +223,9 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
                                 size_t len, const struct ward_sigma_opts *o,
                                 struct ward_err *err) WARD_MUST_USE;
 int ward_sigma_rules_new(struct ward_sigma_rules **out) WARD_MUST_USE;
+/* Records a rejected rule (the strings are copied). The one way to add to set->diags. */
+int ward_sigma_rules_add_diag(struct ward_sigma_rules *set, const char *path, uint32_t line,
+                              const char *id, const char *title, const char *reason) WARD_MUST_USE;
 void ward_sigma_rules_free(struct ward_sigma_rules *set);
 
 const char *ward_sigma_level_name(enum ward_sigma_level l);

@@ -653,21 +653,7 @@ done:
 
 static int add_diag(struct builder *b, const struct ward_sigma_rule *r, const char *reason)
 {
-    struct ward_sigma_rules *set = b->rules;
-    struct ward_sigma_diag *nd = ward_arena_alloc(&set->arena, (set->ndiags + 1) * sizeof *nd);
-    if (!nd) return WARD_ENOMEM;
-    if (set->ndiags) memcpy(nd, set->diags, set->ndiags * sizeof *nd);
-    struct ward_sigma_diag *d = &nd[set->ndiags];
-    memset(d, 0, sizeof *d);
-    d->path = r->path;
-    d->line = r->line;
-    d->rule_id = r->id;
-    d->title = r->title;
-    d->reason = ward_arena_strdup(&set->arena, reason);
-    if (!d->reason) return WARD_ENOMEM;
-    set->diags = nd;
-    set->ndiags++;
-    return 0;
+    return ward_sigma_rules_add_diag(b->rules, r->path, r->line, r->id, r->title, reason);
 }
 
 /* ---- the public entry ---------------------------------------------------------------------- */

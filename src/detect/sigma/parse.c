@@ -166,9 +166,9 @@ static int build_values(struct pctx *c, struct ward_sigma_item *item, const stru
         for (size_t i = 0; i < n; i++) {
             tmp[i] = yaml_document_get_node(d, vn->data.sequence.items.start[i]);
             if (!tmp[i] || tmp[i]->type != YAML_SCALAR_NODE) {
+                const yaml_node_t *at = tmp[i] ? tmp[i] : vn;
                 free(tmp);
-                return fail(c, tmp[i] ? tmp[i] : vn,
-                            "field '%s': a list of values may only hold plain values",
+                return fail(c, at, "field '%s': a list of values may only hold plain values",
                             item->field ? item->field : "(keywords)");
             }
         }
@@ -579,8 +579,8 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
 
 /* ---- rule sets ------------------------------------------------------------------------- */
 
-static int push_diag(struct ward_sigma_rules *set, const char *path, uint32_t line, const char *id,
-                     const char *title, const char *reason)
+int ward_sigma_rules_add_diag(struct ward_sigma_rules *set, const char *path, uint32_t line,
+                              const char *id, const char *title, const char *reason)
 {
     if ((set->ndiags & (set->ndiags + 1)) == 0) { /* grow at 0, 1, 3, 7 ... */
         size_t cap = (set->ndiags + 1) * 2;
@@ -686,7 +686,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
     if (!c.path) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     set->files++;
     if (memchr(text, 0, len))
-        return push_diag(set, c.path, 0, NULL, NULL, "the file contains a NUL byte: not YAML text");
+        return ward_sigma_rules_add_diag(set, c.path, 0, NULL, NULL,
+                                         "the file contains a NUL byte: not YAML text");
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -697,7 +698,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
             char msg[REASON_SZ];
             snprintf(msg, sizeof msg, "YAML: %s%s%s", parser.problem ? parser.problem : "error",
                      parser.context ? " " : "", parser.context ? parser.context : "");
-            rc = push_diag(set, c.path, (uint32_t)parser.problem_mark.line + 1, NULL, NULL, msg);
+            rc = ward_sigma_rules_add_diag(set, c.path, (uint32_t)parser.problem_mark.line + 1,
+                                           NULL, NULL, msg);
             break;
         }
         yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -730,8 +732,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
             break;
         }
         if (k)
-            rc = push_diag(set, c.path, c.err_line ? c.err_line : r->line, r->id, r->title,
-                           c.reason);
+            rc = ward_sigma_rules_add_diag(set, c.path, c.err_line ? c.err_line : r->line, r->id,
+                                           r->title, c.reason);
         else
             rc = push_rule(set, r);
         if (rc) break;
@@ -755,7 +757,7 @@ static int load_file(struct ward_sigma_rules *set, const char *path,
         char msg[256];
         snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
         set->files++;
-        return push_diag(set, path, 0, NULL, NULL, msg);
+        return ward_sigma_rules_add_diag(set, path, 0, NULL, NULL, msg);
     }
     struct ward_buf b;
     ward_buf_init(&b, SIGMA_MAX_FILE);
@@ -768,8 +770,8 @@ static int load_file(struct ward_sigma_rules *set, const char *path,
     fclose(f);
     if (rc == WARD_ELIMIT || ioerr) {
         set->files++;
-        rc = push_diag(set, path, 0, NULL, NULL,
-                       ioerr ? "read error" : "the file is larger than 16 MiB");
+        rc = ward_sigma_rules_add_diag(set, path, 0, NULL, NULL,
+                                       ioerr ? "read error" : "the file is larger than 16 MiB");
     } else if (rc == 0) {
         rc = ward_sigma_rules_parse_text(set, path, b.data ? b.data : "", b.len, o, err);
     } else {
@@ -787,7 +789,7 @@ struct load_ctx {
 static void path_err(void *ctx, const struct ward_err *e)
 {
     struct load_ctx *l = ctx;
-    if (l->rc == 0) l->rc = push_diag(l->set, e->path, 0, NULL, NULL, e->msg);
+    if (l->rc == 0) l->rc = ward_sigma_rules_add_diag(l->set, e->path, 0, NULL, NULL, e->msg);
 }
 
 int ward_sigma_rules_load(char *const *paths, size_t npaths, const struct ward_sigma_opts *o,
@@ -801,7 +803,7 @@ int ward_sigma_rules_load(char *const *paths, size_t npaths, const struct ward_s
         if (stat(paths[i], &st) != 0) {
             char msg[256];
             snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
-            rc = push_diag(set, paths[i], 0, NULL, NULL, msg);
+            rc = ward_sigma_rules_add_diag(set, paths[i], 0, NULL, NULL, msg);
             continue;
         }
         if (!S_ISDIR(st.st_mode)) {
