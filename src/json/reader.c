@@ -166,6 +166,20 @@ static inline const char *find_special(const char *p)
 #endif
 }
 
+/* Copies a key into the key path: 16 bytes at a time, inline. Over-reads stay inside the
+ * buffer's padding (src ends before the data's end), over-writes inside the key buffer's
+ * slack. */
+static inline void copy_key(char *dst, const char *src, size_t n)
+{
+#if defined(__SSE2__)
+    for (size_t i = 0; i < n; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(dst + i),
+                         _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 when it is invalid. */
 static inline size_t utf8_len(const unsigned char *s)
 {
@@ -267,19 +281,22 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     } while (0)
 #define FAIL(q, m) FAIL_AT(q, q, m)
 #define SKIP_WS()                                                                                  \
-    for (;;) {                                                                                     \
-        unsigned char c_ = (unsigned char)*p;                                                      \
-        if (WARD_LIKELY(c_ > ' ')) break;                                                          \
-        if (c_ == ' ' || c_ == '\t' || c_ == '\r') {                                               \
-            p++;                                                                                   \
-        } else if (c_ == '\n' && !nl_ends) {                                                       \
-            p++;                                                                                   \
-            line++;                                                                                \
-            lsoff = base + (uint64_t)(p - buf);                                                    \
-        } else {                                                                                   \
-            break;                                                                                 \
+    do {                                                                                           \
+        if (*p == ' ') p++; /* the common case: one space */                                       \
+        for (;;) {                                                                                 \
+            unsigned char c_ = (unsigned char)*p;                                                  \
+            if (WARD_LIKELY(c_ > ' ')) break;                                                      \
+            if (c_ == ' ' || c_ == '\t' || c_ == '\r') {                                           \
+                p++;                                                                               \
+            } else if (c_ == '\n' && !nl_ends) {                                                   \
+                p++;                                                                               \
+                line++;                                                                            \
+                lsoff = base + (uint64_t)(p - buf);                                                \
+            } else {                                                                               \
+                break;                                                                             \
+            }                                                                                      \
         }                                                                                          \
-    }
+    } while (0)
 #define EMIT(v, n, t, fl)                                                                          \
     do {                                                                                           \
         if (emit) {                                                                                \
@@ -347,8 +364,10 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     } while (0)
 
 value:
+    if (WARD_LIKELY(*p == '"')) goto string; /* the most common value: skip the jump table */
     switch (*p) {
-    case '"': {
+    case '"':
+    string : {
         const char *open = p++;
         const char *s = p;
         SCAN_STRING(open);
@@ -470,7 +489,7 @@ member:
             long n = ward_json_unescape(ks, kl, kb + klen, &part);
             klen += n >= 0 ? (size_t)n : part;
         } else {
-            memcpy(kb + klen, ks, kl);
+            copy_key(kb + klen, ks, kl);
             klen += kl;
         }
         goto value;
