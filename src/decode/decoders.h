@@ -5,5 +5,6 @@
 #include "ward/decode.h"
 
 extern const struct ward_decoder ward_decoder_syslog;
+extern const struct ward_decoder ward_decoder_auditd;
 
 #endif

@@ -6,6 +6,7 @@
 
 const struct ward_decoder *const ward_decoders[] = {
     &ward_decoder_syslog,
+    &ward_decoder_auditd,
     NULL,
 };
 

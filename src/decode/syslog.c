@@ -22,9 +22,9 @@ struct syslog_state {
 };
 
 static const char *const facility_names[24] = {
-    "kern",   "user",     "mail",   "daemon", "auth",         "syslog", "lpr",    "news",
-    "uucp",   "cron",     "authpriv", "ftp",  "ntp",          "security", "console", "solaris-cron",
-    "local0", "local1",   "local2", "local3", "local4",       "local5", "local6", "local7",
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7",
 };
 static const char *const severity_names[8] = {"emerg",   "alert",  "crit", "err",
                                               "warning", "notice", "info", "debug"};
@@ -107,7 +107,8 @@ static void scan_from(const char *p, const char *end, struct auth_fields *a)
                         if (proto.ptr[proto.len - 1] == ':') proto.len--;
                         a->proto = proto;
                         const char *k = proto.ptr + proto.len;
-                        if (starts(k, end, ": ")) a->key_info = text_trim(ward_str_make(k + 2, (size_t)(end - k - 2)));
+                        if (starts(k, end, ": "))
+                            a->key_info = text_trim(ward_str_make(k + 2, (size_t)(end - k - 2)));
                     }
                 }
             }
@@ -154,13 +155,19 @@ static void scan_pam_kv(const char *p, const char *end, struct auth_fields *a)
         while (p < end && *p != ' ') p++;
         struct ward_str val = ward_str_make(v, (size_t)(p - v));
         if (!val.len) continue;
-        if (ward_str_eq_c(key, "user")) a->user = val;
+        if (ward_str_eq_c(key, "user"))
+            a->user = val;
         else if (ward_str_eq_c(key, "rhost")) {
-            if (is_ipish(val)) a->ip = val;
-            else a->host_name = val;
-        } else if (ward_str_eq_c(key, "ruser")) a->ruser = val;
-        else if (ward_str_eq_c(key, "tty")) a->tty = val;
-        else if (ward_str_eq_c(key, "uid")) a->uid = val;
+            if (is_ipish(val))
+                a->ip = val;
+            else
+                a->host_name = val;
+        } else if (ward_str_eq_c(key, "ruser"))
+            a->ruser = val;
+        else if (ward_str_eq_c(key, "tty"))
+            a->tty = val;
+        else if (ward_str_eq_c(key, "uid"))
+            a->uid = val;
     }
 }
 
@@ -215,9 +222,12 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
 /* Length of a "connection ended" prefix of sshd, 0 when the message has none. */
 static size_t disconnect_prefix(const char *p, const char *end)
 {
-    static const char *const pre[] = {"Connection closed by ", "Connection reset by ",
-                                      "Disconnected from ", "Received disconnect from ",
-                                      "error: Received disconnect from ", NULL};
+    static const char *const pre[] = {"Connection closed by ",
+                                      "Connection reset by ",
+                                      "Disconnected from ",
+                                      "Received disconnect from ",
+                                      "error: Received disconnect from ",
+                                      NULL};
     for (int i = 0; pre[i]; i++)
         if (starts(p, end, pre[i])) return strlen(pre[i]);
     return 0;
@@ -347,7 +357,8 @@ static void parse_su(const char *p, const char *end, struct auth_fields *a)
         parse_pam(p, end, a);
         return;
     }
-    /* "Successful su for root by user" / "FAILED su for root by user" / "(to root) user on pts/0" */
+    /* "Successful su for root by user" / "FAILED su for root by user" / "(to root) user on pts/0"
+     */
     const char *f = find(p, end, "su for ");
     if (f) {
         a->action = (*p == 'F') ? WARD_STR("su_failed") : WARD_STR("su");
@@ -369,26 +380,36 @@ static void parse_su(const char *p, const char *end, struct auth_fields *a)
 }
 
 /* "new user: name=apache, UID=48, GID=48, home=/usr/share/httpd, shell=/sbin/nologin" */
-static void parse_account(const char *p, const char *end, struct ward_str prog, struct auth_fields *a)
+static void parse_account(const char *p, const char *end, struct ward_str prog,
+                          struct auth_fields *a)
 {
-    if (starts(p, end, "new user: ")) a->action = WARD_STR("user_added");
-    else if (starts(p, end, "new group: ")) a->action = WARD_STR("group_added");
-    else if (starts(p, end, "delete user ")) a->action = WARD_STR("user_deleted");
-    else if (starts(p, end, "delete group ") || starts(p, end, "group '")) a->action = WARD_STR("group_deleted");
-    else if (starts(p, end, "change user ")) a->action = WARD_STR("user_changed");
-    else if (starts(p, end, "add '") || starts(p, end, "add member")) a->action = WARD_STR("group_member_added");
+    if (starts(p, end, "new user: "))
+        a->action = WARD_STR("user_added");
+    else if (starts(p, end, "new group: "))
+        a->action = WARD_STR("group_added");
+    else if (starts(p, end, "delete user "))
+        a->action = WARD_STR("user_deleted");
+    else if (starts(p, end, "delete group ") || starts(p, end, "group '"))
+        a->action = WARD_STR("group_deleted");
+    else if (starts(p, end, "change user "))
+        a->action = WARD_STR("user_changed");
+    else if (starts(p, end, "add '") || starts(p, end, "add member"))
+        a->action = WARD_STR("group_member_added");
     else if (starts(p, end, "pam_")) {
         parse_pam(p, end, a);
         return;
-    } else a->action = WARD_STR("account");
+    } else
+        a->action = WARD_STR("account");
     (void)prog;
     /* quoted user: delete user 'bob' */
     const char *q1 = memchr(p, '\'', (size_t)(end - p));
     if (q1) {
         const char *q2 = memchr(q1 + 1, '\'', (size_t)(end - q1 - 1));
         if (q2) {
-            if (a->action.ptr[0] == 'g' && !starts(p, end, "add")) a->group = ward_str_make(q1 + 1, (size_t)(q2 - q1 - 1));
-            else a->user = ward_str_make(q1 + 1, (size_t)(q2 - q1 - 1));
+            if (a->action.ptr[0] == 'g' && !starts(p, end, "add"))
+                a->group = ward_str_make(q1 + 1, (size_t)(q2 - q1 - 1));
+            else
+                a->user = ward_str_make(q1 + 1, (size_t)(q2 - q1 - 1));
             if (starts(p, end, "add '")) {
                 const char *to = find(q2, end, "to group '");
                 if (to) {
@@ -411,12 +432,18 @@ static void parse_account(const char *p, const char *end, struct ward_str prog, 
         while (q < end && *q != ',') q++;
         struct ward_str val = ward_str_make(v, (size_t)(q - v));
         if (ward_str_eq_c(key, "name")) {
-            if (a->action.ptr[0] == 'g' && a->action.ptr[1] == 'r') a->group = val;
-            else a->user = val;
-        } else if (ward_str_ieq_c(key, "UID")) a->uid = val;
-        else if (ward_str_ieq_c(key, "GID")) a->gid = val;
-        else if (ward_str_eq_c(key, "home")) a->home = val;
-        else if (ward_str_eq_c(key, "shell")) a->shell = val;
+            if (a->action.ptr[0] == 'g' && a->action.ptr[1] == 'r')
+                a->group = val;
+            else
+                a->user = val;
+        } else if (ward_str_ieq_c(key, "UID"))
+            a->uid = val;
+        else if (ward_str_ieq_c(key, "GID"))
+            a->gid = val;
+        else if (ward_str_eq_c(key, "home"))
+            a->home = val;
+        else if (ward_str_eq_c(key, "shell"))
+            a->shell = val;
     }
 }
 
@@ -459,15 +486,15 @@ static const char *service_of(struct ward_str prog, int *auth)
         const char *prog, *service;
         int auth;
     } map[] = {
-        {"sshd", "sshd", 1},         {"sudo", "auth", 1},       {"su", "auth", 1},
-        {"useradd", "auth", 1},      {"userdel", "auth", 1},    {"usermod", "auth", 1},
-        {"groupadd", "auth", 1},     {"groupdel", "auth", 1},   {"groupmod", "auth", 1},
-        {"gpasswd", "auth", 1},      {"passwd", "auth", 1},     {"chpasswd", "auth", 1},
-        {"chage", "auth", 1},        {"login", "auth", 1},      {"systemd-logind", "auth", 1},
-        {"polkitd", "auth", 1},      {"pkexec", "auth", 1},     {"unix_chkpwd", "auth", 1},
-        {"CRON", "cron", 0},         {"cron", "cron", 0},       {"crond", "cron", 0},
-        {"anacron", "cron", 0},      {"vsftpd", "vsftpd", 0},   {"clamd", "clamav", 0},
-        {"freshclam", "clamav", 0},  {"guacd", "guacamole", 0}, {"auditd", "auditd", 0},
+        {"sshd", "sshd", 1},        {"sudo", "auth", 1},       {"su", "auth", 1},
+        {"useradd", "auth", 1},     {"userdel", "auth", 1},    {"usermod", "auth", 1},
+        {"groupadd", "auth", 1},    {"groupdel", "auth", 1},   {"groupmod", "auth", 1},
+        {"gpasswd", "auth", 1},     {"passwd", "auth", 1},     {"chpasswd", "auth", 1},
+        {"chage", "auth", 1},       {"login", "auth", 1},      {"systemd-logind", "auth", 1},
+        {"polkitd", "auth", 1},     {"pkexec", "auth", 1},     {"unix_chkpwd", "auth", 1},
+        {"CRON", "cron", 0},        {"cron", "cron", 0},       {"crond", "cron", 0},
+        {"anacron", "cron", 0},     {"vsftpd", "vsftpd", 0},   {"clamd", "clamav", 0},
+        {"freshclam", "clamav", 0}, {"guacd", "guacamole", 0}, {"auditd", "auditd", 0},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (ward_str_eq_c(prog, map[i].prog)) {
@@ -718,11 +745,16 @@ static int decode_message(struct syslog_state *st, struct ward_event *ev, struct
     struct auth_fields a;
     memset(&a, 0, sizeof a);
     if (auth) {
-        if (ward_str_eq_c(prog, "sshd")) parse_sshd(mp, end, &a);
-        else if (ward_str_eq_c(prog, "sudo")) parse_sudo(mp, end, &a);
-        else if (ward_str_eq_c(prog, "su")) parse_su(mp, end, &a);
-        else if (starts(mp, end, "pam_")) parse_pam(mp, end, &a);
-        else parse_account(mp, end, prog, &a);
+        if (ward_str_eq_c(prog, "sshd"))
+            parse_sshd(mp, end, &a);
+        else if (ward_str_eq_c(prog, "sudo"))
+            parse_sudo(mp, end, &a);
+        else if (ward_str_eq_c(prog, "su"))
+            parse_su(mp, end, &a);
+        else if (starts(mp, end, "pam_"))
+            parse_pam(mp, end, &a);
+        else
+            parse_account(mp, end, prog, &a);
     } else if (starts(mp, end, "pam_")) {
         /* PAM lines of any program (cron sessions, login ...) are authentication events */
         if (parse_pam(mp, end, &a) && !ward_str_eq_c(prog, "CRON")) ev->service = "auth";
@@ -850,10 +882,7 @@ static void syslog_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_syslog = {
-    "syslog",
-    "syslog RFC 3164 / RFC 5424 (octet counting), Linux auth messages parsed",
-    syslog_probe,
-    syslog_open,
-    syslog_next,
-    syslog_close,
+    "syslog",     "syslog RFC 3164 / RFC 5424 (octet counting), Linux auth messages parsed",
+    syslog_probe, syslog_open,
+    syslog_next,  syslog_close,
 };

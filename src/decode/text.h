@@ -16,10 +16,10 @@ struct text_lines {
     struct ward_stream *s;
     char *buf;
     size_t cap, len, pos;
-    size_t max;       /* longest line accepted */
-    uint64_t lineno;  /* 1-based number of the line last returned */
-    uint64_t offset;  /* byte offset of the line last returned */
-    uint64_t base;    /* stream offset of buf[0] */
+    size_t max;      /* longest line accepted */
+    uint64_t lineno; /* 1-based number of the line last returned */
+    uint64_t offset; /* byte offset of the line last returned */
+    uint64_t base;   /* stream offset of buf[0] */
     int eof;
     int io_error;
 };
