@@ -92,9 +92,9 @@ static int hexval(char c)
 /* Fields whose unquoted values are hex-encoded by the kernel or auditd. */
 static int encoded_field(struct ward_str type, struct ward_str key)
 {
-    static const char *const names[] = {"proctitle", "cmd",  "comm", "exe",  "cwd", "name",
-                                        "path",      "data", "acct", "old-acct", "new-acct",
-                                        "new-name",  "old-name", "ocomm", "argc0", NULL};
+    static const char *const names[] = {
+        "proctitle", "cmd",      "comm",     "exe",      "cwd",      "name",  "path",  "data",
+        "acct",      "old-acct", "new-acct", "new-name", "old-name", "ocomm", "argc0", NULL};
     if (ward_str_eq_c(type, "EXECVE") && key.len >= 2 && key.ptr[0] == 'a' &&
         text_is_digit(key.ptr[1]))
         return 1;
@@ -174,8 +174,7 @@ static int add_pairs(struct ward_event *ev, struct ward_str type, struct ward_st
         } else {
             const char *v = p;
             while (p < end && *p != ' ' && *p != '\x1d') p++;
-            rc = add_value(ev, type, prefix, key, ward_str_make(v, (size_t)(p - v)), 0,
-                           has_execve);
+            rc = add_value(ev, type, prefix, key, ward_str_make(v, (size_t)(p - v)), 0, has_execve);
         }
         if (rc) return rc;
     }
@@ -237,8 +236,10 @@ static int emit(struct auditd_state *st, struct ward_event *ev)
                 same++;
             }
             char pre[96];
-            int pl = same > 1 ? snprintf(pre, sizeof pre, "%.*s.%u", (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr, idx)
-                              : snprintf(pre, sizeof pre, "%.*s", (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr);
+            int pl = same > 1 ? snprintf(pre, sizeof pre, "%.*s.%u",
+                                         (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr, idx)
+                              : snprintf(pre, sizeof pre, "%.*s",
+                                         (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr);
             if (!rc)
                 rc = add_pairs(ev, h.type, ward_str_make(pre, (size_t)pl), h.body.ptr,
                                h.body.ptr + h.body.len, 0, has_execve);
@@ -309,8 +310,7 @@ static int auditd_next(void *state, struct ward_event *ev, struct ward_err *err)
         }
         if (h.serial == st->group_serial && st->group_records < MAX_RECORDS_PER_EVENT) {
             st->group_records++;
-            if (ward_buf_append(&st->group, line.ptr, line.len) ||
-                ward_buf_putc(&st->group, '\0'))
+            if (ward_buf_append(&st->group, line.ptr, line.len) || ward_buf_putc(&st->group, '\0'))
                 return ward_err_set(err, WARD_ENOMEM, "out of memory");
             continue;
         }
@@ -371,10 +371,7 @@ static void auditd_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_auditd = {
-    "auditd",
-    "Linux audit raw log, records joined by serial, hex values decoded",
-    auditd_probe,
-    auditd_open,
-    auditd_next,
-    auditd_close,
+    "auditd",     "Linux audit raw log, records joined by serial, hex values decoded",
+    auditd_probe, auditd_open,
+    auditd_next,  auditd_close,
 };
