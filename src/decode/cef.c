@@ -133,7 +133,7 @@ static int decode_line(struct ward_event *ev, struct ward_str l, struct ward_err
         struct ward_str hdr = text_trim(ward_str_make(l.ptr, (size_t)(c - l.ptr)));
         if (hdr.len && (rc = text_add(ev, "syslog_header", hdr, WARD_V_STR))) return rc;
     }
-    static const char *const names[7] = {"cefVersion",  "deviceVendor",       "deviceProduct",
+    static const char *const names[7] = {"cefVersion",    "deviceVendor",       "deviceProduct",
                                          "deviceVersion", "deviceEventClassId", "name",
                                          "severity"};
     const char *p = c + 4;
@@ -247,7 +247,8 @@ static int cef_next(void *state, struct ward_event *ev, struct ward_err *err)
     ev->raw_len = l.len;
     rc = decode_line(ev, l, err, st->lines.s->path, st->lines.lineno);
     if (rc < 0) {
-        if (!err->msg[0]) ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad CEF record");
+        if (!err->msg[0])
+            ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad CEF record");
         return rc;
     }
     return 1;
@@ -262,6 +263,7 @@ static void cef_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_cef = {
-    "cef", "ArcSight Common Event Format (CEF), with or without a syslog header",
-    cef_probe, cef_open, cef_next, cef_close,
+    "cef",     "ArcSight Common Event Format (CEF), with or without a syslog header",
+    cef_probe, cef_open,
+    cef_next,  cef_close,
 };

@@ -83,9 +83,12 @@ static int unescape(struct ward_event *ev, struct ward_str s, struct ward_str *o
         char c = s.ptr[i];
         if (c == '\\' && i + 1 < s.len) {
             char d = s.ptr[i + 1];
-            if (d == 'n') c = '\n', i++;
-            else if (d == 't') c = '\t', i++;
-            else if (d == '\\' || d == '|' || d == '=' || d == '^' || !((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || text_is_digit(d)))
+            if (d == 'n')
+                c = '\n', i++;
+            else if (d == 't')
+                c = '\t', i++;
+            else if (d == '\\' || d == '|' || d == '=' || d == '^' ||
+                     !((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || text_is_digit(d)))
                 c = d, i++;
         }
         buf[o++] = c;
@@ -140,7 +143,7 @@ static int decode_line(struct ward_event *ev, struct ward_str l, struct ward_err
     }
     const char *p = c + 5;
     int v2 = p[0] == '2';
-    static const char *const names[6] = {"leefVersion", "vendor", "product",
+    static const char *const names[6] = {"leefVersion", "vendor",  "product",
                                          "version",     "eventId", "delimiter"};
     int nh = v2 ? 6 : 5;
     char delim = '\t';
@@ -157,8 +160,8 @@ static int decode_line(struct ward_event *ev, struct ward_str l, struct ward_err
         if (i == 5) {
             if (raw.len && parse_delim(raw, &delim) != 0)
                 return ward_err_at(err, WARD_ESYNTAX, path, lineno, (uint64_t)(s - l.ptr) + 1,
-                                   "bad LEEF 2.0 delimiter '%.*s'", (int)(raw.len > 8 ? 8 : raw.len),
-                                   raw.ptr);
+                                   "bad LEEF 2.0 delimiter '%.*s'",
+                                   (int)(raw.len > 8 ? 8 : raw.len), raw.ptr);
         }
         struct ward_str v;
         if ((rc = unescape(ev, raw, &v))) return rc;
@@ -180,11 +183,14 @@ static int decode_line(struct ward_event *ev, struct ward_str l, struct ward_err
         struct ward_str key = text_trim(ward_str_make(pair.ptr, (size_t)(eq - pair.ptr)));
         if (!key.len) continue;
         struct ward_str val;
-        if ((rc = unescape(ev, ward_str_make(eq + 1, (size_t)(pair.ptr + pair.len - eq - 1)), &val)))
+        if ((rc =
+                 unescape(ev, ward_str_make(eq + 1, (size_t)(pair.ptr + pair.len - eq - 1)), &val)))
             return rc;
         if ((rc = text_add_auto(ev, key.ptr, key.len, val))) return rc;
-        if (ward_str_eq_c(key, "devTime")) dev_time = val;
-        else if (ward_str_eq_c(key, "devTimeFormat")) dev_fmt = val;
+        if (ward_str_eq_c(key, "devTime"))
+            dev_time = val;
+        else if (ward_str_eq_c(key, "devTimeFormat"))
+            dev_fmt = val;
     }
     (void)dev_fmt;
     if (dev_time.len) (void)parse_dev_time(dev_time, &ev->ts);
@@ -232,7 +238,8 @@ static int leef_next(void *state, struct ward_event *ev, struct ward_err *err)
     ev->raw_len = l.len;
     rc = decode_line(ev, l, err, st->lines.s->path, st->lines.lineno);
     if (rc < 0) {
-        if (!err->msg[0]) ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad LEEF record");
+        if (!err->msg[0])
+            ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad LEEF record");
         return rc;
     }
     return 1;
@@ -247,6 +254,7 @@ static void leef_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_leef = {
-    "leef", "IBM QRadar Log Event Extended Format (LEEF 1.0 and 2.0)",
-    leef_probe, leef_open, leef_next, leef_close,
+    "leef",     "IBM QRadar Log Event Extended Format (LEEF 1.0 and 2.0)",
+    leef_probe, leef_open,
+    leef_next,  leef_close,
 };
