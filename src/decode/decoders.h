@@ -5,6 +5,8 @@
 #include "ward/decode.h"
 
 extern const struct ward_decoder ward_decoder_syslog;
+extern const struct ward_decoder ward_decoder_squid;
+extern const struct ward_decoder ward_decoder_weblog;
 extern const struct ward_decoder ward_decoder_zeek;
 extern const struct ward_decoder ward_decoder_leef;
 extern const struct ward_decoder ward_decoder_cef;

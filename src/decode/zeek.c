@@ -23,7 +23,7 @@ struct zeek_state {
     char sep, set_sep;
     char empty[32], unset[32];
     char path[64];
-    const char *service; /* static name or path[] */
+    const char *service;   /* static name or path[] */
     struct ward_buf names; /* field names, NUL-separated */
     uint32_t name_off[ZEEK_MAX_FIELDS];
     uint8_t type[ZEEK_MAX_FIELDS];
@@ -33,15 +33,35 @@ struct zeek_state {
 };
 
 static const char *const known_paths[] = {
-    "conn",     "dns",        "http",        "ssl",      "x509",       "files",      "smtp",
-    "ftp",      "ssh",        "rdp",         "kerberos", "ntlm",       "smb_files",  "smb_mapping",
-    "dce_rpc",  "notice",     "weird",       "dhcp",     "snmp",       "sip",        "software",
-    "pe",       "tunnel",     "dpd",         "irc",      "mysql",      "radius",     "modbus",
-    "dnp3",     "socks",      "syslog",      "ntp",      "ocsp",       "rfb",        "known_hosts",
-    "known_services", "known_certs", "intel", "signatures", "traceroute", "capture_loss",
-    "stats",    "reporter",   "loaded_scripts", "packet_filter", "analyzer", "ldap",
-    "ldap_search", "quic",    "websocket",   "conn_long", "mqtt_connect", "mqtt_publish",
-    "mqtt_subscribe", "smb_cmd", "ssh_auth",  "http2",    NULL,
+    "conn",          "dns",
+    "http",          "ssl",
+    "x509",          "files",
+    "smtp",          "ftp",
+    "ssh",           "rdp",
+    "kerberos",      "ntlm",
+    "smb_files",     "smb_mapping",
+    "dce_rpc",       "notice",
+    "weird",         "dhcp",
+    "snmp",          "sip",
+    "software",      "pe",
+    "tunnel",        "dpd",
+    "irc",           "mysql",
+    "radius",        "modbus",
+    "dnp3",          "socks",
+    "syslog",        "ntp",
+    "ocsp",          "rfb",
+    "known_hosts",   "known_services",
+    "known_certs",   "intel",
+    "signatures",    "traceroute",
+    "capture_loss",  "stats",
+    "reporter",      "loaded_scripts",
+    "packet_filter", "analyzer",
+    "ldap",          "ldap_search",
+    "quic",          "websocket",
+    "conn_long",     "mqtt_connect",
+    "mqtt_publish",  "mqtt_subscribe",
+    "smb_cmd",       "ssh_auth",
+    "http2",         NULL,
 };
 
 /* The Sigma service for a Zeek path: a static string when known, else the state's copy. */
@@ -180,7 +200,8 @@ static int header_line(struct zeek_state *st, struct ward_str l, struct ward_err
     } else if (ward_str_eq_c(name, "types")) {
         struct ward_str parts[ZEEK_MAX_FIELDS];
         unsigned n = split(val, st->sep, parts, ZEEK_MAX_FIELDS);
-        for (unsigned i = 0; i < n && i < st->nfields; i++) st->type[i] = (uint8_t)type_of(parts[i]);
+        for (unsigned i = 0; i < n && i < st->nfields; i++)
+            st->type[i] = (uint8_t)type_of(parts[i]);
         st->have_types = 1;
     }
     return 0;
@@ -222,8 +243,7 @@ static int data_line(struct zeek_state *st, struct ward_event *ev, struct ward_s
         const char *e = q ? q : end;
         if (i >= st->nfields)
             return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno, 0,
-                               "record has more values than the %u fields of #fields",
-                               st->nfields);
+                               "record has more values than the %u fields of #fields", st->nfields);
         struct ward_str v = ward_str_make(p, (size_t)(e - p));
         const char *key = st->names.data + st->name_off[i];
         size_t klen = strlen(key);
@@ -239,7 +259,8 @@ static int data_line(struct zeek_state *st, struct ward_event *ev, struct ward_s
             for (;;) {
                 const char *b = memchr(a, st->set_sep, (size_t)(ve - a));
                 const char *be = b ? b : ve;
-                int kl = snprintf(kb, sizeof kb, "%.*s.%u", (int)(klen > 256 ? 256 : klen), key, k++);
+                int kl =
+                    snprintf(kb, sizeof kb, "%.*s.%u", (int)(klen > 256 ? 256 : klen), key, k++);
                 rc = add_value(st, ev, kb, (size_t)kl, ward_str_make(a, (size_t)(be - a)), Z_STR);
                 if (rc || !b) break;
                 a = b + 1;
@@ -326,6 +347,7 @@ static void zeek_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_zeek = {
-    "zeek", "Zeek (Bro) tab-separated logs with #fields/#types headers",
-    zeek_probe, zeek_open, zeek_next, zeek_close,
+    "zeek",     "Zeek (Bro) tab-separated logs with #fields/#types headers",
+    zeek_probe, zeek_open,
+    zeek_next,  zeek_close,
 };
