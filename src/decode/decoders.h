@@ -5,6 +5,7 @@
 #include "ward/decode.h"
 
 extern const struct ward_decoder ward_decoder_syslog;
+extern const struct ward_decoder ward_decoder_netflow;
 extern const struct ward_decoder ward_decoder_squid;
 extern const struct ward_decoder ward_decoder_weblog;
 extern const struct ward_decoder ward_decoder_zeek;

@@ -41,7 +41,8 @@ static int is_ip(struct ward_str s)
     int sep = 0;
     for (size_t i = 0; i < s.len; i++) {
         char c = s.ptr[i];
-        if (c == '.' || c == ':') sep = 1;
+        if (c == '.' || c == ':')
+            sep = 1;
         else if (!(text_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
             return 0;
     }
@@ -104,8 +105,7 @@ static int parse_line(struct ward_event *ev, struct ward_str l, int probe_only)
     struct ward_str t_hier = tok(&p, end);
     struct ward_str t_type = tok(&p, end);
     if (!is_epoch_ms(t_time)) return -1;
-    if (!text_all_digits(t_elapsed) && !(t_elapsed.len > 1 && t_elapsed.ptr[0] == '-'))
-        return -1;
+    if (!text_all_digits(t_elapsed) && !(t_elapsed.len > 1 && t_elapsed.ptr[0] == '-')) return -1;
     const char *slash = memchr(t_code.ptr, '/', t_code.len);
     if (!slash || !t_url.len || !t_method.len) return -1;
     struct ward_str action = ward_str_make(t_code.ptr, (size_t)(slash - t_code.ptr));
@@ -140,8 +140,9 @@ static int parse_line(struct ward_event *ev, struct ward_str l, int probe_only)
     for (const char *q = seg; q < path.ptr + path.len; q++)
         if (*q == '.') dot = q;
     if (dot && dot + 1 < path.ptr + path.len &&
-        (rc = text_add(ev, "c-uri-extension",
-                       ward_str_make(dot + 1, (size_t)(path.ptr + path.len - dot - 1)), WARD_V_STR)))
+        (rc =
+             text_add(ev, "c-uri-extension",
+                      ward_str_make(dot + 1, (size_t)(path.ptr + path.len - dot - 1)), WARD_V_STR)))
         return rc;
     if (t_user.len && !ward_str_eq_c(t_user, "-") &&
         (rc = text_add(ev, "cs-username", t_user, WARD_V_STR)))
@@ -208,7 +209,8 @@ static int squid_next(void *state, struct ward_event *ev, struct ward_err *err)
         return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno, 0,
                            "not a Squid native access.log line (expected 'TIME ELAPSED CLIENT "
                            "ACTION/STATUS BYTES METHOD URL ...')");
-    if (rc < 0) return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
+    if (rc < 0)
+        return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
     return 1;
 }
 

@@ -130,9 +130,9 @@ static int add_request(struct ward_event *ev, struct ward_str req)
     const char *qm = memchr(uri.ptr, '?', uri.len);
     struct ward_str stem = ward_str_make(uri.ptr, qm ? (size_t)(qm - uri.ptr) : uri.len);
     if ((rc = text_add(ev, "cs-uri-stem", stem, WARD_V_STR))) return rc;
-    if (qm && (rc = text_add(ev, "cs-uri-query",
-                             ward_str_make(qm + 1, (size_t)(uri.ptr + uri.len - qm - 1)),
-                             WARD_V_STR)))
+    if (qm &&
+        (rc = text_add(ev, "cs-uri-query",
+                       ward_str_make(qm + 1, (size_t)(uri.ptr + uri.len - qm - 1)), WARD_V_STR)))
         return rc;
     if (ver.len && (rc = text_add(ev, "cs-version", ver, WARD_V_STR))) return rc;
     return 0;
@@ -177,15 +177,17 @@ static int parse_line(struct ward_event *ev, struct ward_str l, int probe_only)
         const char *colon = memchr(vhost.ptr, ':', vhost.len);
         struct ward_str h = colon ? ward_str_make(vhost.ptr, (size_t)(colon - vhost.ptr)) : vhost;
         if ((rc = text_add(ev, "cs-host", h, WARD_V_STR))) return rc;
-        if (colon && (rc = text_add(ev, "s-port",
-                                    ward_str_make(colon + 1, (size_t)(vhost.ptr + vhost.len - colon - 1)),
-                                    WARD_V_NUM)))
+        if (colon &&
+            (rc = text_add(ev, "s-port",
+                           ward_str_make(colon + 1, (size_t)(vhost.ptr + vhost.len - colon - 1)),
+                           WARD_V_NUM)))
             return rc;
     }
     if ((rc = text_add(ev, "c-ip", host, WARD_V_STR))) return rc;
     if (ident.len && !ward_str_eq_c(ident, "-") && (rc = text_add(ev, "ident", ident, WARD_V_STR)))
         return rc;
-    if (user.len && !ward_str_eq_c(user, "-") && (rc = text_add(ev, "cs-username", user, WARD_V_STR)))
+    if (user.len && !ward_str_eq_c(user, "-") &&
+        (rc = text_add(ev, "cs-username", user, WARD_V_STR)))
         return rc;
     if ((rc = text_add(ev, "date", traw, WARD_V_STR))) return rc;
     if (esc_req && (rc = unescape_quotes(ev, &req))) return rc;
@@ -250,7 +252,8 @@ static int weblog_next(void *state, struct ward_event *ev, struct ward_err *err)
         return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno, 0,
                            "not a common/combined log format line (expected 'HOST IDENT USER "
                            "[DATE] \"REQUEST\" STATUS BYTES')");
-    if (rc < 0) return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
+    if (rc < 0)
+        return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
     return 1;
 }
 
@@ -263,6 +266,7 @@ static void weblog_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_weblog = {
-    "weblog", "web server access log, NCSA common/combined (Apache, nginx)",
-    weblog_probe, weblog_open, weblog_next, weblog_close,
+    "weblog",     "web server access log, NCSA common/combined (Apache, nginx)",
+    weblog_probe, weblog_open,
+    weblog_next,  weblog_close,
 };
