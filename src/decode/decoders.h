@@ -4,6 +4,7 @@
 
 #include "ward/decode.h"
 
+extern const struct ward_decoder ward_decoder_json;
 extern const struct ward_decoder ward_decoder_syslog;
 extern const struct ward_decoder ward_decoder_netflow;
 extern const struct ward_decoder ward_decoder_squid;

@@ -61,8 +61,8 @@ struct nf_ie {
 struct tfield {
     uint32_t pen;
     uint16_t id;
-    uint16_t len;   /* 65535 = variable */
-    uint8_t scope;  /* v9 options: scope field type (1 system ...), else 0 */
+    uint16_t len;  /* 65535 = variable */
+    uint8_t scope; /* v9 options: scope field type (1 system ...), else 0 */
 };
 
 struct tmpl {
@@ -97,9 +97,9 @@ struct nf_state {
     uint16_t sampling_interval;
 
     /* position */
-    size_t pos;      /* next set (v9/IPFIX) or next record index (v5) */
-    size_t set_end;  /* end of the data set being read, 0 when none */
-    size_t rec_pos;  /* next record in that set */
+    size_t pos;     /* next set (v9/IPFIX) or next record index (v5) */
+    size_t set_end; /* end of the data set being read, 0 when none */
+    size_t rec_pos; /* next record in that set */
     struct tmpl *cur;
     unsigned set_id;
 
@@ -150,14 +150,16 @@ static int element(unsigned version, const struct tfield *f, char *buf, size_t b
             if (ie) {
                 /* IPFIX names for elements v9 lists no name of its own; values stay raw */
                 *name = ie->name;
-                *kind = (ie->kind >= K_SECS && ie->kind <= K_NSECS) ? K_NUM : (enum nf_kind)ie->kind;
+                *kind =
+                    (ie->kind >= K_SECS && ie->kind <= K_NSECS) ? K_NUM : (enum nf_kind)ie->kind;
                 return *kind != K_SKIP;
             }
         }
     } else if (f->pen == PEN_REVERSE) {
         ie = find_ie(nf_ipfix, NIPFIX, 0, f->id);
         if (!ie || ie->kind == K_SKIP) return 0;
-        snprintf(buf, bufsz, "reverse%c%s", ie->name[0] >= 'a' && ie->name[0] <= 'z' ? ie->name[0] - 32 : ie->name[0],
+        snprintf(buf, bufsz, "reverse%c%s",
+                 ie->name[0] >= 'a' && ie->name[0] <= 'z' ? ie->name[0] - 32 : ie->name[0],
                  ie->name + 1);
         *name = buf;
         *kind = (enum nf_kind)ie->kind;
@@ -243,9 +245,9 @@ static int next_datagram(struct nf_state *st, struct ward_err *err)
     int rc = need(st, 2, err);
     if (rc <= 0) {
         if (rc == 0 && st->in_len > st->in_pos)
-            return st->stop = 1, ward_err_at(err, WARD_ESYNTAX, st->s->path, 0, 0,
-                                             "trailing byte at offset %llu",
-                                             (unsigned long long)(st->in_base + st->in_pos));
+            return st->stop = 1,
+                   ward_err_at(err, WARD_ESYNTAX, st->s->path, 0, 0, "trailing byte at offset %llu",
+                               (unsigned long long)(st->in_base + st->in_pos));
         return rc;
     }
     const unsigned char *p = st->in + st->in_pos;
@@ -260,8 +262,8 @@ static int next_datagram(struct nf_state *st, struct ward_err *err)
         if (len > NF_MAX_DATAGRAM || len < 4) {
             st->stop = 1;
             return ward_err_at(err, WARD_ESYNTAX, st->s->path, 0, 0,
-                               "datagram length %zu at offset %llu is out of range (4..65535)",
-                               len, (unsigned long long)(st->in_base + st->in_pos));
+                               "datagram length %zu at offset %llu is out of range (4..65535)", len,
+                               (unsigned long long)(st->in_base + st->in_pos));
         }
     } else {
         rc = need(st, 4, err);
@@ -402,7 +404,8 @@ static int v9_templates(struct nf_state *st, size_t p, size_t end, int options,
             unsigned cnt = be16(d + p + 2);
             p += 4;
             if ((size_t)cnt * 4 > end - p) return bad(st, err, "template runs past its flowset", p);
-            if (cnt > NF_MAX_TEMPLATE_FIELDS) return bad(st, err, "template with too many fields", p);
+            if (cnt > NF_MAX_TEMPLATE_FIELDS)
+                return bad(st, err, "template with too many fields", p);
             for (unsigned i = 0; i < cnt; i++, p += 4) {
                 fields[n].pen = 0;
                 fields[n].id = be16(d + p);
@@ -413,8 +416,10 @@ static int v9_templates(struct nf_state *st, size_t p, size_t end, int options,
         } else {
             unsigned slen = be16(d + p + 2), olen = be16(d + p + 4);
             p += 6;
-            if ((size_t)slen + olen > end - p) return bad(st, err, "options template runs past its flowset", p);
-            if ((slen + olen) / 4 > NF_MAX_TEMPLATE_FIELDS) return bad(st, err, "options template with too many fields", p);
+            if ((size_t)slen + olen > end - p)
+                return bad(st, err, "options template runs past its flowset", p);
+            if ((slen + olen) / 4 > NF_MAX_TEMPLATE_FIELDS)
+                return bad(st, err, "options template with too many fields", p);
             for (unsigned i = 0; i < slen / 4; i++) {
                 unsigned type = be16(d + p + 4 * i);
                 fields[n].pen = 0;
@@ -468,7 +473,8 @@ static int ipfix_templates(struct nf_state *st, size_t p, size_t end, int option
             if (end - p < 2) return bad(st, err, "options template header cut short", p);
             scnt = be16(d + p);
             p += 2;
-            if (scnt == 0 || scnt > cnt) return bad(st, err, "options template with a bad scope count", p);
+            if (scnt == 0 || scnt > cnt)
+                return bad(st, err, "options template with a bad scope count", p);
         }
         if (cnt > NF_MAX_TEMPLATE_FIELDS) return bad(st, err, "template with too many fields", p);
         for (unsigned i = 0; i < cnt; i++) {
@@ -534,8 +540,8 @@ static int64_t ntp_to_ms(uint64_t v)
     return secs * 1000 + frac_ms;
 }
 
-static int add_value(struct nf_state *st, struct ward_event *ev, const char *key,
-                     enum nf_kind kind, const unsigned char *p, size_t n)
+static int add_value(struct nf_state *st, struct ward_event *ev, const char *key, enum nf_kind kind,
+                     const unsigned char *p, size_t n)
 {
     char b[128];
     int k;
@@ -551,7 +557,8 @@ static int add_value(struct nf_state *st, struct ward_event *ev, const char *key
         return add_str(ev, key, b, strlen(b), WARD_V_STR);
     case K_MAC:
         if (n != 6) break;
-        k = snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+        k = snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4],
+                     p[5]);
         return add_str(ev, key, b, (size_t)k, WARD_V_STR);
     case K_STR: {
         while (n && p[n - 1] == 0) n--;
@@ -658,7 +665,8 @@ static int v5_record(struct nf_state *st, struct ward_event *ev, size_t idx)
     const unsigned char *r = st->dg + 24 + idx * 48;
     int rc = 0;
     char b[24];
-    ev->ts = (ward_time_t)st->unix_secs * 1000000000LL + (ward_time_t)(st->unix_nsecs / 1000000) * 1000000;
+    ev->ts = (ward_time_t)st->unix_secs * 1000000000LL +
+             (ward_time_t)(st->unix_nsecs / 1000000) * 1000000;
 #define U(key, v)                                                                                  \
     if (!rc) rc = add_u64(ev, key, v)
 #define IP(key, p)                                                                                 \
@@ -775,7 +783,8 @@ static int header(struct nf_state *st, struct ward_err *err)
     } else if (st->version == 10) {
         if (st->dg_len < 16) return bad(st, err, "IPFIX header cut short", 0);
         size_t mlen = be16(d + 2);
-        if (mlen < 16 || mlen > st->dg_len) return bad(st, err, "IPFIX message length out of range", 2);
+        if (mlen < 16 || mlen > st->dg_len)
+            return bad(st, err, "IPFIX message length out of range", 2);
         /* a datagram may carry further messages after this one */
         st->next_msg = st->dg_len - mlen;
         st->dg_len = mlen;
@@ -828,7 +837,8 @@ static int nf_next(void *state, struct ward_event *ev, struct ward_err *err)
         if (st->version == 5) {
             if (st->pos < st->count) {
                 int rc = v5_record(st, ev, st->pos++);
-                if (rc) return ward_err_at(err, rc, st->s->path, 0, 0, "cannot build the flow event");
+                if (rc)
+                    return ward_err_at(err, rc, st->s->path, 0, 0, "cannot build the flow event");
                 return 1;
             }
             st->have_dg = 0;
@@ -895,7 +905,8 @@ static int nf_probe(const unsigned char *h, size_t n)
     unsigned ver = be16(h);
     if (ver == 5) {
         unsigned cnt = be16(h + 2);
-        if (cnt >= 1 && cnt <= 30 && n >= 24) return (24 + (size_t)cnt * 48 <= n || n == WARD_STREAM_HEAD) ? 60 : 30;
+        if (cnt >= 1 && cnt <= 30 && n >= 24)
+            return (24 + (size_t)cnt * 48 <= n || n == WARD_STREAM_HEAD) ? 60 : 30;
     } else if (ver == 9 && n >= 24) {
         unsigned fs = be16(h + 20), fl = be16(h + 22);
         if ((fs == 0 || fs == 1 || fs >= 256) && fl >= 4) return 60;
@@ -942,5 +953,6 @@ static void nf_close(void *state)
 
 const struct ward_decoder ward_decoder_netflow = {
     "netflow", "NetFlow v5, v9 and IPFIX datagrams (raw or 4-byte length-prefixed)",
-    nf_probe, nf_open, nf_next, nf_close,
+    nf_probe,  nf_open,
+    nf_next,   nf_close,
 };

@@ -868,4 +868,3 @@ static const struct nf_ie nf_ipfix[] = {
     {21373, 6, K_NUM, "conntrack_id"},
     {41916, 4321, K_NUM, "viptelaVPNId"},
 };
-
