@@ -6,6 +6,9 @@
 
 extern const struct ward_decoder ward_decoder_json;
 extern const struct ward_decoder ward_decoder_syslog;
+extern const struct ward_decoder ward_decoder_zeek_json;
+extern const struct ward_decoder ward_decoder_cloudtrail;
+extern const struct ward_decoder ward_decoder_eve;
 extern const struct ward_decoder ward_decoder_netflow;
 extern const struct ward_decoder ward_decoder_squid;
 extern const struct ward_decoder ward_decoder_weblog;

@@ -233,3 +233,38 @@ int text_add_auto(struct ward_event *ev, const char *key, size_t klen, struct wa
     }
     return ward_event_add(ev, key, klen, v.ptr, v.len, t, 0);
 }
+
+/* Whether the head's first non-blank line is a JSON object with all the keys named. */
+int text_json_head_has(const unsigned char *head, size_t n, const char *const *keys)
+{
+    size_t i = 0;
+    if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) i = 3;
+    while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) i++;
+    if (i >= n) return 0;
+    if (head[i] == '[') {
+        /* an array of records: look into its first element */
+        i++;
+        while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
+            i++;
+    }
+    if (i >= n || head[i] != '{') return 0;
+    const char *p = (const char *)head + i;
+    /* the first line when it is a whole object, else (pretty-printed) the first 4 KiB */
+    size_t len = n - i;
+    const char *nl = memchr(p, '\n', len);
+    if (nl && nl > p && nl[-1 - (nl[-1] == '\r' && nl - 1 > p)] == '}')
+        len = (size_t)(nl - p);
+    else if (len > 4096)
+        len = 4096;
+    for (int k = 0; keys[k]; k++) {
+        size_t kl = strlen(keys[k]);
+        int found = 0;
+        for (const char *q = p; !found && q + kl <= p + len; q++) {
+            q = memchr(q, keys[k][0], (size_t)(p + len - q));
+            if (!q || q + kl > p + len) break;
+            if (memcmp(q, keys[k], kl) == 0) found = 1;
+        }
+        if (!found) return 0;
+    }
+    return 1;
+}

@@ -59,6 +59,10 @@ int text_all_digits(struct ward_str s);
 /* Month number 1..12 from a 3-letter English abbreviation, 0 when none. */
 int text_month(const char *p);
 
+/* Whether the head's first non-blank line starts a JSON object and contains every one of
+ * keys (literal byte strings such as "\"event_type\":"), for probes of JSON formats. */
+int text_json_head_has(const unsigned char *head, size_t n, const char *const *keys);
+
 /* Adds a field with a C-string key, zero copy. */
 int text_add(struct ward_event *ev, const char *key, struct ward_str v, enum ward_vtype t);
 /* Adds a field whose type is WARD_V_NUM when the value is a decimal integer. */

@@ -6,6 +6,11 @@
  * answers.1 ...) as in Zeek's JSON output, numbers and booleans are typed. A header may
  * repeat (concatenated logs). Logsource: product zeek, service = the log's #path (conn,
  * dns, http ...); dns logs are also category dns.
+ *
+ * The "zeek-json" row reads Zeek's JSON output (LogAscii::use_json, one object a line with
+ * "ts", "uid", "id.orig_h" ... and often "_path") with the zero-copy JSON reader and gives it
+ * the same logsource; the service comes from "_path", else from the file name (conn.log,
+ * dns.json.gz ...).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,7 @@
 
 #include "decode/text.h"
 #include "decoders.h"
+#include "ward/json_reader.h"
 
 #define ZEEK_MAX_FIELDS 1024
 
@@ -75,15 +81,6 @@ static const char *zeek_service(const char *path, size_t n, char *copy, size_t c
     memcpy(copy, path, n);
     copy[n] = '\0';
     return copy;
-}
-
-const char *ward_zeek_service(const char *path, size_t n);
-const char *ward_zeek_service(const char *path, size_t n)
-{
-    for (int i = 0; known_paths[i]; i++)
-        if (strlen(known_paths[i]) == n && memcmp(known_paths[i], path, n) == 0)
-            return known_paths[i];
-    return NULL;
 }
 
 static int hexv(char c)
@@ -350,4 +347,76 @@ const struct ward_decoder ward_decoder_zeek = {
     "zeek",     "Zeek (Bro) tab-separated logs with #fields/#types headers",
     zeek_probe, zeek_open,
     zeek_next,  zeek_close,
+};
+
+/* ---- Zeek JSON ---- */
+
+struct zeek_json_state {
+    struct ward_json_reader *r;
+    const char *file_service; /* from the file name, for logs without _path */
+    char name[64];
+};
+
+static int zeek_json_probe(const unsigned char *head, size_t n)
+{
+    static const char *const with_path[] = {"\"_path\":", NULL};
+    static const char *const conn_like[] = {"\"ts\":", "\"uid\":", "\"id.orig_h\":", NULL};
+    if (text_json_head_has(head, n, with_path)) return 70;
+    if (text_json_head_has(head, n, conn_like)) return 65;
+    return 0;
+}
+
+static int zeek_json_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
+                          struct ward_err *err)
+{
+    struct zeek_json_state *st = calloc(1, sizeof *st);
+    if (!st) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    int rc = ward_json_reader_open(&st->r, s, o, err);
+    if (rc) {
+        free(st);
+        return rc;
+    }
+    /* "dir/dns.json.gz" or "conn.log" -> dns, conn */
+    if (s->path) {
+        const char *b = strrchr(s->path, '/');
+        b = b ? b + 1 : s->path;
+        size_t n = strcspn(b, ".");
+        if (n > 0 && n < sizeof st->name)
+            st->file_service = zeek_service(b, n, st->name, sizeof st->name);
+    }
+    *state = st;
+    return 0;
+}
+
+static int zeek_json_next(void *state, struct ward_event *ev, struct ward_err *err)
+{
+    struct zeek_json_state *st = state;
+    int rc = ward_json_reader_next(st->r, ev, err);
+    if (rc != 1) return rc;
+    ev->product = "zeek";
+    ev->service = st->file_service;
+    struct ward_field *f = ward_event_find(ev, "_path", 5);
+    struct ward_str v;
+    if (f && ward_event_value(ev, f, &v) == 0) {
+        const char *known = NULL;
+        for (int i = 0; known_paths[i]; i++)
+            if (ward_str_eq_c(v, known_paths[i])) known = known_paths[i];
+        ev->service = known;
+    }
+    if (ev->service && strcmp(ev->service, "dns") == 0) ev->category = "dns";
+    return 1;
+}
+
+static void zeek_json_close(void *state)
+{
+    struct zeek_json_state *st = state;
+    if (!st) return;
+    ward_json_reader_free(st->r);
+    free(st);
+}
+
+const struct ward_decoder ward_decoder_zeek_json = {
+    "zeek-json",     "Zeek (Bro) JSON logs, one object a line",
+    zeek_json_probe, zeek_json_open,
+    zeek_json_next,  zeek_json_close,
 };
