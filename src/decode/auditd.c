@@ -276,8 +276,7 @@ static int start_group(struct auditd_state *st, struct ward_str line, uint64_t s
 static int auditd_next(void *state, struct ward_event *ev, struct ward_err *err)
 {
     struct auditd_state *st = state;
-    st->have_group = 0;
-    if (st->have_pending) {
+    if (!st->have_group && st->have_pending) {
         struct ward_str l = ward_str_make(st->pending.data, st->pending.len);
         if (start_group(st, l, st->pending_serial, st->pending_line, st->pending_offset))
             return ward_err_set(err, WARD_ENOMEM, "out of memory");
@@ -325,6 +324,7 @@ static int auditd_next(void *state, struct ward_event *ev, struct ward_err *err)
         break;
     }
     if (!st->have_group) return 0;
+    st->have_group = 0;
     int rc = emit(st, ev);
     if (rc) return ward_err_at(err, rc, st->lines.s->path, st->group_line, 0, "cannot build event");
     return 1;

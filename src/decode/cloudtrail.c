@@ -23,15 +23,15 @@ struct ct_state {
     struct ward_json_reader *r;
     struct ward_event doc; /* the current {"Records": [...]} document */
     int in_doc;
-    uint32_t pos;  /* next field of doc to look at */
+    uint32_t pos;   /* next field of doc to look at */
     uint64_t index; /* element number of the next record */
     uint32_t max_fields;
 };
 
 static int ct_probe(const unsigned char *head, size_t n)
 {
-    static const char *const line[] = {"\"eventSource\":", "\"eventName\":", "\"awsRegion\":",
-                                       NULL};
+    static const char *const line[] = {
+        "\"eventSource\":", "\"eventName\":", "\"awsRegion\":", NULL};
     size_t i = 0;
     while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) i++;
     /* {"Records": [ ... (pretty-printed documents put Records on a later line) */
@@ -114,8 +114,9 @@ static int next_element(struct ct_state *st, struct ward_event *ev, struct ward_
         st->pos++;
         if (++added > st->max_fields)
             continue; /* over the per-event limit: the rest of this record is dropped */
-        int rc = ward_event_add(ev, key + l2, f->klen - l2, f->val, f->vlen, (enum ward_vtype)f->type,
-                                f->flags & (WARD_F_ESCAPED | WARD_F_BADUTF8));
+        int rc =
+            ward_event_add(ev, key + l2, f->klen - l2, f->val, f->vlen, (enum ward_vtype)f->type,
+                           f->flags & (WARD_F_ESCAPED | WARD_F_BADUTF8));
         if (rc) return ward_err_at(err, rc, NULL, d->line, 0, "cannot build CloudTrail event");
     }
     if (added > st->max_fields)
@@ -164,7 +165,8 @@ static int ct_next(void *state, struct ward_event *ev, struct ward_err *err)
         for (uint32_t i = 0; i < d->nfields; i++) {
             const struct ward_field *f = &d->fields[i];
             rc = ward_event_add(ev, ward_field_key(d, f), f->klen, f->val, f->vlen,
-                                (enum ward_vtype)f->type, f->flags & (WARD_F_ESCAPED | WARD_F_BADUTF8));
+                                (enum ward_vtype)f->type,
+                                f->flags & (WARD_F_ESCAPED | WARD_F_BADUTF8));
             if (rc) return ward_err_at(err, rc, NULL, d->line, 0, "cannot build CloudTrail event");
         }
         return 1;
@@ -182,5 +184,6 @@ static void ct_close(void *state)
 
 const struct ward_decoder ward_decoder_cloudtrail = {
     "cloudtrail", "AWS CloudTrail JSON ({\"Records\": [...]} files or one record a line)",
-    ct_probe, ct_open, ct_next, ct_close,
+    ct_probe,     ct_open,
+    ct_next,      ct_close,
 };

@@ -13,12 +13,13 @@
 #include "ward/json_reader.h"
 
 static const char *const event_types[] = {
-    "alert",  "anomaly", "dns",     "http",     "tls",  "flow",  "netflow", "fileinfo",
-    "smtp",   "ssh",     "stats",   "dhcp",     "krb5", "smb",   "nfs",     "ftp",
-    "ftp_data", "tftp",  "ikev2",   "ike",      "snmp", "sip",   "rfb",     "mqtt",
-    "rdp",    "http2",   "quic",    "dcerpc",   "modbus", "dnp3", "pgsql",  "websocket",
-    "ldap",   "drop",    "frame",   "bittorrent-dht", "arp", "pop3", "doh2", "enip",
-    "template", NULL,
+    "alert",   "anomaly",   "dns",  "http",   "tls",      "flow",
+    "netflow", "fileinfo",  "smtp", "ssh",    "stats",    "dhcp",
+    "krb5",    "smb",       "nfs",  "ftp",    "ftp_data", "tftp",
+    "ikev2",   "ike",       "snmp", "sip",    "rfb",      "mqtt",
+    "rdp",     "http2",     "quic", "dcerpc", "modbus",   "dnp3",
+    "pgsql",   "websocket", "ldap", "drop",   "frame",    "bittorrent-dht",
+    "arp",     "pop3",      "doh2", "enip",   "template", NULL,
 };
 
 static int eve_probe(const unsigned char *head, size_t n)
@@ -99,6 +100,7 @@ static void eve_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_eve = {
-    "eve", "Suricata EVE JSON (alerts, flows, dns, http, tls, files ...)",
-    eve_probe, eve_open, eve_next, eve_close,
+    "eve",     "Suricata EVE JSON (alerts, flows, dns, http, tls, files ...)",
+    eve_probe, eve_open,
+    eve_next,  eve_close,
 };

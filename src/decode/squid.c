@@ -175,7 +175,7 @@ static int squid_probe(const unsigned char *head, size_t n)
     int total = 0;
     int good = text_probe_lines(head, n, 20, probe_line, &total);
     if (total && good == total) return 75;
-    if (good && good * 10 >= total * 8) return 50;
+    if (good && good * 10 >= total * 7) return 50;
     return 0;
 }
 

@@ -794,6 +794,14 @@ static int probe_line(struct ward_str l)
 static int syslog_probe(const unsigned char *head, size_t n)
 {
     if (n == 0 || head[0] == '{' || head[0] == '[') return 0;
+    /* octet-counted frames need not end lines: the first frame decides */
+    if (text_is_digit((char)head[0])) {
+        const char *p = (const char *)head, *e = p + (n < 16 ? n : 16);
+        long long len = text_uint(&p, e, 9);
+        if (len > 0 && p + 1 < e && *p == ' ' && p[1] == '<' &&
+            probe_line(text_first_line(head, n)))
+            return 60;
+    }
     int total = 0;
     int good = text_probe_lines(head, n, 20, probe_line, &total);
     if (total == 0 || good == 0) return 0;
