@@ -43,6 +43,7 @@ static const char help[] =
     "                           reference (the plain evaluator)\n"
     "  -r, --rules PATH         explain: where to look a rule id or title up (repeatable)\n"
     "  -q, --quiet              check: only the counts, not each rejected rule\n"
+    "  -t, --input-format NAME  explain: force the format of EVENTFILE (default: detected)\n"
     "  -h, --help               show this help\n"
     "\n"
     "Exit status: check: 0 every rule compiled, 1 some were rejected; explain: 0 the rule\n"
@@ -158,6 +159,7 @@ struct common {
     int quiet;
     char **rule_paths;
     size_t nrule_paths;
+    const char *in_format;
 };
 
 static int do_check(struct common *c, char **paths, size_t npaths)
@@ -331,7 +333,7 @@ static int do_explain(struct common *c, const char *rule_arg, const char *events
     struct ward_reader r;
     struct ward_err err;
     ward_err_clear(&err);
-    if (ward_reader_open(&r, events, NULL, NULL, &err)) {
+    if (ward_reader_open(&r, events, c->in_format, NULL, &err)) {
         ward_log_err(WARD_LOG_ERROR, &err);
         rc = EX_NOINPUT;
         goto done;
@@ -543,20 +545,17 @@ static int do_test(struct common *c, char **paths, size_t npaths)
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"taxonomy", required_argument, NULL, 'T'},
-        {"placeholders", required_argument, NULL, 'P'},
-        {"engine", required_argument, NULL, 'e'},
-        {"rules", required_argument, NULL, 'r'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"taxonomy", required_argument, NULL, 'T'}, {"placeholders", required_argument, NULL, 'P'},
+        {"engine", required_argument, NULL, 'e'},   {"rules", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},          {"input-format", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     struct common c;
     memset(&c, 0, sizeof c);
     char *rule_paths[64];
     c.rule_paths = rule_paths;
     int ch;
-    while ((ch = getopt_long(argc, argv, "T:P:e:r:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "T:P:e:r:t:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'T': c.taxonomy = optarg; break;
         case 'P': c.placeholders = optarg; break;
@@ -573,6 +572,11 @@ static int run(int argc, char **argv)
             rule_paths[c.nrule_paths++] = optarg;
             break;
         case 'q': c.quiet = 1; break;
+        case 't':
+            if (!ward_decoder_find(optarg))
+                return cli_usage_error(&ward_cmd_rules, "unknown input format '%s'", optarg);
+            c.in_format = optarg;
+            break;
         case 'h': cli_print_help(&ward_cmd_rules, stdout); return EX_OK;
         default: return cli_usage_error(&ward_cmd_rules, "unknown option");
         }

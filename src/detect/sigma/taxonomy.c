@@ -48,6 +48,8 @@ struct tx_product {
     char *name; /* "" for generic */
     struct tx_sel *recognise;
     size_t nrecognise;
+    char **refines; /* decoder products whose events recognise may claim */
+    size_t nrefines;
     struct tx_fmap *fields;
     size_t nfields;
     struct tx_entry *services, *cats;
@@ -262,13 +264,15 @@ static int parse_product(struct tload *l, const char *name, const yaml_node_t *m
             rc = parse_sels(l, v, &p->recognise, &p->nrecognise);
         else if (k && !strcmp(k, "fields"))
             rc = parse_fmap(l, v, &p->fields, &p->nfields);
+        else if (k && !strcmp(k, "refines"))
+            rc = str_list(l, v, &p->refines, &p->nrefines);
         else if (k && !strcmp(k, "services"))
             rc = parse_entries(l, v, &l->t->service_names, &p->services, &p->nservices);
         else if (k && !strcmp(k, "categories"))
             rc = parse_entries(l, v, &l->t->cat_names, &p->cats, &p->ncats);
         else
             rc = terr(l, node(l, q->key),
-                      "expected 'recognise', 'fields', 'services' or 'categories'");
+                      "expected 'recognise', 'refines', 'fields', 'services' or 'categories'");
         if (rc) return rc;
     }
     return 0;
@@ -658,6 +662,29 @@ size_t ward_sigma_field_values(const struct ward_taxonomy *t, const struct ward_
 
 /* ---- classification -------------------------------------------------------------------- */
 
+/* Case-insensitive glob ('*' any run, '?' one byte) over the whole value. */
+static int sel_glob(const char *pat, struct ward_str v)
+{
+    size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0, plen = strlen(pat);
+    while (si < v.len) {
+        if (pi < plen && pat[pi] == '*') {
+            star = pi++;
+            mark = si;
+        } else if (pi < plen && (pat[pi] == '?' || ward_lower((unsigned char)pat[pi]) ==
+                                                       ward_lower((unsigned char)v.ptr[si]))) {
+            pi++;
+            si++;
+        } else if (star != SIZE_MAX) {
+            pi = star + 1;
+            si = ++mark;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < plen && pat[pi] == '*') pi++;
+    return pi == plen;
+}
+
 static int sel_holds(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *s,
                      struct ward_event *ev)
 {
@@ -672,7 +699,9 @@ static int sel_holds(const struct ward_taxonomy *t, uint16_t pid, const struct t
         struct ward_str v;
         if (ward_event_value(ev, f[0], &v)) return 0;
         int ok = 0;
-        for (size_t j = 0; j < c->nvals && !ok; j++) ok = ward_str_ieq_c(v, c->vals[j]);
+        for (size_t j = 0; j < c->nvals && !ok; j++)
+            ok =
+                strpbrk(c->vals[j], "*?") ? sel_glob(c->vals[j], v) : ward_str_ieq_c(v, c->vals[j]);
         if (!ok) return 0;
     }
     return 1;
@@ -698,15 +727,26 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                             struct ward_ls_ids *out)
 {
     memset(out, 0, sizeof *out);
+    int refined = 0;
     if (ev->product) {
         out->product = product_id(t, ev->product);
+        /* a product may claim events a decoder gave a generic product (syslog: linux) */
+        for (size_t i = 1; i < t->nproducts && !refined; i++) {
+            const struct tx_product *q = &t->products[i];
+            for (size_t j = 0; j < q->nrefines && !refined; j++)
+                if (strcasecmp(q->refines[j], ev->product) == 0 &&
+                    any_sel(t, (uint16_t)i, q->recognise, q->nrecognise, ev)) {
+                    out->product = (uint16_t)i;
+                    refined = 1;
+                }
+        }
     } else {
         for (size_t i = 1; i < t->nproducts && !out->product; i++)
             if (any_sel(t, (uint16_t)i, t->products[i].recognise, t->products[i].nrecognise, ev))
                 out->product = (uint16_t)i;
     }
     const struct tx_product *p = product_by_id(t, out->product);
-    if (ev->service) {
+    if (ev->service && !refined) {
         out->service = name_id(&t->service_names, ev->service);
     } else {
         for (size_t i = 0; i < p->nservices && !out->service; i++)
@@ -714,7 +754,7 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                 any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
                 out->service = p->services[i].id;
     }
-    if (ev->category) add_cat(out, name_id(&t->cat_names, ev->category));
+    if (ev->category && !refined) add_cat(out, name_id(&t->cat_names, ev->category));
     for (size_t i = 0; i < p->ncats; i++)
         if (p->cats[i].nsels && any_sel(t, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
             add_cat(out, p->cats[i].id);
