@@ -428,8 +428,7 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
     if (ls->product) {
         out->product = product_id(t, ls->product);
         if (!out->product) {
-            snprintf(reason, reason_sz, "logsource product '%s' is not in the taxonomy",
-                     ls->product);
+            snprintf(reason, reason_sz, "product '%s' is not in the taxonomy", ls->product);
             return 0;
         }
         p = &t->products[out->product];
@@ -437,18 +436,16 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
     if (ls->service) {
         out->service = name_id(&t->service_names, ls->service);
         if (!out->service || !find_entry(p->services, p->nservices, out->service)) {
-            snprintf(reason, reason_sz, "logsource service '%s'%s%s is not in the taxonomy",
-                     ls->service, ls->product ? " of product " : "",
-                     ls->product ? ls->product : "");
+            snprintf(reason, reason_sz, "service '%s'%s%s is not in the taxonomy", ls->service,
+                     ls->product ? " of product " : "", ls->product ? ls->product : "");
             return 0;
         }
     }
     if (ls->category) {
         uint16_t c = name_id(&t->cat_names, ls->category);
         if (!c || !find_entry(p->cats, p->ncats, c)) {
-            snprintf(reason, reason_sz, "logsource category '%s'%s%s is not in the taxonomy",
-                     ls->category, ls->product ? " of product " : "",
-                     ls->product ? ls->product : "");
+            snprintf(reason, reason_sz, "category '%s'%s%s is not in the taxonomy", ls->category,
+                     ls->product ? " of product " : "", ls->product ? ls->product : "");
             return 0;
         }
         out->categories[0] = c;
@@ -470,7 +467,24 @@ int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_l
     return 1;
 }
 
-/* Whether a key pattern (with "*" segments) matches a key. */
+/* Whether one pattern segment matches one key segment: "*" matches any segment, "~name"
+ * a segment equal to name once its spaces are removed ("Threat Name" for ~ThreatName). */
+static int seg_match(const char *p, size_t pl, const char *k, size_t kl)
+{
+    if (pl == 1 && p[0] == '*') return 1;
+    if (pl && p[0] == '~') {
+        size_t j = 1;
+        for (size_t i = 0; i < kl; i++) {
+            if (k[i] == ' ') continue;
+            if (j >= pl || p[j] != k[i]) return 0;
+            j++;
+        }
+        return j == pl;
+    }
+    return pl == kl && memcmp(p, k, kl) == 0;
+}
+
+/* Whether a key pattern (with "*" or "~" segments) matches a key. */
 int ward_taxonomy_key_match(const char *pat, const char *key, size_t klen)
 {
     const char *k = key, *kend = key + klen;
@@ -479,12 +493,21 @@ int ward_taxonomy_key_match(const char *pat, const char *key, size_t klen)
         size_t plen = pdot ? (size_t)(pdot - pat) : strlen(pat);
         const char *kdot = memchr(k, '.', (size_t)(kend - k));
         size_t kl = kdot ? (size_t)(kdot - k) : (size_t)(kend - k);
-        if (!(plen == 1 && pat[0] == '*') && (plen != kl || memcmp(pat, k, kl) != 0)) return 0;
-        if (!pdot) return kdot == NULL;
-        if (!kdot) return 0;
+        if (!pdot) return !kdot && seg_match(pat, plen, k, kl);
+        if (!kdot || !seg_match(pat, plen, k, kl)) return 0;
         pat = pdot + 1;
         k = kdot + 1;
     }
+}
+
+/* Whether a key holds pattern segments ("*" or "~name"). */
+static int key_is_pattern(const char *key)
+{
+    for (const char *s = key; *s; s++) {
+        if (s != key && s[-1] != '.') continue;
+        if (*s == '~' || (*s == '*' && (s[1] == '.' || s[1] == 0))) return 1;
+    }
+    return 0;
 }
 
 static const struct tx_fmap *fmap_find(const struct tx_fmap *v, size_t n, const char *name)
@@ -593,7 +616,7 @@ static size_t key_values(struct ward_event *ev, const char *key, struct ward_fie
                          size_t max)
 {
     size_t klen = strlen(key);
-    if (strchr(key, '*')) {
+    if (key_is_pattern(key)) {
         size_t n = 0;
         for (uint32_t i = 0; i < ev->nfields && n < max; i++) {
             struct ward_field *f = &ev->fields[i];
