@@ -404,6 +404,12 @@ static int zeek_json_next(void *state, struct ward_event *ev, struct ward_err *e
         ev->service = known;
     }
     if (ev->service && strcmp(ev->service, "dns") == 0) ev->category = "dns";
+    /* logs without ts (loaded_scripts, packet_filter) carry the write time */
+    if (!ward_event_find(ev, "ts", 2)) {
+        struct ward_field *w = ward_event_find(ev, "_write_ts", 9);
+        if (w && ward_event_value(ev, w, &v) == 0 && ward_time_parse(v.ptr, v.len, &ev->ts) != 0)
+            ev->ts = WARD_TIME_NONE;
+    }
     return 1;
 }
 
