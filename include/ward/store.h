@@ -160,8 +160,8 @@ struct ward_incident {
     const char *assignee; /* NULL when unassigned */
     ward_time_t first_seen, last_seen, created_at, updated_at;
     ward_time_t acked_at, contained_at, closed_at; /* WARD_TIME_NONE when not yet */
-    int64_t alert_count; /* alert rows */
-    int64_t event_count; /* events (alerts with their repeats) */
+    int64_t alert_count;                           /* alert rows */
+    int64_t event_count;                           /* events (alerts with their repeats) */
     const char *resolution, *root_cause, *lessons; /* NULL until closed */
     int64_t merged_into;                           /* 0 when not merged */
     const char *tactics;                           /* comma-separated, ATT&CK order */

@@ -30,9 +30,9 @@ int ward_level_parse(const char *s)
     return -1;
 }
 
-static const char *const kind_names[] = {"host", "user", "src_ip", "dst_ip", "hash",
+static const char *const kind_names[] = {"host", "user",   "src_ip", "dst_ip", "hash",
                                          "file", "domain", "url",    "cmdline"};
-static const char *const kind_obs[] = {"host", "user", "ip",     "ip", "hash",
+static const char *const kind_obs[] = {"host", "user",   "ip",  "ip", "hash",
                                        "file", "domain", "url", NULL};
 
 const char *ward_entity_kind_name(enum ward_entity_kind k)
@@ -74,7 +74,8 @@ int ward_status_parse(const char *s)
 static const unsigned allowed[WARD_ST__COUNT] = {
     [WARD_ST_NEW] = B(WARD_ST_TRIAGE) | B(WARD_ST_CLOSED),
     [WARD_ST_TRIAGE] = B(WARD_ST_ASSESS) | B(WARD_ST_CONTAIN) | B(WARD_ST_CLOSED),
-    [WARD_ST_ASSESS] = B(WARD_ST_TRIAGE) | B(WARD_ST_CONTAIN) | B(WARD_ST_LEARN) | B(WARD_ST_CLOSED),
+    [WARD_ST_ASSESS] =
+        B(WARD_ST_TRIAGE) | B(WARD_ST_CONTAIN) | B(WARD_ST_LEARN) | B(WARD_ST_CLOSED),
     [WARD_ST_CONTAIN] = B(WARD_ST_ASSESS) | B(WARD_ST_ERADICATE) | B(WARD_ST_RECOVER),
     [WARD_ST_ERADICATE] = B(WARD_ST_ASSESS) | B(WARD_ST_CONTAIN) | B(WARD_ST_RECOVER),
     [WARD_ST_RECOVER] = B(WARD_ST_ASSESS) | B(WARD_ST_CONTAIN) | B(WARD_ST_LEARN),
@@ -112,8 +113,7 @@ static int is_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return 0;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return 0;
     }
     return 1;
 }
@@ -230,8 +230,7 @@ int ward_observable_normalize(const char *type, const char *value, char *out, si
         size_t hl = strcspn(h, "/?#");
         if (hl == 0) return ward_err_set(err, WARD_EINVAL, "'%s': URL without a host", tmp);
         for (size_t i = 0; i < n; i++)
-            if (tmp[i] == ' ')
-                return ward_err_set(err, WARD_EINVAL, "'%s': URL with a space", tmp);
+            if (tmp[i] == ' ') return ward_err_set(err, WARD_EINVAL, "'%s': URL with a space", tmp);
         /* lower-case the scheme only; the rest is case-sensitive */
         ward_ascii_lower(tmp, (size_t)(p - tmp));
         return put_out(tmp, n, out, outsz, err);

@@ -161,8 +161,7 @@ static int add_hashes(struct collect *c, const char *v, size_t n)
             len -= nl + 1;
             item = eq + 1;
         }
-        if (!imphash && (len == 32 || len == 40 || len == 64 || len == 128) &&
-            is_hexs(item, len)) {
+        if (!imphash && (len == 32 || len == 40 || len == 64 || len == 128) && is_hexs(item, len)) {
             int rc = add(c, WARD_ENT_HASH, item, len);
             if (rc) return rc;
         }

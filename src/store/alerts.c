@@ -156,7 +156,7 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     ward_time_t now = ward_store_now(st);
     ward_time_t ts = a->ts == WARD_TIME_NONE ? now : a->ts;
     int level = a->rule.level < 0 ? 0 : a->rule.level > 4 ? 4 : a->rule.level;
-    char (*keys)[300] = NULL;
+    char(*keys)[300] = NULL;
     unsigned char shared[MAX_KEYS + 1] = {0};
     char *tags = NULL, *tactics = NULL, *techs = NULL, *detail = NULL;
 
@@ -205,8 +205,7 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
             sqlite3_bind_int64(s, 3, ts);
             if ((r = st_step_done(st, s, err, "cannot update an entity"))) goto out;
         }
-        if ((r = add_repeat(reps, nreps, capreps, alert_id, inc)))
-            goto out;
+        if ((r = add_repeat(reps, nreps, capreps, alert_id, inc))) goto out;
         stats->alerts_repeated++;
         goto out;
     }

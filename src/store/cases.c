@@ -86,7 +86,8 @@ static int check_not_merged(struct ward_store *st, int64_t inc, struct ward_err 
 static int text_ok(const char *what, const char *s, size_t max, struct ward_err *err)
 {
     if (!s || !*s) return ward_err_set(err, WARD_EINVAL, "%s is empty", what);
-    if (strlen(s) > max) return ward_err_set(err, WARD_ELIMIT, "%s longer than %zu bytes", what, max);
+    if (strlen(s) > max)
+        return ward_err_set(err, WARD_ELIMIT, "%s longer than %zu bytes", what, max);
     return 0;
 }
 
@@ -108,9 +109,8 @@ static int do_status(struct ward_store *st, int64_t inc, int from, int to, const
     sqlite3_bind_int64(s, 3, ward_store_now(st));
     int r = st_step_done(st, s, err, "cannot change the status");
     if (r) return r;
-    return journal_kv(st, inc, "status", "from", ward_status_name(from), "to",
-                      ward_status_name(to), "reason", reason && *reason ? reason : NULL, NULL,
-                      NULL, err);
+    return journal_kv(st, inc, "status", "from", ward_status_name(from), "to", ward_status_name(to),
+                      "reason", reason && *reason ? reason : NULL, NULL, NULL, err);
 }
 
 static int transition_err(int from, int to, struct ward_err *err)
@@ -188,16 +188,15 @@ int ward_store_close_incident(struct ward_store *st, int64_t inc, const char *re
 static const char sql_reopen[] =
     "UPDATE incidents SET status = 'triage', updated_at = ?2, closed_at = NULL WHERE id = ?1";
 
-int ward_store_reopen(struct ward_store *st, int64_t inc, const char *reason,
-                      struct ward_err *err)
+int ward_store_reopen(struct ward_store *st, int64_t inc, const char *reason, struct ward_err *err)
 {
     int from, r;
     if ((r = text_ok("the reason", reason, 65536, err))) return r;
     if ((r = begin_on(st, inc, &from, err))) return r;
     if ((r = check_not_merged(st, inc, err))) return finish(st, r, err);
     if (from != WARD_ST_CLOSED)
-        r = ward_err_set(err, WARD_ESTATE, "INC-%04lld is not closed (it is in %s)",
-                         (long long)inc, ward_status_name(from));
+        r = ward_err_set(err, WARD_ESTATE, "INC-%04lld is not closed (it is in %s)", (long long)inc,
+                         ward_status_name(from));
     if (!r) {
         sqlite3_stmt *s = st_prep(st, sql_reopen, err);
         if (!s) return finish(st, WARD_EIO, err);
@@ -211,7 +210,8 @@ int ward_store_reopen(struct ward_store *st, int64_t inc, const char *reason,
     return finish(st, r, err);
 }
 
-/* ---- assignment, title, notes, tasks ------------------------------------------------------------ */
+/* ---- assignment, title, notes, tasks ------------------------------------------------------------
+ */
 
 static const char sql_assign[] =
     "UPDATE incidents SET assignee = ?2, updated_at = ?3 WHERE id = ?1";
@@ -238,8 +238,8 @@ int ward_store_assign(struct ward_store *st, int64_t inc, const char *assignee,
     sqlite3_bind_int64(s, 3, ward_store_now(st));
     r = st_step_done(st, s, err, "cannot assign");
     if (!r)
-        r = journal_kv(st, inc, "assign", "to", assignee && *assignee ? assignee : "",
-                       "was", was, NULL, NULL, NULL, NULL, err);
+        r = journal_kv(st, inc, "assign", "to", assignee && *assignee ? assignee : "", "was", was,
+                       NULL, NULL, NULL, NULL, err);
     return finish(st, r, err);
 }
 
@@ -257,7 +257,8 @@ int ward_store_set_title(struct ward_store *st, int64_t inc, const char *title,
     st_bind_text(s, 2, title);
     sqlite3_bind_int64(s, 3, ward_store_now(st));
     r = st_step_done(st, s, err, "cannot set the title");
-    if (!r) r = journal_kv(st, inc, "title", "title", title, NULL, NULL, NULL, NULL, NULL, NULL, err);
+    if (!r)
+        r = journal_kv(st, inc, "title", "title", title, NULL, NULL, NULL, NULL, NULL, NULL, err);
     return finish(st, r, err);
 }
 
@@ -291,8 +292,8 @@ static const char sql_task[] =
     "INSERT INTO tasks(incident_id, title, state, assignee, created_by, created_at, updated_at)"
     " VALUES(?1, ?2, 'open', ?3, ?4, ?5, ?5)";
 
-int ward_store_add_task(struct ward_store *st, int64_t inc, const char *title,
-                        const char *assignee, int64_t *id, struct ward_err *err)
+int ward_store_add_task(struct ward_store *st, int64_t inc, const char *title, const char *assignee,
+                        int64_t *id, struct ward_err *err)
 {
     int r;
     if ((r = text_ok("the task", title, 4096, err))) return r;
@@ -357,7 +358,8 @@ int ward_store_task_state(struct ward_store *st, int64_t inc, int64_t task, cons
     return finish(st, r, err);
 }
 
-/* ---- observables ------------------------------------------------------------------------------ */
+/* ---- observables ------------------------------------------------------------------------------
+ */
 
 static const char sql_obs_find[] =
     "SELECT id FROM observables WHERE incident_id = ?1 AND type = ?2 AND value = ?3";
@@ -469,8 +471,7 @@ int ward_store_add_evidence(struct ward_store *st, int64_t inc, const char *path
     return finish(st, r, err);
 }
 
-static const char sql_ev_get[] =
-    "SELECT incident_id, sha256 FROM evidence WHERE id = ?1";
+static const char sql_ev_get[] = "SELECT incident_id, sha256 FROM evidence WHERE id = ?1";
 
 int ward_store_evidence_custody(struct ward_store *st, int64_t inc, int64_t evidence,
                                 const char *action, const char *reason, struct ward_err *err)

@@ -403,8 +403,9 @@ void ward_incident_list_free(struct ward_incident_list *l)
 
 /* ---- metrics -------------------------------------------------------------------------------- */
 
-#define WINDOW " i.merged_into IS NULL AND (?1 IS NULL OR i.created_at >= ?1)" \
-               " AND (?2 IS NULL OR i.created_at < ?2)"
+#define WINDOW                                                                                     \
+    " i.merged_into IS NULL AND (?1 IS NULL OR i.created_at >= ?1)"                                \
+    " AND (?2 IS NULL OR i.created_at < ?2)"
 
 static const char sql_m_totals[] =
     "SELECT count(*), coalesce(sum(alert_count), 0), coalesce(sum(event_count), 0),"

@@ -176,8 +176,7 @@ int ward_store_exec(struct ward_store *st, const char *sql, struct ward_err *err
     return exec_sql(st, sql, err, "statement failed");
 }
 
-int ward_store_query_int(struct ward_store *st, const char *sql, int64_t *out,
-                         struct ward_err *err)
+int ward_store_query_int(struct ward_store *st, const char *sql, int64_t *out, struct ward_err *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -324,8 +323,7 @@ static int open_impl(const char *path, int version, int create, struct ward_stor
         r = ward_err_set(err, WARD_ENOMEM, "out of memory");
         goto fail;
     }
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         r = st->db ? st_dberr(st, err, "cannot open the store")
                    : ward_err_at(err, WARD_ENOMEM, path, 0, 0, "cannot open the store");
@@ -358,8 +356,7 @@ int ward_store_open_existing(const char *path, struct ward_store **out, struct w
     return open_impl(path, WARD_STORE_SCHEMA, 0, out, err);
 }
 
-int ward_store_open_at(const char *path, int version, struct ward_store **out,
-                       struct ward_err *err)
+int ward_store_open_at(const char *path, int version, struct ward_store **out, struct ward_err *err)
 {
     if (version < 0 || version > WARD_STORE_SCHEMA)
         return ward_err_set(err, WARD_EINVAL, "no schema version %d", version);
@@ -400,9 +397,8 @@ static const char sql_head[] = "SELECT seq, hash FROM journal ORDER BY seq DESC 
 static const char sql_jins[] =
     "INSERT INTO journal(seq, incident_id, ts, actor, action, detail, prev_hash, hash)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char sql_meta_set[] =
-    "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-    " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+static const char sql_meta_set[] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 static const char sql_user[] = "INSERT OR IGNORE INTO users(name, created_at) VALUES(?1, ?2)";
 
 int st_journal(struct ward_store *st, int64_t incident, const char *action, const char *detail,
@@ -511,8 +507,7 @@ int ward_store_verify(struct ward_store *st, struct ward_journal_check *out, str
         if (!h || strcmp(h, calc) != 0) {
             out->bad_seq = seq;
             snprintf(out->reason, sizeof out->reason,
-                     "entry %lld was changed: its content does not match its hash",
-                     (long long)seq);
+                     "entry %lld was changed: its content does not match its hash", (long long)seq);
             break;
         }
         memcpy(prev, calc, sizeof calc);
@@ -524,8 +519,8 @@ int ward_store_verify(struct ward_store *st, struct ward_journal_check *out, str
     if (!r && !out->bad_seq) {
         /* the head recorded with the last append must be the last entry */
         s = NULL;
-        if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'journal_head'", -1,
-                               &s, NULL) == SQLITE_OK &&
+        if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'journal_head'", -1, &s,
+                               NULL) == SQLITE_OK &&
             sqlite3_step(s) == SQLITE_ROW) {
             const char *hv = (const char *)sqlite3_column_text(s, 0);
             char want[96];
@@ -575,8 +570,7 @@ int ward_store_integrity(struct ward_store *st, struct ward_err *err)
     if (sqlite3_step(s) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(s, 0);
         if (!v || strcmp(v, "ok") != 0)
-            r = ward_err_at(err, WARD_ECORRUPT, st->path, 0, 0, "integrity check: %s",
-                            v ? v : "?");
+            r = ward_err_at(err, WARD_ECORRUPT, st->path, 0, 0, "integrity check: %s", v ? v : "?");
     } else {
         r = st_dberr(st, err, "integrity check failed");
     }

@@ -46,8 +46,7 @@ void st_rollback(struct ward_store *st);
 int st_journal(struct ward_store *st, int64_t incident, const char *action, const char *detail,
                struct ward_err *err);
 /* Checks the incident exists; *status gets its status. WARD_ENOTFOUND otherwise. */
-int st_incident_status(struct ward_store *st, int64_t incident, int *status,
-                       struct ward_err *err);
+int st_incident_status(struct ward_store *st, int64_t incident, int *status, struct ward_err *err);
 /* Touches updated_at. */
 int st_touch(struct ward_store *st, int64_t incident, struct ward_err *err);
 

@@ -39,11 +39,9 @@ static int fixture_build(const char *db, const char *evidence, struct ward_err *
     static const char *const tags_ps[] = {"attack.execution", "attack.t1059.001"};
     static const struct ward_attack_technique t_ps[] = {{"T1059.001", "PowerShell"}};
     static const char *const tac_exec[] = {"execution"};
-    static const struct ward_attack_technique t_lsass[] = {
-        {"T1003.001", "LSASS Memory"}};
+    static const struct ward_attack_technique t_lsass[] = {{"T1003.001", "LSASS Memory"}};
     static const char *const tac_cred[] = {"credential-access"};
-    static const struct ward_attack_technique t_smb[] = {
-        {"T1021.002", "SMB/Windows Admin Shares"}};
+    static const struct ward_attack_technique t_smb[] = {{"T1021.002", "SMB/Windows Admin Shares"}};
     static const char *const tac_lat[] = {"lateral-movement"};
     static const struct ward_attack_technique t_web[] = {{"T1505.003", "Web Shell"}};
     static const char *const tac_pers[] = {"persistence"};
@@ -114,8 +112,7 @@ static int fixture_build(const char *db, const char *evidence, struct ward_err *
     a[4].entities = e_web;
     a[4].nentities = 4;
     a[4].event_json = "{\"host\":\"WEB02\",\"src_ip\":\"203.0.113.7\",\"url\":\"/s.php\"}";
-    FX_ALERT(a[5], "2026-03-05T09:00:00Z", "WS01", "rule-net-user", "Local account discovery",
-             1);
+    FX_ALERT(a[5], "2026-03-05T09:00:00Z", "WS01", "rule-net-user", "Local account discovery", 1);
     a[5].attack.techniques = t_disc;
     a[5].attack.ntechniques = 1;
     a[5].attack.tactics = tac_disc;
@@ -152,8 +149,8 @@ static int fixture_build(const char *db, const char *evidence, struct ward_err *
                                    &id, &added, err))
     STEP("2026-03-01T11:10:00Z",
          ward_store_add_evidence(st, 1, evidence, "memory image of WS01", &id, err))
-    STEP("2026-03-01T11:30:00Z", ward_store_set_status(st, 1, WARD_ST_CONTAIN, "WS01 isolated",
-                                                       err))
+    STEP("2026-03-01T11:30:00Z",
+         ward_store_set_status(st, 1, WARD_ST_CONTAIN, "WS01 isolated", err))
     STEP("2026-03-01T13:00:00Z", ward_store_task_state(st, 1, 1, "done", err))
     STEP("2026-03-01T13:05:00Z", ward_store_set_status(st, 1, WARD_ST_ERADICATE, NULL, err))
     STEP("2026-03-01T15:00:00Z", ward_store_set_status(st, 1, WARD_ST_RECOVER, NULL, err))

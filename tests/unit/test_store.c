@@ -140,8 +140,7 @@ static void test_fixture(void)
               fx_time("2026-03-01T11:30:00Z"));
     CHECK_INT(q(st, "SELECT closed_at FROM incidents WHERE id = 1"),
               fx_time("2026-03-02T10:00:00Z"));
-    CHECK_INT(q(st, "SELECT count(*) FROM journal WHERE incident_id = 1 AND action = 'status'"),
-              6);
+    CHECK_INT(q(st, "SELECT count(*) FROM journal WHERE incident_id = 1 AND action = 'status'"), 6);
     CHECK_INT(q(st, "SELECT count(*) FROM custody"), 1);
 
     /* the journal holds */
@@ -280,8 +279,9 @@ static void test_fixture(void)
     ward_metrics_free(m);
 
     /* tampering: change one entry's detail by hand; verify names it */
-    CHECK_INT(ward_store_exec(st, "UPDATE journal SET detail = replace(detail, 'reinfected',"
-                                  " 'routine') WHERE action = 'reopen'",
+    CHECK_INT(ward_store_exec(st,
+                              "UPDATE journal SET detail = replace(detail, 'reinfected',"
+                              " 'routine') WHERE action = 'reopen'",
                               &err),
               0);
     int64_t bad = q(st, "SELECT seq FROM journal WHERE action = 'reopen'");
@@ -298,9 +298,9 @@ static void test_fixture(void)
     CHECK_INT(ward_store_open_existing(db2, &st, &err), 0);
     if (!st) return;
     int64_t last = q(st, "SELECT max(seq) FROM journal");
-    CHECK_INT(ward_store_exec(st, "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)",
-                              &err),
-              0);
+    CHECK_INT(
+        ward_store_exec(st, "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)", &err),
+        0);
     CHECK_INT(ward_store_verify(st, &jc, &err), 0);
     CHECK_INT(jc.bad_seq, last);
     /* a counter changed by hand */
@@ -350,9 +350,7 @@ static void test_entities(void)
         case WARD_ENT_SRC_IP: src += strcmp(ents[i].value, "10.0.0.9") == 0; break;
         case WARD_ENT_DST_IP: dst += strcmp(ents[i].value, "192.0.2.1") == 0; break;
         case WARD_ENT_HASH: hashes++; break;
-        case WARD_ENT_FILE:
-            files++;
-            break;
+        case WARD_ENT_FILE: files++; break;
         case WARD_ENT_CMDLINE: cmd++; break;
         default: break;
         }
