@@ -69,11 +69,16 @@ static int parse_dur(const char *s, ward_time_t *out)
     double v = strtod(s, &end);
     if (end == s || v < 0) return -1;
     double mul = 1;
-    if (*end == 's' || *end == 0) mul = 1;
-    else if (*end == 'm') mul = 60;
-    else if (*end == 'h') mul = 3600;
-    else if (*end == 'd') mul = 86400;
-    else return -1;
+    if (*end == 's' || *end == 0)
+        mul = 1;
+    else if (*end == 'm')
+        mul = 60;
+    else if (*end == 'h')
+        mul = 3600;
+    else if (*end == 'd')
+        mul = 86400;
+    else
+        return -1;
     if (*end && end[1]) return -1;
     *out = (ward_time_t)(v * mul * 1e9);
     return 0;
@@ -260,8 +265,7 @@ static int show_text(struct ward_case *c, struct ward_buf *b)
     e |= ward_buf_printf(b, "\nTASKS (%zu)\n", c->ntasks);
     for (size_t i = 0; i < c->ntasks; i++)
         e |= ward_buf_printf(b, "  %-6lld %-9s %-14s %s\n", (long long)c->tasks[i].id,
-                             c->tasks[i].state,
-                             c->tasks[i].assignee ? c->tasks[i].assignee : "-",
+                             c->tasks[i].state, c->tasks[i].assignee ? c->tasks[i].assignee : "-",
                              c->tasks[i].title);
     e |= ward_buf_printf(b, "\nNOTES (%zu)\n", c->nnotes);
     for (size_t i = 0; i < c->nnotes; i++) {
@@ -332,7 +336,8 @@ static int do_timeline(struct copts *o, int argc, char **argv)
     return rc;
 }
 
-/* ---- changes ---------------------------------------------------------------------------------- */
+/* ---- changes ----------------------------------------------------------------------------------
+ */
 
 /* Opens the store for a change; the caller runs the change, then `done`. */
 static int open_rw(struct copts *o, struct ward_store **st)
@@ -383,8 +388,8 @@ static int do_assign(struct copts *o, int argc, char **argv)
     ward_err_clear(&err);
     int r = ward_store_assign(st, id, who, &err);
     char msg[400];
-    snprintf(msg, sizeof msg, "INC-%04lld: %s%s", (long long)id, who ? "assigned to " : "unassigned",
-             who ? who : "");
+    snprintf(msg, sizeof msg, "INC-%04lld: %s%s", (long long)id,
+             who ? "assigned to " : "unassigned", who ? who : "");
     return done(st, r, &err, msg);
 }
 
@@ -483,10 +488,9 @@ static int do_task(struct copts *o, int argc, char **argv)
         } else {
             e |= ward_buf_printf(&b, "%-6s %-9s %-14s %s\n", "ID", "STATE", "ASSIGNEE", "TASK");
             for (size_t i = 0; i < c->ntasks; i++)
-                e |= ward_buf_printf(&b, "%-6lld %-9s %-14s %s\n", (long long)c->tasks[i].id,
-                                     c->tasks[i].state,
-                                     c->tasks[i].assignee ? c->tasks[i].assignee : "-",
-                                     c->tasks[i].title);
+                e |= ward_buf_printf(
+                    &b, "%-6lld %-9s %-14s %s\n", (long long)c->tasks[i].id, c->tasks[i].state,
+                    c->tasks[i].assignee ? c->tasks[i].assignee : "-", c->tasks[i].title);
         }
         rc = e ? EX_SOFTWARE : store_cli_output(o->output, b.data ? b.data : "", b.len);
         ward_buf_free(&b);
@@ -517,7 +521,8 @@ static int do_task(struct copts *o, int argc, char **argv)
                         : strcmp(act, "cancel") == 0 ? "cancelled"
                         : strcmp(act, "reopen") == 0 ? "open"
                                                      : NULL;
-    if (!state) return usage("unknown task action '%s' (add, done, start, cancel, reopen, list)", act);
+    if (!state)
+        return usage("unknown task action '%s' (add, done, start, cancel, reopen, list)", act);
     int64_t tid;
     if (optind + 1 >= argc || store_cli_id(argv[optind + 1], &tid))
         return usage("no TASK number given");
@@ -1168,8 +1173,7 @@ static const struct sub subs[] = {
      "      --until TIME        created before TIME\n"
      "  -n, --limit N           at most N incidents\n"
      "      --all               include merged incidents\n"
-     "      --create            create an empty store when there is none\n" OUT_HELP
-         OUTFILE_HELP,
+     "      --create            create an empty store when there is none\n" OUT_HELP OUTFILE_HELP,
      do_list},
     {"show", "show an incident with its alerts, observables, tasks, notes, evidence",
      "usage: ward case show INCIDENT [OPTIONS]\n\n"
@@ -1303,7 +1307,8 @@ static const char help_text[] =
     "  import      record alerts from JSON lines (ward hunt --format jsonl, other tools)\n"
     "  case        manage incidents: lifecycle, notes, tasks, evidence\n"
     "\nOptions of every command:\n" STORE_CLI_COMMON_HELP
-    "  -h, --help              the command's help ('ward case COMMAND --help')\n\n" STORE_CLI_ENV_HELP
+    "  -h, --help              the command's help ('ward case COMMAND "
+    "--help')\n\n" STORE_CLI_ENV_HELP
     "\nExit status: 0 done, 1 not allowed or a check failed, 64 usage error,\n"
     "65 invalid value, 66 no such store or incident, 74 I/O error.\n\n"
     "Examples:\n"
@@ -1315,8 +1320,8 @@ static const char help_text[] =
     "  ward case verify\n";
 
 static int run(int argc, char **argv);
-const struct ward_cmd ward_cmd_case = {"case", "manage incidents: lifecycle, notes, tasks, evidence",
-                                       help_text, run};
+const struct ward_cmd ward_cmd_case = {
+    "case", "manage incidents: lifecycle, notes, tasks, evidence", help_text, run};
 
 static int run(int argc, char **argv)
 {
@@ -1345,8 +1350,25 @@ static int run(int argc, char **argv)
         return EX_USAGE;
     }
     enum {
-        O_ACTOR = 1000, O_REASON, O_RES, O_ROOT, O_LESSONS, O_ASSIGNEE, O_NOTE, O_SEV, O_EVENTS,
-        O_ALL, O_OPEN, O_NONE, O_ID, O_CREATE, O_SINCE, O_UNTIL, O_DEDUP, O_GROUP, O_NOHOST,
+        O_ACTOR = 1000,
+        O_REASON,
+        O_RES,
+        O_ROOT,
+        O_LESSONS,
+        O_ASSIGNEE,
+        O_NOTE,
+        O_SEV,
+        O_EVENTS,
+        O_ALL,
+        O_OPEN,
+        O_NONE,
+        O_ID,
+        O_CREATE,
+        O_SINCE,
+        O_UNTIL,
+        O_DEDUP,
+        O_GROUP,
+        O_NOHOST,
         O_BATCH
     };
     static const struct option opts[] = {

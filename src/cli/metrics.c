@@ -24,8 +24,7 @@ static const char help[] =
     "  -f, --format FMT        table (default) or json (durations in seconds)\n"
     "  -o, --output FILE       write to FILE instead of standard output\n" STORE_CLI_COMMON_HELP
     "  -h, --help              show this help\n"
-    "\n" STORE_CLI_ENV_HELP
-    "\n"
+    "\n" STORE_CLI_ENV_HELP "\n"
     "Examples:\n"
     "  ward metrics\n"
     "  ward metrics --since 2026-01-01 --until 2026-04-01 --format json -d case.db\n";
@@ -39,10 +38,14 @@ enum { O_ACTOR = 1000, O_SINCE, O_UNTIL };
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"since", required_argument, NULL, O_SINCE}, {"until", required_argument, NULL, O_UNTIL},
-        {"format", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
-        {"store", required_argument, NULL, 'd'},     {"actor", required_argument, NULL, O_ACTOR},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"since", required_argument, NULL, O_SINCE},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"store", required_argument, NULL, 'd'},
+        {"actor", required_argument, NULL, O_ACTOR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *format = "table", *output = NULL, *store = NULL, *actor = NULL;
     ward_time_t since = WARD_TIME_NONE, until = WARD_TIME_NONE;

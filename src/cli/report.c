@@ -22,8 +22,7 @@ static const char report_help[] =
     "  -f, --format FMT        md (default), html or json\n"
     "  -o, --output FILE       write to FILE instead of standard output\n" STORE_CLI_COMMON_HELP
     "  -h, --help              show this help\n"
-    "\n" STORE_CLI_ENV_HELP
-    "\n"
+    "\n" STORE_CLI_ENV_HELP "\n"
     "Exit status: 0 written, 64 usage error, 66 no such store or incident, 73/74 output\n"
     "error.\n"
     "\n"
@@ -101,8 +100,7 @@ static const char layer_help[] =
     "      --name NAME         the layer's name (default 'ward: techniques seen')\n"
     "  -o, --output FILE       write to FILE instead of standard output\n" STORE_CLI_COMMON_HELP
     "  -h, --help              show this help\n"
-    "\n" STORE_CLI_ENV_HELP
-    "\n"
+    "\n" STORE_CLI_ENV_HELP "\n"
     "Examples:\n"
     "  ward attack-layer -o layer.json\n"
     "  ward attack-layer --since 2026-01-01 --name 'Q1 incidents' -d case.db\n";
@@ -115,10 +113,14 @@ const struct ward_cmd ward_cmd_attack_layer = {
 static int layer_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"since", required_argument, NULL, O_SINCE}, {"until", required_argument, NULL, O_UNTIL},
-        {"name", required_argument, NULL, O_NAME},   {"output", required_argument, NULL, 'o'},
-        {"store", required_argument, NULL, 'd'},     {"actor", required_argument, NULL, O_ACTOR},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"since", required_argument, NULL, O_SINCE},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"name", required_argument, NULL, O_NAME},
+        {"output", required_argument, NULL, 'o'},
+        {"store", required_argument, NULL, 'd'},
+        {"actor", required_argument, NULL, O_ACTOR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *store = NULL, *actor = NULL, *name = NULL;
     ward_time_t since = WARD_TIME_NONE, until = WARD_TIME_NONE;

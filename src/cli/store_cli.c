@@ -68,8 +68,10 @@ int store_cli_id(const char *s, int64_t *out)
 int store_cli_incident(const char *s, int64_t *out)
 {
     if (!s) return -1;
-    if (strncasecmp(s, "INC-", 4) == 0) s += 4;
-    else if (strncasecmp(s, "INC", 3) == 0) s += 3;
+    if (strncasecmp(s, "INC-", 4) == 0)
+        s += 4;
+    else if (strncasecmp(s, "INC", 3) == 0)
+        s += 3;
     return store_cli_id(s, out);
 }
 

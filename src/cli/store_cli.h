@@ -8,8 +8,8 @@
 
 /* The text every store command's help ends with. */
 #define STORE_CLI_COMMON_HELP                                                                      \
-    "  -d, --store PATH        the case store (default: $WARD_STORE, else ./ward.db)\n"           \
-    "      --actor NAME        who is acting, for the journal (default: $WARD_ACTOR, else the\n"  \
+    "  -d, --store PATH        the case store (default: $WARD_STORE, else ./ward.db)\n"            \
+    "      --actor NAME        who is acting, for the journal (default: $WARD_ACTOR, else the\n"   \
     "                          login name)\n"
 
 #define STORE_CLI_ENV_HELP                                                                         \

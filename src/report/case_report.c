@@ -204,8 +204,7 @@ int ward_case_timeline(struct ward_case *c, struct ward_timeline_item **items, s
     for (size_t i = 0; i < c->njournal; i++) {
         const struct ward_case_journal *j = &c->journal[i];
         /* alerts are on the timeline at their own times */
-        if (strcmp(j->action, "alert.add") == 0 || strcmp(j->action, "alert.repeat") == 0)
-            continue;
+        if (strcmp(j->action, "alert.add") == 0 || strcmp(j->action, "alert.repeat") == 0) continue;
         journal_sentence(j, buf, sizeof buf);
         v[k].ts = j->ts;
         v[k].source = "journal";
@@ -534,8 +533,8 @@ static void text(struct out *o, const char *s)
             default: break;
             }
         } else {
-            if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>' ||
-                c == '[' || c == ']' || c == '\\') {
+            if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>' || c == '[' ||
+                c == ']' || c == '\\') {
                 o->err = ward_buf_putc(o->b, '\\');
             } else if (c == '\n' || c == '\r') {
                 put(o, " ");
@@ -855,16 +854,15 @@ int ward_report_incident(struct ward_case *c, const char *format, ward_time_t ge
             char id[32], sz[32];
             snprintf(id, sizeof id, "%lld", (long long)e->id);
             snprintf(sz, sizeof sz, "%llu", (unsigned long long)e->size);
-            const char *cells[7] = {id,          e->path,
-                                    sz,          e->sha256,
-                                    e->added_by, fmt_time(e->added_at, t1, sizeof t1),
+            const char *cells[7] = {id,        e->path,     sz,
+                                    e->sha256, e->added_by, fmt_time(e->added_at, t1, sizeof t1),
                                     e->reason};
             row(&o, cells, 7);
         }
         table_end(&o);
         heading(&o, 3, "Chain of custody");
-        static const char *const ucols[] = {"Evidence", "Time (UTC)", "Who", "Action", "Reason",
-                                            "SHA-256"};
+        static const char *const ucols[] = {"Evidence", "Time (UTC)", "Who",
+                                            "Action",   "Reason",     "SHA-256"};
         table_start(&o, ucols, 6);
         for (size_t i = 0; i < c->ncustody; i++) {
             const struct ward_case_custody *cu = &c->custody[i];
@@ -884,8 +882,8 @@ int ward_report_incident(struct ward_case *c, const char *format, ward_time_t ge
     if (!c->ntasks) {
         none(&o, "tasks");
     } else {
-        static const char *const kcols[] = {"#", "Task", "State", "Assignee", "Created by",
-                                            "Updated"};
+        static const char *const kcols[] = {"#",        "Task",       "State",
+                                            "Assignee", "Created by", "Updated"};
         table_start(&o, kcols, 6);
         for (size_t i = 0; i < c->ntasks; i++) {
             const struct ward_case_task *t = &c->tasks[i];

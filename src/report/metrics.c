@@ -78,13 +78,10 @@ int ward_report_metrics(const struct ward_metrics *m, const char *format, struct
         return ward_err_set(err, WARD_EINVAL, "metrics format must be table or json");
     int rc = 0;
     char a[48], b[48];
-    rc |= ward_buf_printf(out, "Incidents created %s .. %s\n\n",
-                          m->since == WARD_TIME_NONE
-                              ? "(start)"
-                              : (ward_time_format(m->since, 0, a, sizeof a), a),
-                          m->until == WARD_TIME_NONE
-                              ? "(now)"
-                              : (ward_time_format(m->until, 0, b, sizeof b), b));
+    rc |= ward_buf_printf(
+        out, "Incidents created %s .. %s\n\n",
+        m->since == WARD_TIME_NONE ? "(start)" : (ward_time_format(m->since, 0, a, sizeof a), a),
+        m->until == WARD_TIME_NONE ? "(now)" : (ward_time_format(m->until, 0, b, sizeof b), b));
     rc |= ward_buf_printf(out, "%-22s %lld (%lld open, %lld closed)\n", "incidents",
                           (long long)m->incidents, (long long)m->open, (long long)m->closed);
     rc |= ward_buf_printf(out, "%-22s %lld (%lld events)\n", "alerts", (long long)m->alerts,
