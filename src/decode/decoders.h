@@ -4,4 +4,6 @@
 
 #include "ward/decode.h"
 
+extern const struct ward_decoder ward_decoder_json;
+
 #endif
