@@ -947,6 +947,66 @@ static long key_index(const char *k, size_t kl, const char *prefix, const char *
     return n;
 }
 
+/* Skips a JSON string starting at p (at the quote); returns the position after it. */
+static const char *skip_str(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            p++;
+            continue;
+        }
+        if (*p == '"') return p + 1;
+    }
+    return end;
+}
+
+/*
+ * Finds the text of a top-level member's value in a JSON object held in memory (the
+ * record's raw bytes), so that the triggering event is kept byte for byte as it came.
+ * Returns 1 with the span, 0 when absent or when the value is not an object.
+ */
+static int raw_member(const char *raw, size_t n, const char *key, const char **vp, size_t *vn)
+{
+    const char *p = raw, *end = raw + n;
+    size_t klen = strlen(key);
+    int depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            const char *ks = p + 1;
+            const char *ke = skip_str(p, end);
+            p = ke;
+            if (depth != 1) continue;
+            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+            if (p >= end || *p != ':') continue;
+            p++;
+            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+            if ((size_t)(ke - 1 - ks) != klen || memcmp(ks, key, klen) != 0) continue;
+            if (p >= end || *p != '{') return 0;
+            const char *vs = p;
+            int d = 0;
+            while (p < end) {
+                if (*p == '"') {
+                    p = skip_str(p, end);
+                    continue;
+                }
+                if (*p == '{' || *p == '[') d++;
+                if ((*p == '}' || *p == ']') && --d == 0) {
+                    *vp = vs;
+                    *vn = (size_t)(p + 1 - vs);
+                    return 1;
+                }
+                p++;
+            }
+            return 0;
+        }
+        if (c == '{' || c == '[') depth++;
+        if (c == '}' || c == ']') depth--;
+        p++;
+    }
+    return 0;
+}
+
 /*
  * One alert from an event decoded from a JSON line: {"timestamp", "host", "rule": {id,
  * title, level, tags[]}, "attack": {tactics[], techniques[{id, name}]}, "source": {path,
@@ -1026,6 +1086,13 @@ static int alert_from_event(struct ward_event *ev, struct ward_event *sub, struc
     a->attack.techniques = techs;
     a->attack.ntechniques = ntech;
     /* the event verbatim (as flattened JSON) and its entities */
+    const char *rv;
+    size_t rn;
+    if (ev->raw && raw_member(ev->raw, ev->raw_len, "event", &rv, &rn)) {
+        char *ej = ward_arena_strndup(ar, rv, rn);
+        if (!ej) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+        a->event_json = ej;
+    }
     if (sub->nfields) {
         struct ward_buf eb;
         struct ward_jw w;
@@ -1035,10 +1102,16 @@ static int alert_from_event(struct ward_event *ev, struct ward_event *sub, struc
             ward_buf_free(&eb);
             return ward_err_set(err, WARD_ENOMEM, "cannot render the event");
         }
-        char *ej = ward_arena_strndup(ar, eb.data, eb.len);
+        if (!a->event_json) {
+            /* no raw text (another decoder): the flattened fields */
+            char *ej = ward_arena_strndup(ar, eb.data, eb.len);
+            if (!ej) {
+                ward_buf_free(&eb);
+                return ward_err_set(err, WARD_ENOMEM, "out of memory");
+            }
+            a->event_json = ej;
+        }
         ward_buf_free(&eb);
-        if (!ej) return ward_err_set(err, WARD_ENOMEM, "out of memory");
-        a->event_json = ej;
         struct ward_entity *ents;
         size_t nents;
         if (ward_entities_from_event(sub, ar, 256, &ents, &nents))

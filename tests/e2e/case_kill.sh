@@ -20,7 +20,7 @@ for round in 1 2; do
     for i in $(seq 1 100); do
         sleep 0.05
         n=$("$WARD_BIN" metrics -d "$db" --format json 2>/dev/null | sed -n 's/.*"events":\([0-9]*\).*/\1/p')
-        [ "${n:-0}" -ge $((round * 1500)) ] && break
+        [ "${n:-0}" -ge $((round * 500)) ] && break
     done
     kill -KILL $pid
     wait $pid 2>/dev/null

@@ -107,8 +107,7 @@ int main(void)
         }
         if (v >= 2) {
             CHECK_INT(q(st, "SELECT count(*) FROM tasks"), 1);
-            CHECK_INT(q(st, "SELECT count(*) FROM observables WHERE value = 'old.example.org'"),
-                      1);
+            CHECK_INT(q(st, "SELECT count(*) FROM observables WHERE value = 'old.example.org'"), 1);
         }
         /* it works: an alert joins the old incident by its host, the lifecycle goes on */
         struct ward_alert a;
@@ -122,7 +121,8 @@ int main(void)
         CHECK_INT(ward_store_add_alerts(st, &a, 1, NULL, &stats, &err), 0);
         CHECK_INT(stats.incidents_joined, v >= 1 ? 1 : 0);
         CHECK_INT(stats.incidents_new, v >= 1 ? 0 : 1);
-        CHECK_INT(ward_store_set_status(st, 1, WARD_ST_ASSESS, NULL, &err), v >= 1 ? 0 : WARD_ESTATE);
+        CHECK_INT(ward_store_set_status(st, 1, WARD_ST_ASSESS, NULL, &err),
+                  v >= 1 ? 0 : WARD_ESTATE);
         struct ward_journal_check jc;
         CHECK_INT(ward_store_verify(st, &jc, &err), 0);
         CHECK_INT(jc.bad_seq, 0);

@@ -107,16 +107,16 @@ int main(int argc, char **argv)
     char db[128];
     snprintf(db, sizeof db, "%s/c.db", dir);
 
-    /* two writers at once: 2 x 3000 alerts in batches of 50, and notes in between */
+    /* two writers at once: 2 x 1500 alerts in batches of 50 */
     struct ward_store *st = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_store_open(db, &st, &err), 0); /* created before the race */
     ward_store_close(st);
     pid_t p1 = fork();
-    if (p1 == 0) _exit(bulk(db, 3000, "a", 50));
+    if (p1 == 0) _exit(bulk(db, 1500, "a", 50));
     pid_t p2 = fork();
-    if (p2 == 0) _exit(bulk(db, 3000, "b", 50));
+    if (p2 == 0) _exit(bulk(db, 1500, "b", 50));
     int s1 = 0, s2 = 0;
     waitpid(p1, &s1, 0);
     waitpid(p2, &s2, 0);
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     CHECK(WIFEXITED(s2) && WEXITSTATUS(s2) == 0);
     int64_t events = 0;
     check_store(db, &events);
-    CHECK_INT(events, 6000); /* nothing lost */
+    CHECK_INT(events, 3000); /* nothing lost */
 
     /* SIGKILL in the middle of a large import */
     snprintf(db, sizeof db, "%s/k.db", dir);
@@ -132,15 +132,15 @@ int main(int argc, char **argv)
     ward_store_close(st);
     pid_t pk = fork();
     if (pk == 0) _exit(bulk(db, 10000000, "k", 200));
-    /* wait until some batches are in, then kill it mid-write */
-    for (int i = 0; i < 400; i++) {
+    /* wait until some batches are in (up to a minute on a slow machine), then kill it */
+    for (int i = 0; i < 6000; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
         struct ward_store *r = NULL;
         if (ward_store_open_existing(db, &r, &err) == 0) {
             int64_t n = q(r, "SELECT count(*) FROM alerts");
             ward_store_close(r);
-            if (n >= 1000) break;
+            if (n >= 600) break;
         }
     }
     kill(pk, SIGKILL);
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     CHECK(WIFSIGNALED(sk) && WTERMSIG(sk) == SIGKILL);
     events = 0;
     check_store(db, &events);
-    CHECK(events >= 1000);
+    CHECK(events >= 600);
     CHECK_INT(events % 200, 0); /* whole batches only */
     fprintf(stderr, "killed after %lld alerts\n", (long long)events);
 
