@@ -10,6 +10,7 @@
 
 const struct ward_cmd *const ward_cmds[] = {
     &ward_cmd_dump,
+    &ward_cmd_intel,
     NULL,
 };
 
