@@ -28,9 +28,9 @@ struct ward_ioc_set {
     int compiled;
     /* compiled: one open-addressing table for every exact key (type in the hash seed) */
     uint64_t *slot_hash;
-    uint32_t *slot_idx; /* first indicator index + 1, 0 = empty */
-    uint32_t *next;     /* next indicator index + 1 with the same key */
-    size_t nslots;      /* power of two */
+    uint32_t *slot_idx;      /* first indicator index + 1, 0 = empty */
+    uint32_t *next;          /* next indicator index + 1 with the same key */
+    size_t nslots;           /* power of two */
     struct ioc_trie trie[2]; /* CIDR ranges: [0] IPv4, [1] IPv6 */
     uint32_t type_mask;      /* bit per type present */
     /* interned strings (source names) to keep metas lean */
@@ -46,8 +46,8 @@ struct ward_ioc_meta *ioc_meta_new(struct ward_ioc_set *set);
 const char *ioc_source(struct ward_ioc_set *set, const char *src);
 /* Records a problem (strings copied). Returns 0 or WARD_ENOMEM. */
 int ioc_problem(struct ward_ioc_set *set, enum ward_ioc_problem_kind kind, const char *source,
-                uint64_t line, const char *id, const char *text, size_t text_len,
-                int partial, const char *fmt, ...) WARD_PRINTF(9, 10);
+                uint64_t line, const char *id, const char *text, size_t text_len, int partial,
+                const char *fmt, ...) WARD_PRINTF(9, 10);
 /* Adds a value whose meta is already owned by the set (no copy). */
 int ioc_add_value(struct ward_ioc_set *set, int type, const char *value, size_t n,
                   const struct ward_ioc_meta *meta, const char **why);

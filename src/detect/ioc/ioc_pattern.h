@@ -9,8 +9,8 @@
 #include "ward/ioc.h"
 
 struct ioc_pattern_leaf {
-    int type;           /* enum ward_ioc_type, or -1 when not matchable */
-    const char *value;  /* the string literal, unescaped (NULL for other literals) */
+    int type;          /* enum ward_ioc_type, or -1 when not matchable */
+    const char *value; /* the string literal, unescaped (NULL for other literals) */
     size_t vlen;
     const char *path;   /* "ipv4-addr:value", "file:hashes.sha-256" (lower-cased) */
     const char *reason; /* why it is not matchable (static text), NULL when it is */

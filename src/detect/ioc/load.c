@@ -92,8 +92,8 @@ int ioc_load_json(struct ward_ioc_set *set, const char *path, const char *data, 
         if (k < 0) {
             char msg[WARD_ERR_MSG_MAX + 64];
             snprintf(msg, sizeof msg, "%s", e.msg);
-            rc = ioc_problem(set, WARD_IOC_FILE_ERROR, path, e.line, NULL, NULL, 0, 0,
-                             "JSON: %s", msg);
+            rc = ioc_problem(set, WARD_IOC_FILE_ERROR, path, e.line, NULL, NULL, 0, 0, "JSON: %s",
+                             msg);
             if (rc || e.code == WARD_EIO || e.code == WARD_ENOMEM) break;
             continue;
         }
@@ -214,32 +214,19 @@ static const struct {
     const char *name;
     int col;
 } csv_names[] = {
-    {"type", COL_TYPE},
-    {"indicator_type", COL_TYPE},
-    {"ioc_type", COL_TYPE},
-    {"attribute_type", COL_TYPE},
-    {"value", COL_VALUE},
-    {"indicator", COL_VALUE},
-    {"ioc", COL_VALUE},
-    {"observable", COL_VALUE},
-    {"ioc_value", COL_VALUE},
-    {"source", COL_SOURCE},
-    {"feed", COL_SOURCE},
-    {"tlp", COL_TLP},
-    {"confidence", COL_CONF},
-    {"score", COL_CONF},
-    {"valid_from", COL_VFROM},
-    {"valid_until", COL_VUNTIL},
-    {"first_seen", COL_FSEEN},
-    {"last_seen", COL_LSEEN},
-    {"name", COL_NAME},
-    {"description", COL_NAME},
-    {"comment", COL_NAME},
-    {"id", COL_ID},
-    {"uuid", COL_ID},
-    {"labels", COL_LABELS},
-    {"tags", COL_LABELS},
-    {"category", COL_LABELS},
+    {"type", COL_TYPE},        {"indicator_type", COL_TYPE},
+    {"ioc_type", COL_TYPE},    {"attribute_type", COL_TYPE},
+    {"value", COL_VALUE},      {"indicator", COL_VALUE},
+    {"ioc", COL_VALUE},        {"observable", COL_VALUE},
+    {"ioc_value", COL_VALUE},  {"source", COL_SOURCE},
+    {"feed", COL_SOURCE},      {"tlp", COL_TLP},
+    {"confidence", COL_CONF},  {"score", COL_CONF},
+    {"valid_from", COL_VFROM}, {"valid_until", COL_VUNTIL},
+    {"first_seen", COL_FSEEN}, {"last_seen", COL_LSEEN},
+    {"name", COL_NAME},        {"description", COL_NAME},
+    {"comment", COL_NAME},     {"id", COL_ID},
+    {"uuid", COL_ID},          {"labels", COL_LABELS},
+    {"tags", COL_LABELS},      {"category", COL_LABELS},
     {"to_ids", COL_TOIDS},
 };
 
@@ -369,15 +356,17 @@ static int load_typed_columns(struct ward_ioc_set *set, const char *path, const 
             vl = ward_ioc_refang(v.ptr, vl, refang, sizeof refang);
             int kind = 0, nparts = 0;
             const char *why = NULL;
-            int got = ioc_add_typed(set, hdr.col[c].ptr, hdr.col[c].len, refang, vl, m, &kind,
-                                    &why, &nparts);
-            if (got < 0) rc = got;
-            else if (got == nparts) set->stats.objects_loaded++;
+            int got = ioc_add_typed(set, hdr.col[c].ptr, hdr.col[c].len, refang, vl, m, &kind, &why,
+                                    &nparts);
+            if (got < 0)
+                rc = got;
+            else if (got == nparts)
+                set->stats.objects_loaded++;
             else
-                rc = ioc_problem(set, (enum ward_ioc_problem_kind)kind, path, rec_line, NULL,
-                                 v.ptr, v.len, 0, "column '%.*s': %s",
-                                 (int)(hdr.col[c].len < 60 ? hdr.col[c].len : 60),
-                                 hdr.col[c].ptr, why ? why : "bad value");
+                rc = ioc_problem(set, (enum ward_ioc_problem_kind)kind, path, rec_line, NULL, v.ptr,
+                                 v.len, 0, "column '%.*s': %s",
+                                 (int)(hdr.col[c].len < 60 ? hdr.col[c].len : 60), hdr.col[c].ptr,
+                                 why ? why : "bad value");
         }
     }
     free(hdr.scratch);
@@ -399,7 +388,8 @@ static int typed_header(const char *data, size_t len)
         while (i < e && data[i] != ',' && data[i] != ';' && data[i] != '\t') i++;
         struct ward_str h = ward_str_make(data + st, i - st);
         while (h.len && (h.ptr[0] == ' ' || h.ptr[0] == '"')) h.ptr++, h.len--;
-        while (h.len && (h.ptr[h.len - 1] == ' ' || h.ptr[h.len - 1] == '"' || h.ptr[h.len - 1] == '\r'))
+        while (h.len &&
+               (h.ptr[h.len - 1] == ' ' || h.ptr[h.len - 1] == '"' || h.ptr[h.len - 1] == '\r'))
             h.len--;
         if (is_type_name(h)) any = 1;
         i++;
@@ -446,7 +436,8 @@ int ioc_load_csv(struct ward_ioc_set *set, const char *path, const char *data, s
         struct ward_str type = col_of(&row, map, COL_TYPE);
         set->stats.objects++;
         if (!value.len) {
-            rc = ioc_problem(set, WARD_IOC_INVALID, path, rec_line, NULL, NULL, 0, 0, "row without a value");
+            rc = ioc_problem(set, WARD_IOC_INVALID, path, rec_line, NULL, NULL, 0, 0,
+                             "row without a value");
             continue;
         }
         /* the row's context: reuse the previous meta when it is the same */
@@ -547,8 +538,8 @@ int ioc_load_csv(struct ward_ioc_set *set, const char *path, const char *data, s
             rc = ioc_problem(set, WARD_IOC_INVALID, path, rec_line, m->id, value.ptr, value.len, 1,
                              "%d of %d parts loaded: %s", got, nparts, why);
         } else {
-            rc = ioc_problem(set, (enum ward_ioc_problem_kind)kind, path, rec_line, m->id, value.ptr,
-                             value.len, 0, "%s%.*s%s%s", type.len ? "type '" : "",
+            rc = ioc_problem(set, (enum ward_ioc_problem_kind)kind, path, rec_line, m->id,
+                             value.ptr, value.len, 0, "%s%.*s%s%s", type.len ? "type '" : "",
                              (int)(type.len < 60 ? type.len : 60), type.ptr ? type.ptr : "",
                              type.len ? "': " : "", why ? why : "bad value");
         }
@@ -620,7 +611,8 @@ int ward_ioc_load_mem(struct ward_ioc_set *set, const char *path, const char *da
     if (len >= 3 && (unsigned char)data[0] == 0xef && (unsigned char)data[1] == 0xbb &&
         (unsigned char)data[2] == 0xbf)
         i = 3;
-    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n')) i++;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
     const char *fmt = o->format;
     if (!fmt) fmt = (i < len && (data[i] == '{' || data[i] == '[')) ? "json" : "csv";
     if (strcmp(fmt, "json") == 0 || strcmp(fmt, "stix") == 0 || strcmp(fmt, "misp") == 0)
@@ -704,14 +696,16 @@ static int load_feed(struct ward_ioc_set *set, const char *dir, const struct war
         ward_err_clear(&e);
         int k = ward_json_reader_next(r, &ev, &e);
         if (k < 0) {
-            rc = ioc_problem(set, WARD_IOC_FILE_ERROR, mpath, e.line, NULL, NULL, 0, 0, "JSON: %s", e.msg);
+            rc = ioc_problem(set, WARD_IOC_FILE_ERROR, mpath, e.line, NULL, NULL, 0, 0, "JSON: %s",
+                             e.msg);
         } else if (k > 0) {
             for (uint32_t i = 0; i < ev.nfields && rc == 0; i++) {
                 const char *key = ward_field_key(&ev, &ev.fields[i]);
                 const char *dot = strchr(key, '.');
                 size_t ul = dot ? (size_t)(dot - key) : strlen(key);
                 if (ul == 0 || ul > 200) continue;
-                if (nuuids && strlen(uuids[nuuids - 1]) == ul && memcmp(uuids[nuuids - 1], key, ul) == 0)
+                if (nuuids && strlen(uuids[nuuids - 1]) == ul &&
+                    memcmp(uuids[nuuids - 1], key, ul) == 0)
                     continue;
                 if (nuuids == cap) {
                     cap = cap ? cap * 2 : 64;
@@ -769,15 +763,17 @@ static int load_feed(struct ward_ioc_set *set, const char *dir, const struct war
 /* Inside directories only files named like intel are read (README.md, LICENSE ... are not). */
 static int intel_name(const char *path)
 {
-    static const char *const exts[] = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".txt",
-                                       ".list", ".lst", ".ioc", ".iocs", ".stix", ".misp",
-                                       NULL};
+    static const char *const exts[] = {".json", ".jsonl", ".ndjson", ".csv", ".tsv",
+                                       ".txt",  ".list",  ".lst",    ".ioc", ".iocs",
+                                       ".stix", ".misp",  NULL};
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     /* compressed files are named by what they hold */
-    if (n > 3 && strcmp(base + n - 3, ".gz") == 0) n -= 3;
-    else if (n > 4 && strcmp(base + n - 4, ".zst") == 0) n -= 4;
+    if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
+        n -= 3;
+    else if (n > 4 && strcmp(base + n - 4, ".zst") == 0)
+        n -= 4;
     for (size_t i = 0; exts[i]; i++) {
         size_t el = strlen(exts[i]);
         if (n > el && strncasecmp(base + n - el, exts[i], el) == 0) return 1;

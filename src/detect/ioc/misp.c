@@ -16,11 +16,39 @@
 
 /* MISP attribute types that carry context, not something to look for in telemetry */
 static const char *const context_types[] = {
-    "text", "comment", "link", "other", "datetime", "size-in-bytes", "counter", "float", "port",
-    "hex", "boolean", "attachment", "mime-type", "vulnerability", "weakness", "campaign-name",
-    "campaign-id", "threat-actor", "anonymised", "cortex", "target-user", "target-email",
-    "target-machine", "target-org", "target-location", "target-external", "first-name",
-    "last-name", "full-name", "phone-number", "passport-number", "gender", "nationality",
+    "text",
+    "comment",
+    "link",
+    "other",
+    "datetime",
+    "size-in-bytes",
+    "counter",
+    "float",
+    "port",
+    "hex",
+    "boolean",
+    "attachment",
+    "mime-type",
+    "vulnerability",
+    "weakness",
+    "campaign-name",
+    "campaign-id",
+    "threat-actor",
+    "anonymised",
+    "cortex",
+    "target-user",
+    "target-email",
+    "target-machine",
+    "target-org",
+    "target-location",
+    "target-external",
+    "first-name",
+    "last-name",
+    "full-name",
+    "phone-number",
+    "passport-number",
+    "gender",
+    "nationality",
     NULL,
 };
 
@@ -61,7 +89,8 @@ static int add_part(struct ward_ioc_set *set, int type, const char *v, size_t n,
         int fam, pfx;
         while (n && v[0] == ' ') v++, n--;
         while (n && v[n - 1] == ' ') n--;
-        if (ward_ioc_parse_ip(v, n, a, &fam, &pfx)) return *why = "not an IP address or CIDR range", WARD_EINVAL;
+        if (ward_ioc_parse_ip(v, n, a, &fam, &pfx))
+            return *why = "not an IP address or CIDR range", WARD_EINVAL;
         type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
     }
     return ioc_add_value(set, type, v, n, meta, why);
@@ -219,10 +248,11 @@ static int flush_event(struct ward_ioc_set *set, struct evctx *e, const char *pa
         m->source = ioc_source(set, opt->source ? opt->source : path);
         m->id = p->uuid.ptr ? ioc_strdup(set, p->uuid.ptr, p->uuid.len) : NULL;
         char name[512];
-        int nl = snprintf(name, sizeof name, "%.*s%s%.*s", (int)(e->info.len < 300 ? e->info.len : 300),
-                          e->info.ptr ? e->info.ptr : "", e->info.len && p->comment.len ? " - " : "",
-                          (int)(p->comment.len < 200 ? p->comment.len : 200),
-                          p->comment.ptr ? p->comment.ptr : "");
+        int nl =
+            snprintf(name, sizeof name, "%.*s%s%.*s", (int)(e->info.len < 300 ? e->info.len : 300),
+                     e->info.ptr ? e->info.ptr : "", e->info.len && p->comment.len ? " - " : "",
+                     (int)(p->comment.len < 200 ? p->comment.len : 200),
+                     p->comment.ptr ? p->comment.ptr : "");
         m->name = nl > 0 ? ioc_strdup(set, name, strlen(name)) : NULL;
         char labels[400];
         size_t ll = 0;
@@ -241,8 +271,8 @@ static int flush_event(struct ward_ioc_set *set, struct evctx *e, const char *pa
         m->flags = p->to_ids == 0 ? WARD_IOC_F_NOT_IDS : WARD_IOC_F_TO_IDS;
         int kind = 0, nparts = 0;
         const char *why = NULL;
-        int got = ioc_add_typed(set, p->type.ptr, p->type.len, p->value.ptr, p->value.len, m,
-                                &kind, &why, &nparts);
+        int got = ioc_add_typed(set, p->type.ptr, p->type.len, p->value.ptr, p->value.len, m, &kind,
+                                &why, &nparts);
         if (got < 0) return got;
         if (got > 0 && got == nparts) {
             set->stats.objects_loaded++;

@@ -216,8 +216,7 @@ long ward_ioc_normalize(enum ward_ioc_type t, const char *s, size_t n, char *out
     if (!why) why = &dummy;
     /* surrounding white space is never part of a value */
     while (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
     if (n == 0) return *why = "empty value", WARD_EINVAL;
     switch (t) {
     case WARD_IOC_IPV4:
@@ -244,10 +243,12 @@ long ward_ioc_normalize(enum ward_ioc_type t, const char *s, size_t n, char *out
     case WARD_IOC_SHA1:
     case WARD_IOC_SHA256:
     case WARD_IOC_SHA512: {
-        if ((int)n != hash_len(t)) return *why = "hash has the wrong number of hex digits", WARD_EINVAL;
+        if ((int)n != hash_len(t))
+            return *why = "hash has the wrong number of hex digits", WARD_EINVAL;
         if (n + 1 > cap) return *why = "value too long", WARD_EINVAL;
         for (size_t i = 0; i < n; i++) {
-            if (!is_hex((unsigned char)s[i])) return *why = "hash has a non-hex character", WARD_EINVAL;
+            if (!is_hex((unsigned char)s[i]))
+                return *why = "hash has a non-hex character", WARD_EINVAL;
             out[i] = (char)ward_lower((unsigned char)s[i]);
         }
         out[n] = 0;
@@ -265,7 +266,8 @@ long ward_ioc_normalize(enum ward_ioc_type t, const char *s, size_t n, char *out
     case WARD_IOC_EMAIL: {
         const char *at = memchr(s, '@', n);
         if (!at || at == s) return *why = "e-mail address without local part and '@'", WARD_EINVAL;
-        if (memchr(at + 1, '@', n - (size_t)(at - s) - 1)) return *why = "e-mail address with two '@'", WARD_EINVAL;
+        if (memchr(at + 1, '@', n - (size_t)(at - s) - 1))
+            return *why = "e-mail address with two '@'", WARD_EINVAL;
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == ',')
                 return *why = "e-mail address with a space or separator", WARD_EINVAL;
@@ -316,7 +318,8 @@ int ward_ioc_guess_type(const char *s, size_t n)
     if (n == 0) return -1;
     uint8_t a[16];
     int fam, pfx;
-    if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) == 0) return fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
+    if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) == 0)
+        return fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
     size_t hex = 0;
     while (hex < n && is_hex((unsigned char)s[hex])) hex++;
     if (hex == n) {
@@ -351,9 +354,9 @@ size_t ward_ioc_refang(const char *s, size_t n, char *out, size_t cap)
         const char *from;
         const char *to;
     } subst[] = {
-        {"[.]", "."}, {"(.)", "."}, {"{.}", "."}, {"[dot]", "."}, {"(dot)", "."}, {"[:]", ":"},
-        {"[://]", "://"}, {"[@]", "@"}, {"[at]", "@"}, {"(at)", "@"}, {"hxxps", "https"},
-        {"hxxp", "http"}, {"fxp", "ftp"},
+        {"[.]", "."},       {"(.)", "."},     {"{.}", "."},   {"[dot]", "."}, {"(dot)", "."},
+        {"[:]", ":"},       {"[://]", "://"}, {"[@]", "@"},   {"[at]", "@"},  {"(at)", "@"},
+        {"hxxps", "https"}, {"hxxp", "http"}, {"fxp", "ftp"},
     };
     size_t o = 0;
     for (size_t i = 0; i < n && o + 8 < cap;) {

@@ -57,7 +57,8 @@ static int is_ws(const char *s, size_t n, size_t i, size_t *len)
         return 1;
     }
     /* U+00A0 and U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+0085, U+1680 */
-    if (c == 0xc2 && i + 1 < n && ((unsigned char)s[i + 1] == 0xa0 || (unsigned char)s[i + 1] == 0x85)) {
+    if (c == 0xc2 && i + 1 < n &&
+        ((unsigned char)s[i + 1] == 0xa0 || (unsigned char)s[i + 1] == 0x85)) {
         *len = 2;
         return 1;
     }
@@ -69,11 +70,13 @@ static int is_ws(const char *s, size_t n, size_t i, size_t *len)
             return 1;
         }
     }
-    if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x80) {
+    if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+        (unsigned char)s[i + 2] == 0x80) {
         *len = 3;
         return 1;
     }
-    if (c == 0xe1 && i + 2 < n && (unsigned char)s[i + 1] == 0x9a && (unsigned char)s[i + 2] == 0x80) {
+    if (c == 0xe1 && i + 2 < n && (unsigned char)s[i + 1] == 0x9a &&
+        (unsigned char)s[i + 2] == 0x80) {
         *len = 3;
         return 1;
     }
@@ -157,13 +160,34 @@ static void next(struct parser *p)
     unsigned char c = (unsigned char)s[p->pos];
     p->t = T_BAD;
     switch (c) {
-    case '[': p->t = T_LBRACK; p->pos++; break;
-    case ']': p->t = T_RBRACK; p->pos++; break;
-    case '(': p->t = T_LPAREN; p->pos++; break;
-    case ')': p->t = T_RPAREN; p->pos++; break;
-    case ',': p->t = T_COMMA; p->pos++; break;
-    case ':': p->t = T_COLON; p->pos++; break;
-    case '*': p->t = T_STAR; p->pos++; break;
+    case '[':
+        p->t = T_LBRACK;
+        p->pos++;
+        break;
+    case ']':
+        p->t = T_RBRACK;
+        p->pos++;
+        break;
+    case '(':
+        p->t = T_LPAREN;
+        p->pos++;
+        break;
+    case ')':
+        p->t = T_RPAREN;
+        p->pos++;
+        break;
+    case ',':
+        p->t = T_COMMA;
+        p->pos++;
+        break;
+    case ':':
+        p->t = T_COLON;
+        p->pos++;
+        break;
+    case '*':
+        p->t = T_STAR;
+        p->pos++;
+        break;
     case '=':
         p->t = T_OP;
         p->pos += (p->pos + 1 < p->n && s[p->pos + 1] == '=') ? 2 : 1;
@@ -235,14 +259,14 @@ static int add_leaf(struct parser *p, struct ioc_pattern_leaf *l)
     return 0;
 }
 
-/* Marks leaves [from, n) unsupported with reason (keeping reasons already set). */
+/* Marks leaves [from, n) unsupported with reason: the structure (AND, FOLLOWEDBY, a
+ * qualifier) is what stops them, so it replaces a reason about the comparison itself. */
 static void mark(struct parser *p, size_t from, const char *reason)
 {
-    for (size_t i = from; i < p->out->n; i++)
-        if (!p->out->leaves[i].reason) {
-            p->out->leaves[i].reason = reason;
-            p->out->leaves[i].type = -1;
-        }
+    for (size_t i = from; i < p->out->n; i++) {
+        p->out->leaves[i].reason = reason;
+        p->out->leaves[i].type = -1;
+    }
 }
 
 /* ---- comparison expressions ------------------------------------------------------------ */
@@ -251,10 +275,10 @@ static const struct {
     const char *path;
     int type;
 } supported_paths[] = {
-    {"ipv4-addr:value", WARD_IOC_IPV4},   {"ipv6-addr:value", WARD_IOC_IPV6},
-    {"domain-name:value", WARD_IOC_DOMAIN}, {"url:value", WARD_IOC_URL},
-    {"email-addr:value", WARD_IOC_EMAIL}, {"file:hashes.md5", WARD_IOC_MD5},
-    {"file:hashes.sha-1", WARD_IOC_SHA1}, {"file:hashes.sha1", WARD_IOC_SHA1},
+    {"ipv4-addr:value", WARD_IOC_IPV4},       {"ipv6-addr:value", WARD_IOC_IPV6},
+    {"domain-name:value", WARD_IOC_DOMAIN},   {"url:value", WARD_IOC_URL},
+    {"email-addr:value", WARD_IOC_EMAIL},     {"file:hashes.md5", WARD_IOC_MD5},
+    {"file:hashes.sha-1", WARD_IOC_SHA1},     {"file:hashes.sha1", WARD_IOC_SHA1},
     {"file:hashes.sha-256", WARD_IOC_SHA256}, {"file:hashes.sha256", WARD_IOC_SHA256},
     {"file:hashes.sha-512", WARD_IOC_SHA512}, {"file:hashes.sha512", WARD_IOC_SHA512},
 };
@@ -265,7 +289,8 @@ static int object_path(struct parser *p, char *path, size_t cap)
     size_t len = 0;
     if (p->t != T_IDENT) return syntax(p, "expected an object type (ipv4-addr, file ...)");
     if (p->tlen + 2 >= cap) return syntax(p, "object path too long");
-    for (size_t i = 0; i < p->tlen; i++) path[len++] = (char)ward_lower((unsigned char)p->s[p->tstart + i]);
+    for (size_t i = 0; i < p->tlen; i++)
+        path[len++] = (char)ward_lower((unsigned char)p->s[p->tstart + i]);
     next(p);
     if (p->t != T_COLON) return syntax(p, "expected ':' after the object type");
     path[len++] = ':';
@@ -288,7 +313,8 @@ static int object_path(struct parser *p, char *path, size_t cap)
             }
             if (len + clen + 2 >= cap) return syntax(p, "object path too long");
             if (!first) path[len++] = '.';
-            for (size_t i = 0; i < clen; i++) path[len++] = (char)ward_lower((unsigned char)comp[i]);
+            for (size_t i = 0; i < clen; i++)
+                path[len++] = (char)ward_lower((unsigned char)comp[i]);
             first = 0;
             next(p);
         } else if (p->t == T_LBRACK) {
@@ -356,8 +382,25 @@ static int time_literal_ok(const char *s, size_t n)
     return i + 1 == n && s[i] == 'Z';
 }
 
+static int b64(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
 static int check_literal(struct parser *p)
 {
+    if (p->t == T_BIN) {
+        const char *b = p->s + p->tstart + 2;
+        size_t n = p->tlen - 3;
+        if (n == 0 || n % 4) return syntax(p, "binary literal is not base64");
+        for (size_t i = 0; i < n; i++) {
+            int pad_ok =
+                (i == n - 1 && b64(b[n - 2])) || (i == n - 2 && b[n - 1] == '=' && b64(b[n - 3]));
+            if (!b64(b[i]) && !(b[i] == '=' && pad_ok && n >= 4))
+                return syntax(p, "binary literal is not base64");
+        }
+    }
     if (p->t == T_TIME && !time_literal_ok(p->s + p->tstart + 2, p->tlen - 3))
         return syntax(p, "bad timestamp literal (t'YYYY-MM-DDTHH:MM:SSZ')");
     if (p->t == T_HEX) {
@@ -374,6 +417,29 @@ static int check_literal(struct parser *p)
 
 static int prop_test(struct parser *p);
 static int cmp_or(struct parser *p);
+
+/* file:hashes.<algorithm> compared with a value that cannot be such a digest */
+static int hash_value_bad(const char *path, const char *v, size_t n)
+{
+    static const struct {
+        const char *path;
+        size_t hex;
+    } algos[] = {
+        {"file:hashes.md5", 32},     {"file:hashes.sha-1", 40},    {"file:hashes.sha1", 40},
+        {"file:hashes.sha-256", 64}, {"file:hashes.sha256", 64},   {"file:hashes.sha-512", 128},
+        {"file:hashes.sha512", 128}, {"file:hashes.sha3-256", 64}, {"file:hashes.sha3-512", 128},
+    };
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+        if (strcmp(path, algos[i].path) != 0) continue;
+        if (n != algos[i].hex) return 1;
+        for (size_t k = 0; k < n; k++) {
+            char c = v[k];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                return 1;
+        }
+    }
+    return 0;
+}
 
 static int prop_test(struct parser *p)
 {
@@ -423,16 +489,23 @@ static int prop_test(struct parser *p)
         int is_ne = strcmp(op, "!=") == 0 || strcmp(op, "<>") == 0;
         if (!literal_token(p->t) && !is_kw(p, "true") && !is_kw(p, "false"))
             return syntax(p, "expected a literal after the operator");
-        if (!is_eq && !is_ne && (p->t != T_STRING && p->t != T_NUM && p->t != T_TIME && p->t != T_HEX && p->t != T_BIN))
+        if (!is_eq && !is_ne &&
+            (p->t != T_STRING && p->t != T_NUM && p->t != T_TIME && p->t != T_HEX && p->t != T_BIN))
             return syntax(p, "ordering comparison needs an orderable literal");
         if (check_literal(p)) return -1;
         if (p->t == T_STRING) l.value = string_value(p, &l.vlen);
+        if (l.value && hash_value_bad(path, l.value, l.vlen))
+            return syntax(p, "invalid hash value for its algorithm");
         next(p);
-        if (negated) l.reason = "negated comparisons (NOT) are not supported";
-        else if (!is_eq) l.reason = is_ne ? "'!=' comparisons are not supported"
-                                          : "ordering comparisons (<, >, <=, >=) are not supported";
-        else if (unsupported_path) l.reason = unsupported_path;
-        else if (!l.value) l.reason = "the compared value is not a string literal";
+        if (negated)
+            l.reason = "negated comparisons (NOT) are not supported";
+        else if (!is_eq)
+            l.reason = is_ne ? "'!=' comparisons are not supported"
+                             : "ordering comparisons (<, >, <=, >=) are not supported";
+        else if (unsupported_path)
+            l.reason = unsupported_path;
+        else if (!l.value)
+            l.reason = "the compared value is not a string literal";
         if (l.reason) l.type = -1;
         return add_leaf(p, &l);
     }
@@ -450,9 +523,12 @@ static int prop_test(struct parser *p)
             struct ioc_pattern_leaf e = l;
             if (p->t == T_STRING) e.value = string_value(p, &e.vlen);
             next(p);
-            if (negated) e.reason = "negated comparisons (NOT IN) are not supported";
-            else if (unsupported_path) e.reason = unsupported_path;
-            else if (!e.value) e.reason = "the compared value is not a string literal";
+            if (negated)
+                e.reason = "negated comparisons (NOT IN) are not supported";
+            else if (unsupported_path)
+                e.reason = unsupported_path;
+            else if (!e.value)
+                e.reason = "the compared value is not a string literal";
             if (e.reason) e.type = -1;
             if (add_leaf(p, &e)) return -1;
             count++;
@@ -473,10 +549,14 @@ static int prop_test(struct parser *p)
         if (p->t != T_STRING) return syntax(p, "expected a string literal");
         l.value = string_value(p, &l.vlen);
         next(p);
-        if (negated) l.reason = "negated comparisons (NOT) are not supported";
-        else if (k == 0) l.reason = "LIKE comparisons are not supported";
-        else if (k == 1) l.reason = "MATCHES (regular expression) comparisons are not supported";
-        else if (k == 3) l.reason = "ISSUPERSET comparisons are not supported";
+        if (negated)
+            l.reason = "negated comparisons (NOT) are not supported";
+        else if (k == 0)
+            l.reason = "LIKE comparisons are not supported";
+        else if (k == 1)
+            l.reason = "MATCHES (regular expression) comparisons are not supported";
+        else if (k == 3)
+            l.reason = "ISSUPERSET comparisons are not supported";
         else if (type != WARD_IOC_IPV4 && type != WARD_IOC_IPV6)
             l.reason = "ISSUBSET is supported on ipv4-addr:value and ipv6-addr:value only";
         if (l.reason) l.type = -1;
@@ -516,6 +596,7 @@ static int obs_followed(struct parser *p);
 static int obs_primary(struct parser *p)
 {
     size_t from = p->out->n;
+    int simple = p->t == T_LBRACK;
     if (p->t == T_LBRACK) {
         next(p);
         if (cmp_or(p)) return -1;
@@ -531,20 +612,29 @@ static int obs_primary(struct parser *p)
     } else {
         return syntax(p, "expected '[' (an observation) or '('");
     }
-    /* qualifiers */
+    /* qualifiers: each kind at most once on a simple observation (as the OASIS validator
+     * has it; a parenthesised one may be qualified again) */
+    int seen_start = 0, seen_within = 0, seen_repeats = 0;
     for (;;) {
+        if (simple &&
+            ((is_kw(p, "START") && seen_start++) || (is_kw(p, "WITHIN") && seen_within++) ||
+             (is_kw(p, "REPEATS") && seen_repeats++)))
+            return syntax(p, "the same qualifier twice on one observation");
         if (is_kw(p, "START")) {
             next(p);
-            if (p->t != T_TIME || check_literal(p)) return syntax(p, "expected a timestamp after START");
+            if (p->t != T_TIME || check_literal(p))
+                return syntax(p, "expected a timestamp after START");
             next(p);
             if (!is_kw(p, "STOP")) return syntax(p, "expected STOP");
             next(p);
-            if (p->t != T_TIME || check_literal(p)) return syntax(p, "expected a timestamp after STOP");
+            if (p->t != T_TIME || check_literal(p))
+                return syntax(p, "expected a timestamp after STOP");
             next(p);
             mark(p, from, "START/STOP qualifiers are not supported");
         } else if (is_kw(p, "WITHIN")) {
             next(p);
-            if (p->t != T_NUM || p->s[p->tstart] == '-') return syntax(p, "expected a positive number after WITHIN");
+            if (p->t != T_NUM || p->s[p->tstart] == '-')
+                return syntax(p, "expected a positive number after WITHIN");
             next(p);
             if (!is_kw(p, "SECONDS")) return syntax(p, "expected SECONDS");
             next(p);

@@ -352,8 +352,8 @@ static void report_chain(struct match_state *st, uint32_t head, const char *tok,
 }
 
 /* Looks up an exact key (compared ASCII case-insensitively except URL paths). */
-static void lookup(struct match_state *st, int type, const char *key, size_t klen,
-                   const char *tok, size_t tlen)
+static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
+                   size_t tlen)
 {
     const struct ward_ioc_set *set = st->set;
     if (!(set->type_mask & (1u << type))) return;
@@ -365,9 +365,9 @@ static void lookup(struct match_state *st, int type, const char *key, size_t kle
         if (set->slot_hash[slot] != h) continue;
         const struct ward_ioc *o = &set->iocs[si - 1];
         if (o->type != type || o->vlen != klen) continue;
-        int same = type == WARD_IOC_URL ? memcmp(o->value, key, klen) == 0
-                                        : ward_str_ieq(ward_str_make(o->value, klen),
-                                                       ward_str_make(key, klen));
+        int same = type == WARD_IOC_URL
+                       ? memcmp(o->value, key, klen) == 0
+                       : ward_str_ieq(ward_str_make(o->value, klen), ward_str_make(key, klen));
         if (!same) continue;
         report_chain(st, si, tok, tlen);
         return;
@@ -390,8 +390,7 @@ static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, co
     }
 }
 
-static void match_ip(struct match_state *st, const char *s, size_t n, const char *tok,
-                     size_t tlen)
+static void match_ip(struct match_state *st, const char *s, size_t n, const char *tok, size_t tlen)
 {
     uint8_t a[16];
     int fam, pfx;
@@ -520,9 +519,8 @@ static void match_token(struct match_state *st, const char *s, size_t n)
     }
     /* hashes: the whole token, or hex runs inside it ("md5:..."); a run must not be part
      * of a longer word */
-    if (maxrun >= 32 &&
-        (set->type_mask & ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) | (1u << WARD_IOC_SHA256) |
-                           (1u << WARD_IOC_SHA512)))) {
+    if (maxrun >= 32 && (set->type_mask & ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) |
+                                           (1u << WARD_IOC_SHA256) | (1u << WARD_IOC_SHA512)))) {
         for (size_t i = 0; i < n;) {
             if (!(cls[(unsigned char)s[i]] & C_HEX)) {
                 i++;
@@ -625,8 +623,8 @@ static void match_text(struct match_state *st, const char *v, size_t n)
     }
 }
 
-int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val,
-                         size_t n, ward_time_t ts, ward_ioc_hit_fn fn, void *ctx)
+int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val, size_t n,
+                         ward_time_t ts, ward_ioc_hit_fn fn, void *ctx)
 {
     if (!set->compiled) return WARD_ESTATE;
     struct match_state st = {0};
@@ -640,8 +638,8 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     return st.hits;
 }
 
-int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev,
-                         ward_ioc_hit_fn fn, void *ctx)
+int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                         void *ctx)
 {
     if (!set->compiled) return WARD_ESTATE;
     if (!set->n) return 0;

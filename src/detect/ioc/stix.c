@@ -136,8 +136,8 @@ static int flush_indicator(struct ward_ioc_set *set, struct ioc_stix_ctx *c, str
     const char *id = idbuf[0] ? idbuf : NULL;
     set->stats.objects++;
     if (o->revoked)
-        return ioc_problem(set, WARD_IOC_SKIPPED, path, o->line, id, o->pattern.ptr,
-                           o->pattern.len, 0, "the indicator is revoked");
+        return ioc_problem(set, WARD_IOC_SKIPPED, path, o->line, id, o->pattern.ptr, o->pattern.len,
+                           0, "the indicator is revoked");
     if (o->pattern_type.len && !ward_str_eq_c(o->pattern_type, "stix"))
         return ioc_problem(set, WARD_IOC_UNSUPPORTED, path, o->line, id, o->pattern.ptr,
                            o->pattern.len, 0, "pattern_type '%.*s' is not supported (only stix)",
@@ -216,13 +216,13 @@ static int flush_indicator(struct ward_ioc_set *set, struct ioc_stix_ctx *c, str
             set->stats.objects_loaded++;
         } else if (loaded) {
             set->stats.objects_partial++;
-            rc = ioc_problem(set, bad_values == pat.n - loaded ? WARD_IOC_INVALID : WARD_IOC_UNSUPPORTED, path, o->line, id, o->pattern.ptr,
-                             o->pattern.len, 1, "%zu of %zu comparisons loaded; not loaded: %s",
-                             loaded, pat.n, reasons);
+            rc = ioc_problem(
+                set, bad_values == pat.n - loaded ? WARD_IOC_INVALID : WARD_IOC_UNSUPPORTED, path,
+                o->line, id, o->pattern.ptr, o->pattern.len, 1,
+                "%zu of %zu comparisons loaded; not loaded: %s", loaded, pat.n, reasons);
         } else {
             rc = ioc_problem(set, bad_values == pat.n ? WARD_IOC_INVALID : WARD_IOC_UNSUPPORTED,
-                             path, o->line, id, o->pattern.ptr, o->pattern.len, 0, "%s",
-                             reasons);
+                             path, o->line, id, o->pattern.ptr, o->pattern.len, 0, "%s", reasons);
         }
     }
     ioc_pattern_free(&pat);
@@ -268,7 +268,8 @@ int ioc_stix_record(struct ward_ioc_set *set, struct ioc_stix_ctx *c, struct war
             size_t p = 8;
             long n = 0;
             int digits = 0;
-            while (p < kn && k[p] >= '0' && k[p] <= '9' && digits < 9) n = n * 10 + (k[p++] - '0'), digits++;
+            while (p < kn && k[p] >= '0' && k[p] <= '9' && digits < 9)
+                n = n * 10 + (k[p++] - '0'), digits++;
             if (!digits || p >= kn || k[p] != '.') continue;
             idx = n;
             k += p + 1;
@@ -327,5 +328,6 @@ void ioc_stix_finish(struct ward_ioc_set *set, struct ioc_stix_ctx *c)
     (void)set;
     for (size_t i = 0; i < c->nfix; i++)
         for (size_t k = 0; k < c->nmarkings; k++)
-            if (strcmp(c->fix[i].ref, c->markings[k].id) == 0) c->fix[i].meta->tlp = c->markings[k].tlp;
+            if (strcmp(c->fix[i].ref, c->markings[k].id) == 0)
+                c->fix[i].meta->tlp = c->markings[k].tlp;
 }
