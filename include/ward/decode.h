@@ -52,11 +52,20 @@ struct ward_reader {
     const char *path;
     uint64_t events;
     uint64_t errors;
+    uint64_t base_offset; /* added to ev->offset: where a range reader starts */
+    uint64_t base_line;   /* added to ev->line (lines before the range) */
 };
 
 /* Opens path with the named format or, when format is NULL, the detected one. */
 int ward_reader_open(struct ward_reader *r, const char *path, const char *format,
                      const struct ward_decode_opts *o, struct ward_err *err) WARD_MUST_USE;
+/* Opens bytes [offset, offset+length) of a plain file that starts `line_base` lines into
+ * it, for decoding one segment of a large line-oriented file. The segment must begin at
+ * a record boundary. Events report offsets and lines of the whole file. */
+int ward_reader_open_range(struct ward_reader *r, const char *path, uint64_t offset,
+                           uint64_t length, uint64_t line_base, const char *format,
+                           const struct ward_decode_opts *o, struct ward_err *err)
+    WARD_MUST_USE;
 /* Like the decoder's next: 1 event, 0 end, negative for a bad record (go on calling). It
  * resets ev, sets path/format and calls ward_event_find_time when the decoder set no time. */
 int ward_reader_next(struct ward_reader *r, struct ward_event *ev,

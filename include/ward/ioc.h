@@ -67,7 +67,7 @@ struct ward_ioc_meta {
     const char *event;   /* MISP event uuid, STIX bundle id */
     ward_time_t valid_from, valid_until;
     ward_time_t first_seen, last_seen;
-    uint64_t line; /* line of the record in its source (1-based, 0 unknown) */
+    uint64_t line;      /* line of the record in its source (1-based, 0 unknown) */
     int16_t confidence; /* 0..100, -1 unknown */
     uint8_t tlp;        /* enum ward_tlp */
     uint8_t flags;      /* WARD_IOC_F_* */
@@ -99,7 +99,7 @@ struct ward_ioc_problem {
     const char *id;   /* indicator / attribute id when known */
     const char *text; /* the pattern, value or type concerned */
     const char *reason;
-    uint8_t kind; /* enum ward_ioc_problem_kind */
+    uint8_t kind;    /* enum ward_ioc_problem_kind */
     uint8_t partial; /* 1: other parts of the same indicator were loaded */
 };
 
@@ -122,11 +122,11 @@ int ward_ioc_set_new(struct ward_ioc_set **out) WARD_MUST_USE;
 void ward_ioc_set_free(struct ward_ioc_set *set);
 
 struct ward_ioc_load_opts {
-    int ids_only;          /* MISP: skip attributes with to_ids false (reported as skipped) */
-    const char *format;    /* force "stix", "misp", "csv" or "list"; NULL detects */
-    const char *source;    /* source name for the indicators; NULL = the path */
-    int16_t confidence;    /* default confidence for sources that have none (-1) */
-    uint8_t tlp;           /* default TLP for sources that have none */
+    int ids_only;       /* MISP: skip attributes with to_ids false (reported as skipped) */
+    const char *format; /* force "stix", "misp", "csv" or "list"; NULL detects */
+    const char *source; /* source name for the indicators; NULL = the path */
+    int16_t confidence; /* default confidence for sources that have none (-1) */
+    uint8_t tlp;        /* default TLP for sources that have none */
 };
 void ward_ioc_load_opts_default(struct ward_ioc_load_opts *o);
 
@@ -169,9 +169,9 @@ size_t ward_ioc_set_memory(const struct ward_ioc_set *set);
 
 struct ward_ioc_hit {
     const struct ward_ioc *ioc;
-    const char *key; /* the event field's key (NUL-terminated, borrowed from the event) */
-    struct ward_str value;   /* the part of the field value that matched (a token) */
-    struct ward_str field;   /* the whole field value */
+    const char *key;       /* the event field's key (NUL-terminated, borrowed from the event) */
+    struct ward_str value; /* the part of the field value that matched (a token) */
+    struct ward_str field; /* the whole field value */
 };
 /* Called for each hit; return non-zero to stop matching this event. */
 typedef int (*ward_ioc_hit_fn)(void *ctx, const struct ward_ioc_hit *hit);
@@ -187,11 +187,11 @@ typedef int (*ward_ioc_hit_fn)(void *ctx, const struct ward_ioc_hit *hit);
  * does not hit. The same indicator hits at most once per field. Returns the number of
  * hits, or a negative code. The set must be compiled.
  */
-int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev,
-                         ward_ioc_hit_fn fn, void *ctx);
+int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                         void *ctx);
 /* Same for one value (key is reported as given). ts may be WARD_TIME_NONE. */
-int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val,
-                         size_t n, ward_time_t ts, ward_ioc_hit_fn fn, void *ctx);
+int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val, size_t n,
+                         ward_time_t ts, ward_ioc_hit_fn fn, void *ctx);
 
 /* ---- value helpers (also used by the loaders and tests) ------------------------------ */
 

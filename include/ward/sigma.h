@@ -69,6 +69,9 @@ struct ward_sigma_pattern {
     uint8_t family; /* CIDR: 4 or 6 */
     uint8_t prefix; /* CIDR: prefix length */
     uint8_t addr[16];
+    /* RE: the expression compiled with PCRE2 (pcre2_code *) for the reference evaluator,
+     * owned by the rule set; NULL for other kinds. (Added by the front end.) */
+    void *re;
 };
 
 /* One value of a field item with all its alternatives: modifiers such as windash,
@@ -202,6 +205,7 @@ struct ward_sigma_rules {
     size_t ndiags;
     size_t files;
     size_t documents;
+    void *priv; /* the front end's own (compiled regexes, placeholders); do not touch */
 };
 
 struct ward_sigma_opts {
@@ -261,13 +265,58 @@ int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_l
  * the taxonomy. */
 size_t ward_taxonomy_field_keys(const struct ward_taxonomy *t, const struct ward_ls_ids *rule_ls,
                                 const char *sigma_field, const char **keys, size_t max);
+/* A key from ward_taxonomy_field_keys may hold a "*" path segment ("Event.UserData.*.User":
+ * any one segment). Whether key (klen bytes) matches such a pattern. */
+int ward_taxonomy_key_match(const char *pattern, const char *key, size_t klen);
+/*
+ * The values of a Sigma field in an event, as the reference evaluator reads them: the keys
+ * of ward_taxonomy_field_keys are tried in order and the first that yields anything wins.
+ * A key yields the field of that exact key; when there is none, the elements of an array
+ * under it (key.0, key.1, ... while present); a key with a "*" segment yields every field
+ * it matches. Fills up to max pointers and returns the count (0 = the field is absent).
+ */
+size_t ward_sigma_field_values(const struct ward_taxonomy *t, const struct ward_ls_ids *rule_ls,
+                               const char *sigma_field, struct ward_event *ev,
+                               struct ward_field **out, size_t max);
+/* Names of taxonomy ids (NULL for 0 or unknown), for messages and `rules explain`. */
+const char *ward_taxonomy_product_name(const struct ward_taxonomy *t, uint16_t id);
+const char *ward_taxonomy_service_name(const struct ward_taxonomy *t, uint16_t id);
+const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t id);
 
 /* ---- reference evaluator (clarity over speed: tests, `rules explain`) ------------------ */
 
+/*
+ * Matching semantics (the reference evaluator defines them; the compiled matcher must agree):
+ * - routing: ward_taxonomy_rule_ls + ward_taxonomy_classify + ward_taxonomy_selects; a rule
+ *   whose logsource the taxonomy does not know matches nothing; non-detection rules
+ *   (correlation, filter) match nothing here.
+ * - a field's values: ward_sigma_field_values (first key present; an array gives several
+ *   values); every pattern kind holds when it holds for ANY value. Keywords (field NULL)
+ *   look at every field of the event. Keyword values without contains/startswith/endswith
+ *   already carry leading and trailing '*' (the parser adds them).
+ * - value = any of its alts; item = any value (WARD_SI_ALL: every value; WARD_SI_NEQ: no
+ *   value); group = all items; detection = any group.
+ * - GLOB: over the whole value, bytes (not code points): '*' any run, '?' one byte; ASCII
+ *   letters case-folded unless WARD_SP_CASED. Absent field: no match (NULL-typed fields
+ *   have the text "", so '' and '*' match them).
+ * - RE: PCRE2 without UTF mode (bytes), unanchored search, flags from WARD_SP_RE_*.
+ * - CIDR: value parses (inet_pton) in the network's family and is inside the prefix.
+ * - LT..GTE: value (not bool/null typed) parses with ward_parse_double; compares with num.
+ * - EXISTS: field has >= 1 value (num 1) or none (num 0). NULL: absent, or a value typed
+ *   WARD_V_NULL or empty.
+ * - FIELDREF: some value compares (ref_mode, ASCII case-folded unless CASED) with some value
+ *   of the field named by text (resolved the same way); absent either side: no match.
+ * - TIMEPART: value parses with ward_time_parse; the UTC unit (ISO week) equals num.
+ */
 /* Whether `rule` matches `ev`, by plain interpretation of the AST. Logsource routing
  * included. Returns 1, 0 or a negative code. */
 int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
                         struct ward_event *ev);
+/* The same, writing a readable account to out: the logsource decision, then for each
+ * search identifier every item with the field's value and which values matched (+) or not
+ * (-), then the condition. For `ward rules explain`. Returns 1, 0 or a negative code. */
+int ward_sigma_ref_explain(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                           struct ward_event *ev, struct ward_buf *out);
 
 /* ---- compiled rule set and matcher (the fast path) ------------------------------------- */
 

@@ -38,6 +38,10 @@ struct ward_stream {
  * supports it. Returns 0 and *out, or a negative code with err filled (path set). */
 int ward_stream_open_file(struct ward_stream **out, const char *path,
                           struct ward_err *err) WARD_MUST_USE;
+/* Opens bytes [offset, offset+length) of a plain (uncompressed) file as a stream: for
+ * splitting a large line-oriented file into segments decoded in parallel. */
+int ward_stream_open_range(struct ward_stream **out, const char *path, uint64_t offset,
+                           uint64_t length, struct ward_err *err) WARD_MUST_USE;
 /* Wraps an in-memory buffer (borrowed). */
 int ward_stream_open_mem(struct ward_stream **out, const void *data, size_t n, const char *path,
                          struct ward_err *err) WARD_MUST_USE;

@@ -28,5 +28,6 @@ int cli_write(const char *p, size_t n);
 /* one row per subcommand file */
 extern const struct ward_cmd ward_cmd_dump;
 extern const struct ward_cmd ward_cmd_intel;
+extern const struct ward_cmd ward_cmd_hunt;
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 
 const struct ward_cmd *const ward_cmds[] = {
+    &ward_cmd_hunt,
     &ward_cmd_dump,
     &ward_cmd_intel,
     NULL,

@@ -4,6 +4,7 @@
 
 #include "ward/decode.h"
 
+extern const struct ward_decoder ward_decoder_evtx;
 extern const struct ward_decoder ward_decoder_json;
 
 #endif

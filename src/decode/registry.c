@@ -5,6 +5,7 @@
 #include "decoders.h"
 
 const struct ward_decoder *const ward_decoders[] = {
+    &ward_decoder_evtx,
     &ward_decoder_json,
     NULL,
 };

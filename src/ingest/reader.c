@@ -8,18 +8,15 @@
 
 #include "ward/decode.h"
 
-int ward_reader_open(struct ward_reader *r, const char *path, const char *format,
-                     const struct ward_decode_opts *o, struct ward_err *err)
+static int reader_start(struct ward_reader *r, const char *path, const char *format,
+                        const struct ward_decode_opts *o, struct ward_err *err)
 {
-    memset(r, 0, sizeof *r);
-    r->path = path;
     struct ward_decode_opts def;
     if (!o) {
         ward_decode_opts_default(&def);
         o = &def;
     }
-    int rc = ward_stream_open_file(&r->stream, path, err);
-    if (rc) return rc;
+    int rc;
     if (format) {
         r->dec = ward_decoder_find(format);
         if (!r->dec) {
@@ -52,6 +49,29 @@ int ward_reader_open(struct ward_reader *r, const char *path, const char *format
     return 0;
 }
 
+int ward_reader_open(struct ward_reader *r, const char *path, const char *format,
+                     const struct ward_decode_opts *o, struct ward_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    int rc = ward_stream_open_file(&r->stream, path, err);
+    if (rc) return rc;
+    return reader_start(r, path, format, o, err);
+}
+
+int ward_reader_open_range(struct ward_reader *r, const char *path, uint64_t offset,
+                           uint64_t length, uint64_t line_base, const char *format,
+                           const struct ward_decode_opts *o, struct ward_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->base_offset = offset;
+    r->base_line = line_base;
+    int rc = ward_stream_open_range(&r->stream, path, offset, length, err);
+    if (rc) return rc;
+    return reader_start(r, path, format, o, err);
+}
+
 int ward_reader_next(struct ward_reader *r, struct ward_event *ev, struct ward_err *err)
 {
     if (!r->dec) return 0;
@@ -61,11 +81,15 @@ int ward_reader_next(struct ward_reader *r, struct ward_event *ev, struct ward_e
     int rc = r->dec->next(r->state, ev, err);
     if (rc == 1) {
         ev->path = r->path;
+        ev->offset += r->base_offset;
+        if (ev->line) ev->line += r->base_line;
         r->events++;
         if (!ev->record) ev->record = r->events + r->errors;
         if (ev->ts == WARD_TIME_NONE) ward_event_find_time(ev);
     } else if (rc < 0) {
         r->errors++;
+        if (err->line) err->line += r->base_line;
+        if (err->offset) err->offset += r->base_offset;
         if (!err->path[0]) ward_strlcpy(err->path, r->path, sizeof err->path);
     }
     return rc;

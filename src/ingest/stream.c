@@ -34,6 +34,36 @@ static void fd_close(struct ward_stream *s)
 
 static const struct ward_stream_ops fd_ops = {fd_read, fd_close};
 
+/* ---- a byte range of a file ---- */
+
+struct range_impl {
+    uint64_t pos, end;
+};
+
+static ssize_t range_read(struct ward_stream *s, void *buf, size_t n, struct ward_err *err)
+{
+    struct range_impl *r = s->impl;
+    if (r->pos >= r->end) return 0;
+    if (n > r->end - r->pos) n = (size_t)(r->end - r->pos);
+    for (;;) {
+        ssize_t k = pread(s->fd, buf, n, (off_t)r->pos);
+        if (k >= 0) {
+            r->pos += (uint64_t)k;
+            return k;
+        }
+        if (errno == EINTR) continue;
+        return ward_err_at(err, WARD_EIO, s->path, 0, 0, "read failed: %s", strerror(errno));
+    }
+}
+
+static void range_close(struct ward_stream *s)
+{
+    free(s->impl);
+    fd_close(s);
+}
+
+static const struct ward_stream_ops range_ops = {range_read, range_close};
+
 /* ---- memory ---- */
 
 struct mem_impl {
@@ -259,6 +289,40 @@ int ward_stream_open_file(struct ward_stream **out, const char *path, struct war
         return 0;
     }
     if (!rc) rc = fill_head(s, err);
+    if (rc) {
+        ward_stream_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+
+int ward_stream_open_range(struct ward_stream **out, const char *path, uint64_t offset,
+                           uint64_t length, struct ward_err *err)
+{
+    *out = NULL;
+    struct ward_stream *s = calloc(1, sizeof *s);
+    struct range_impl *r = calloc(1, sizeof *r);
+    if (!s || !r) {
+        free(s);
+        free(r);
+        return WARD_ENOMEM;
+    }
+    s->path = path;
+    s->ops = &range_ops;
+    s->impl = r;
+    r->pos = offset;
+    r->end = offset + length;
+    s->size = length;
+    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (s->fd < 0) {
+        int e = errno;
+        free(r);
+        free(s);
+        return ward_err_at(err, WARD_EIO, path, 0, 0, "cannot open: %s", strerror(e));
+    }
+    int rc = fill_head(s, err);
     if (rc) {
         ward_stream_close(s);
         return rc;

@@ -88,15 +88,17 @@ static int alloc_buf(struct ward_json_reader *r, size_t cap)
     if (!b) return WARD_ENOMEM;
     r->buf = b;
     r->cap = cap;
-    memset(r->buf + r->end, 0, cap + PAD + 1 - r->end);
+    memset(r->buf + r->end, 0, PAD + 1);
     return 0;
 }
 
 /*
- * Drops the bytes before `keep` (moving the rest to the front) and reads more. Sets eof
- * when the stream is at its end. Returns 0 or a negative code (err filled).
+ * Drops the bytes before `keep` (moving the rest to the front) and reads at least min_new
+ * more bytes (at least one read; fewer when a read comes back short, so a pipe is never
+ * waited on for more than it has), growing the buffer when needed. Sets eof when the
+ * stream is at its end. Returns 0 or a negative code (err filled).
  */
-static int refill(struct ward_json_reader *r, size_t keep, struct ward_err *err)
+static int refill(struct ward_json_reader *r, size_t keep, size_t min_new, struct ward_err *err)
 {
     if (keep > 0) {
         size_t n = r->end - keep;
@@ -105,29 +107,33 @@ static int refill(struct ward_json_reader *r, size_t keep, struct ward_err *err)
         r->pos = r->pos >= keep ? r->pos - keep : 0;
         r->end = n;
     }
-    if (r->eof) {
-        r->buf[r->end] = '\0';
-        return 0;
-    }
-    size_t space = r->cap - r->end;
-    if (space < r->cap / 4 || space < r->chunk / 2 || space == 0) {
-        size_t ncap = r->cap * 2;
-        if (ncap < r->end + r->chunk) ncap = r->end + r->chunk;
-        if (alloc_buf(r, ncap))
-            return ward_err_at(err, WARD_ENOMEM, r->path, 0, 0, "out of memory");
-        space = r->cap - r->end;
-    }
-    size_t want = space < r->chunk ? space : r->chunk;
-    ssize_t k = ward_stream_read(r->s, r->buf + r->end, want, err);
-    if (k < 0) {
-        r->eof = 1;
-        r->state = ST_END;
-        return (int)k;
-    }
-    if (k == 0) r->eof = 1;
-    r->end += (size_t)k;
-    r->st.bytes += (uint64_t)k;
-    r->st.refills++;
+    size_t got = 0;
+    do {
+        if (r->eof) break;
+        size_t need = min_new > got ? min_new - got : 1;
+        size_t space = r->cap - r->end;
+        if (space < need || space < r->cap / 4) {
+            size_t ncap = r->cap * 2;
+            if (ncap < r->end + need) ncap = r->end + need;
+            if (alloc_buf(r, ncap))
+                return ward_err_at(err, WARD_ENOMEM, r->path, 0, 0, "out of memory");
+            space = r->cap - r->end;
+        }
+        size_t want = space < r->chunk ? space : r->chunk;
+        ssize_t k = ward_stream_read(r->s, r->buf + r->end, want, err);
+        if (k < 0) {
+            r->eof = 1;
+            r->state = ST_END;
+            r->buf[r->end] = '\0';
+            return (int)k;
+        }
+        if (k == 0) r->eof = 1;
+        r->end += (size_t)k;
+        got += (size_t)k;
+        r->st.bytes += (uint64_t)k;
+        r->st.refills++;
+        if ((size_t)k < want) break; /* a short read: no more for now (pipes, sockets) */
+    } while (got < min_new);
     memset(r->buf + r->end, 0, PAD + 1);
     return 0;
 }
@@ -589,7 +595,7 @@ static int skip_ws_top(struct ward_json_reader *r, struct ward_err *err)
         }
         r->pos = (size_t)(p - r->buf);
         if (p < end || r->eof) return 0;
-        int rc = refill(r, r->pos, err);
+        int rc = refill(r, r->pos, 1, err);
         if (rc) return rc;
     }
 }
@@ -607,16 +613,19 @@ static int skip_line(struct ward_json_reader *r, struct ward_err *err)
         }
         r->pos = r->end;
         if (r->eof) return 1;
-        int rc = refill(r, r->pos, err);
+        int rc = refill(r, r->pos, 1, err);
         if (rc) return rc;
     }
 }
 
 /* After a bad element of a top-level array: skips to its end by bracket matching
- * (strings respected; a line break also ends a string, for robustness). */
+ * (strings respected; a line break also ends a string, and a closer implies the closers
+ * missing before it, for robustness). */
+#define SKIP_STACK 256
 static int skip_element(struct ward_json_reader *r, struct ward_err *err)
 {
-    unsigned long depth = 0;
+    char stk[SKIP_STACK];
+    size_t depth = 0;
     int in_str = 0, esc = 0;
     for (;;) {
         while (r->pos < r->end) {
@@ -635,10 +644,19 @@ static int skip_element(struct ward_json_reader *r, struct ward_err *err)
             } else if (c == '"') {
                 in_str = 1;
             } else if (c == '{' || c == '[') {
+                if (depth < SKIP_STACK) stk[depth] = c;
                 depth++;
             } else if (c == '}' || c == ']') {
-                if (depth == 0) return 0;
-                if (--depth == 0) {
+                char want = c == '}' ? '{' : '[';
+                size_t d = depth;
+                while (d > 0 && d <= SKIP_STACK && stk[d - 1] != want) d--;
+                if (d == 0) {
+                    /* no opener for it in this element: a ']' closes the top-level array */
+                    if (c == ']' || depth == 0) return 0;
+                    d = 1;
+                }
+                depth = d - 1;
+                if (depth == 0) {
                     r->pos++;
                     return 0;
                 }
@@ -648,7 +666,7 @@ static int skip_element(struct ward_json_reader *r, struct ward_err *err)
             r->pos++;
         }
         if (r->eof) return 1;
-        int rc = refill(r, r->pos, err);
+        int rc = refill(r, r->pos, 1, err);
         if (rc) return rc;
     }
 }
@@ -665,7 +683,7 @@ static int do_resync(struct ward_json_reader *r, struct ward_err *err)
         for (;;) {
             rc = skip_line(r, err);
             if (rc) break;
-            if (r->pos == r->end && !r->eof && (rc = refill(r, r->pos, err))) break;
+            if (r->pos == r->end && !r->eof && (rc = refill(r, r->pos, 1, err))) break;
             if (r->pos == r->end) break;
             char c = r->buf[r->pos];
             if (c == '{' || c == '[') break;
@@ -708,7 +726,10 @@ static int record(struct ward_json_reader *r, struct ward_event *ev, struct ward
             r->resync = in_array ? RS_ARRAY : r->jsonl == 1 ? RS_LINE : RS_BRACE;
             return report(r, err, WARD_ELIMIT, rec_line, rec_col, r->base + start, m);
         }
-        int rc = refill(r, start, err);
+        /* at least double what is buffered of this record, so that a record arriving in
+         * small reads is parsed O(log n) times, not once per read */
+        size_t have = r->end - start;
+        int rc = refill(r, start, have, err);
         if (rc) return rc;
         start = 0;
     }
@@ -781,7 +802,11 @@ int ward_json_reader_open(struct ward_json_reader **out, struct ward_stream *s,
     r->jsonl = -1;
     r->state = ST_TOP;
     r->stack = calloc((size_t)r->max_depth + 1, sizeof *r->stack);
-    if (!r->stack || alloc_buf(r, r->chunk)) {
+    /* a small input gets a small buffer (the size is a hint: it may be wrong) */
+    size_t cap = r->chunk;
+    if (s->size && !s->encoding && s->size + 1 < cap) cap = (size_t)s->size + 1;
+    if (cap < 4096) cap = 4096;
+    if (!r->stack || alloc_buf(r, cap)) {
         ward_json_reader_free(r);
         return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
     }
@@ -811,7 +836,7 @@ int ward_json_reader_next(struct ward_json_reader *r, struct ward_event *ev, str
     if (!r->started) {
         r->started = 1;
         while (r->end < 3 && !r->eof)
-            if ((rc = refill(r, 0, err))) return rc;
+            if ((rc = refill(r, 0, 1, err))) return rc;
         if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
             r->pos = 3;
             r->lsoff = 3;

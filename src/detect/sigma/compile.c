@@ -1,0 +1,864 @@
+/*
+ * compile.c - compiles parsed Sigma rules into the immutable rule set of the fast path:
+ * field ids for every event key a rule reads, one Vectorscan database per slot (a Sigma
+ * field as a list of event keys) over the distinct string patterns of all rules, PCRE2 for
+ * confirmation of regexes, and each rule's condition as a flat program over atoms.
+ * A rule that cannot be compiled is recorded in rules->diags with the reason and left out
+ * whole. Layout in compiled.h; design in docs/internals/sigma-matcher.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/sigma/compiled.h"
+
+#define MAX_KEYS_PER_FIELD 8
+#define MAX_COND_DEPTH 200
+#define MAX_RULE_NODES (1u << 20)
+#define MAX_PATTERN_BYTES (64u * 1024)
+
+/* growable array helper */
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    while (ncap < need) ncap *= 2;
+    void *np = realloc(*p, ncap * elem);
+    if (!np) return WARD_ENOMEM;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+struct slotb {
+    uint32_t *atoms;
+    size_t natoms, cap;
+};
+
+struct builder {
+    struct ward_ruleset *rs;
+    struct ward_sigma_rules *rules;
+    const struct ward_taxonomy *t;
+    size_t rules_cap, slots_cap, atoms_cap, nodes_cap;
+    struct slotb *sb;             /* per slot atom lists */
+    struct slotb kw;              /* keyword atoms */
+    struct ward_intern slot_keys; /* slot dedupe: "id,id,..." */
+    struct ward_intern atom_keys; /* atom dedupe: slot + flags + expression */
+    struct ward_buf tmp;
+    /* per rule, while emitting */
+    uint32_t *rslots;
+    size_t nrslots, rslots_cap;
+    int rkw;
+    char reason[512];
+};
+
+/* ---- PCRE2 / Vectorscan option mapping (shared with the reference semantics) ---------- */
+
+static uint32_t re_pcre_options(unsigned flags)
+{
+    uint32_t o = 0;
+    if (flags & WARD_SP_RE_I) o |= PCRE2_CASELESS;
+    if (flags & WARD_SP_RE_M) o |= PCRE2_MULTILINE;
+    if (flags & WARD_SP_RE_S) o |= PCRE2_DOTALL;
+    return o;
+}
+
+static unsigned re_hs_flags(unsigned flags)
+{
+    unsigned f = HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER;
+    if (flags & WARD_SP_RE_I) f |= HS_FLAG_CASELESS;
+    if (flags & WARD_SP_RE_M) f |= HS_FLAG_MULTILINE;
+    if (flags & WARD_SP_RE_S) f |= HS_FLAG_DOTALL;
+    return f;
+}
+
+static pcre2_code *re_compile(const struct ward_sigma_pattern *p, char *reason, size_t rsz)
+{
+    int ec = 0;
+    PCRE2_SIZE eoff = 0;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)p->text, p->len, re_pcre_options(p->flags), &ec, &eoff, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(reason, rsz, "regular expression '%.80s' does not compile at offset %zu: %s",
+                 p->text, (size_t)eoff, (char *)msg);
+        return NULL;
+    }
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+    return re;
+}
+
+/* ---- glob patterns ----------------------------------------------------------------------- */
+
+static int glob_is_wild(const struct ward_sigma_pattern *p, size_t i)
+{
+    return p->wild && p->wild[i] != WARD_GLOB_LIT;
+}
+
+/* Classifies a glob: LZ_NONE when it goes to Vectorscan, else its lazy kind. */
+static int glob_lazy_kind(const struct ward_sigma_pattern *p)
+{
+    size_t lit = 0, star = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        if (!glob_is_wild(p, i) || p->wild[i] == WARD_GLOB_ONE)
+            lit++;
+        else
+            star++;
+    }
+    if (lit == 0) return star ? LZ_GLOB_ANY : LZ_GLOB_EMPTY;
+    return LZ_NONE;
+}
+
+static int put_lit(struct ward_buf *b, unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+        return ward_buf_putc(b, (char)c);
+    return ward_buf_printf(b, "\\x%02x", c);
+}
+
+/* The Vectorscan expression of a glob. A literal between optional leading and trailing
+ * stars is scanned as a bare literal (fast to compile and to scan) and its position is
+ * checked on each hit (enum atom_pos); other globs become an expression anchored with \A
+ * and \z unless they start or end with a star. */
+static int glob_expr(const struct ward_sigma_pattern *p, struct ward_buf *b, unsigned *hsflags,
+                     uint8_t *pos, uint32_t *litlen)
+{
+    size_t s = 0, e = p->len;
+    int lead = 0, trail = 0, inner = 0;
+    while (s < e && glob_is_wild(p, s) && p->wild[s] == WARD_GLOB_STAR) s++, lead = 1;
+    while (e > s && glob_is_wild(p, e - 1) && p->wild[e - 1] == WARD_GLOB_STAR) e--, trail = 1;
+    for (size_t i = s; i < e; i++) inner |= glob_is_wild(p, i);
+    ward_buf_reset(b);
+    int rc = 0;
+    *hsflags = HS_FLAG_DOTALL;
+    if (!(p->flags & WARD_SP_CASED)) *hsflags |= HS_FLAG_CASELESS;
+    *litlen = (uint32_t)(e - s);
+    if (!inner) {
+        *pos = lead ? (trail ? POS_ANY : POS_END) : (trail ? POS_START : POS_EQ);
+        if (*pos == POS_ANY) *hsflags |= HS_FLAG_SINGLEMATCH;
+        for (size_t i = s; i < e && !rc; i++) rc = put_lit(b, (unsigned char)p->text[i]);
+        return rc;
+    }
+    *pos = POS_ANY;
+    *hsflags |= HS_FLAG_SINGLEMATCH;
+    if (!lead) rc = ward_buf_puts(b, "\\A");
+    int prev_star = 0;
+    for (size_t i = s; i < e && !rc; i++) {
+        if (glob_is_wild(p, i)) {
+            if (p->wild[i] == WARD_GLOB_STAR) {
+                if (!prev_star) rc = ward_buf_puts(b, ".*");
+                prev_star = 1;
+                continue;
+            }
+            rc = ward_buf_putc(b, '.');
+        } else {
+            rc = put_lit(b, (unsigned char)p->text[i]);
+        }
+        prev_star = 0;
+    }
+    if (!rc && !trail) rc = ward_buf_puts(b, "\\z");
+    return rc;
+}
+
+/* ---- slots and field ids ------------------------------------------------------------------ */
+
+static int field_keys(struct builder *b, const struct ward_ls_ids *ls, const char *field,
+                      const char **keys)
+{
+    if (!b->t) {
+        keys[0] = field;
+        return 1;
+    }
+    return (int)ward_taxonomy_field_keys(b->t, ls, field, keys, MAX_KEYS_PER_FIELD);
+}
+
+/* Returns the slot index for the keys, creating it (and the field ids) when new. */
+static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
+{
+    struct ward_ruleset *rs = b->rs;
+    uint32_t ids[MAX_KEYS_PER_FIELD];
+    ward_buf_reset(&b->tmp);
+    for (size_t i = 0; i < nkeys; i++) {
+        int64_t id = ward_intern_add(&rs->fields, keys[i], strlen(keys[i]));
+        if (id < 0) return WARD_ENOMEM;
+        ids[i] = (uint32_t)id;
+        if (ward_buf_printf(&b->tmp, "%u,", (unsigned)id)) return WARD_ENOMEM;
+    }
+    uint32_t before = b->slot_keys.count;
+    int64_t si = ward_intern_add(&b->slot_keys, b->tmp.data, b->tmp.len);
+    if (si < 0) return WARD_ENOMEM;
+    if (b->slot_keys.count == before) return si;
+    if (grow((void **)&rs->slots, &b->slots_cap, (size_t)si + 1, sizeof *rs->slots))
+        return WARD_ENOMEM;
+    struct slotb *nsb = realloc(b->sb, ((size_t)si + 1) * sizeof *nsb);
+    if (!nsb) return WARD_ENOMEM;
+    b->sb = nsb;
+    memset(&b->sb[si], 0, sizeof b->sb[si]);
+    struct slot *s = &rs->slots[si];
+    memset(s, 0, sizeof *s);
+    s->keys = ward_arena_alloc(&rs->arena, nkeys * sizeof *s->keys);
+    if (!s->keys) return WARD_ENOMEM;
+    memcpy(s->keys, ids, nkeys * sizeof *ids);
+    s->nkeys = (uint32_t)nkeys;
+    rs->nslots = (uint32_t)si + 1;
+    return si;
+}
+
+static int rule_add_slot(struct builder *b, uint32_t slot)
+{
+    for (size_t i = 0; i < b->nrslots; i++)
+        if (b->rslots[i] == slot) return 0;
+    if (grow((void **)&b->rslots, &b->rslots_cap, b->nrslots + 1, sizeof *b->rslots))
+        return WARD_ENOMEM;
+    b->rslots[b->nrslots++] = slot;
+    return 0;
+}
+
+/* ---- atoms ---------------------------------------------------------------------------------- */
+
+/* Returns the atom index for pattern p on slot, creating the atom when new. */
+static int64_t atom_for(struct builder *b, uint32_t slot, uint32_t ref_slot,
+                        const struct ward_sigma_pattern *p)
+{
+    struct ward_ruleset *rs = b->rs;
+    struct ward_buf *k = &b->tmp;
+    ward_buf_reset(k);
+    int lz = LZ_NONE;
+    int rc;
+    if (p->kind == WARD_SP_GLOB) {
+        lz = glob_lazy_kind(p);
+        rc = ward_buf_printf(k, "%u:g%u:", (unsigned)slot, (unsigned)(p->flags & WARD_SP_CASED));
+        for (size_t i = 0; !rc && i < p->len; i++) {
+            char c = glob_is_wild(p, i) ? (p->wild[i] == WARD_GLOB_STAR ? 1 : 2) : 0;
+            if (c) rc = ward_buf_putc(k, '\\');
+            if (!rc) rc = ward_buf_putc(k, c ? (char)('0' + c) : p->text[i]);
+        }
+    } else if (p->kind == WARD_SP_RE) {
+        rc = ward_buf_printf(k, "%u:r%u:", (unsigned)slot, (unsigned)p->flags);
+        if (!rc) rc = ward_buf_append(k, p->text, p->len);
+    } else {
+        lz = LZ_PATTERN;
+        rc = ward_buf_printf(k, "%u:p%p", (unsigned)slot, (const void *)p);
+    }
+    if (rc) return WARD_ENOMEM;
+    uint32_t before = b->atom_keys.count;
+    int64_t ai = ward_intern_add(&b->atom_keys, k->data, k->len);
+    if (ai < 0) return WARD_ENOMEM;
+    if (b->atom_keys.count == before) return ai;
+    if (grow((void **)&rs->atoms, &b->atoms_cap, (size_t)ai + 1, sizeof *rs->atoms))
+        return WARD_ENOMEM;
+    rs->natoms = (uint32_t)ai + 1;
+    struct atom *a = &rs->atoms[ai];
+    memset(a, 0, sizeof *a);
+    a->slot = slot;
+    a->pat = p;
+    a->ref_slot = ref_slot;
+    if (p->kind == WARD_SP_RE) {
+        a->re = re_compile(p, b->reason, sizeof b->reason);
+        if (!a->re) return WARD_EINVAL; /* checked before: cannot happen */
+        a->mode = ATOM_CONFIRM;
+    } else if (lz != LZ_NONE) {
+        a->mode = ATOM_LAZY;
+        a->lazy = (uint8_t)lz;
+    } else {
+        a->mode = ATOM_EXACT;
+    }
+    if (a->mode != ATOM_LAZY) {
+        struct slotb *sb = slot == WARD_KW_SLOT ? &b->kw : &b->sb[slot];
+        if (grow((void **)&sb->atoms, &sb->cap, sb->natoms + 1, sizeof *sb->atoms))
+            return WARD_ENOMEM;
+        sb->atoms[sb->natoms++] = (uint32_t)ai;
+    }
+    return ai;
+}
+
+/* ---- checking a rule before anything is added ------------------------------------------ */
+
+static int check_pattern(struct builder *b, const struct ward_sigma_item *it,
+                         const struct ward_sigma_pattern *p)
+{
+    switch (p->kind) {
+    case WARD_SP_GLOB:
+        if (p->len > MAX_PATTERN_BYTES) {
+            snprintf(b->reason, sizeof b->reason,
+                     "value of field '%s' is %zu bytes long (limit %u)",
+                     it->field ? it->field : "(keyword)", p->len, MAX_PATTERN_BYTES);
+            return -1;
+        }
+        return 0;
+    case WARD_SP_RE: {
+        if (p->len > MAX_PATTERN_BYTES) {
+            snprintf(b->reason, sizeof b->reason, "regular expression is %zu bytes long", p->len);
+            return -1;
+        }
+        pcre2_code *re = re_compile(p, b->reason, sizeof b->reason);
+        if (!re) return -1;
+        pcre2_code_free(re);
+        return 0;
+    }
+    case WARD_SP_CIDR:
+    case WARD_SP_LT:
+    case WARD_SP_LTE:
+    case WARD_SP_GT:
+    case WARD_SP_GTE:
+    case WARD_SP_EXISTS:
+    case WARD_SP_NULL:
+    case WARD_SP_TIMEPART:
+        if (!it->field) {
+            snprintf(b->reason, sizeof b->reason,
+                     "a keyword (field-less) value cannot use a comparison, cidr, exists, "
+                     "null or time modifier");
+            return -1;
+        }
+        return 0;
+    case WARD_SP_FIELDREF:
+        if (!it->field) {
+            snprintf(b->reason, sizeof b->reason, "fieldref needs a field");
+            return -1;
+        }
+        return 0;
+    default:
+        snprintf(b->reason, sizeof b->reason, "value pattern kind %u is not supported",
+                 (unsigned)p->kind);
+        return -1;
+    }
+}
+
+static int check_cond(struct builder *b, const struct ward_sigma_rule *r,
+                      const struct ward_sigma_cond *c, int depth)
+{
+    if (!c) {
+        snprintf(b->reason, sizeof b->reason, "no condition");
+        return -1;
+    }
+    if (depth > MAX_COND_DEPTH) {
+        snprintf(b->reason, sizeof b->reason, "condition nested deeper than %d", MAX_COND_DEPTH);
+        return -1;
+    }
+    switch (c->kind) {
+    case WARD_SC_REF:
+        if (c->ref >= r->ndets) {
+            snprintf(b->reason, sizeof b->reason, "condition refers to detection %u of %zu",
+                     (unsigned)c->ref, r->ndets);
+            return -1;
+        }
+        return 0;
+    case WARD_SC_AND:
+    case WARD_SC_OR:
+        if (check_cond(b, r, c->a, depth + 1)) return -1;
+        return check_cond(b, r, c->b, depth + 1);
+    case WARD_SC_NOT: return check_cond(b, r, c->a, depth + 1);
+    case WARD_SC_TRUE:
+    case WARD_SC_FALSE: return 0;
+    default:
+        snprintf(b->reason, sizeof b->reason, "condition node kind %u is not supported",
+                 (unsigned)c->kind);
+        return -1;
+    }
+}
+
+static int check_rule(struct builder *b, const struct ward_sigma_rule *r,
+                      const struct ward_ls_ids *ls)
+{
+    for (size_t d = 0; d < r->ndets; d++) {
+        const struct ward_sigma_detection *det = &r->dets[d];
+        for (size_t g = 0; g < det->ngroups; g++) {
+            const struct ward_sigma_group *grp = &det->groups[g];
+            for (size_t i = 0; i < grp->nitems; i++) {
+                const struct ward_sigma_item *it = &grp->items[i];
+                const char *keys[MAX_KEYS_PER_FIELD];
+                if (it->field && field_keys(b, ls, it->field, keys) <= 0) {
+                    snprintf(b->reason, sizeof b->reason,
+                             "field '%s' has no event key for this logsource", it->field);
+                    return -1;
+                }
+                for (size_t v = 0; v < it->nvalues; v++) {
+                    const struct ward_sigma_value *val = &it->values[v];
+                    for (size_t a = 0; a < val->nalts; a++) {
+                        const struct ward_sigma_pattern *p = &val->alts[a];
+                        if (check_pattern(b, it, p)) return -1;
+                        if (p->kind == WARD_SP_FIELDREF && field_keys(b, ls, p->text, keys) <= 0) {
+                            snprintf(b->reason, sizeof b->reason,
+                                     "fieldref field '%s' has no event key for this logsource",
+                                     p->text);
+                            return -1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return check_cond(b, r, r->cond, 0);
+}
+
+/* ---- emitting a rule's program ---------------------------------------------------------- */
+
+static int64_t node_push(struct builder *b, uint8_t op, uint32_t arg)
+{
+    struct ward_ruleset *rs = b->rs;
+    if (grow((void **)&rs->nodes, &b->nodes_cap, (size_t)rs->nnodes + 1, sizeof *rs->nodes))
+        return WARD_ENOMEM;
+    uint32_t i = rs->nnodes++;
+    rs->nodes[i].op = op;
+    rs->nodes[i].arg = arg;
+    rs->nodes[i].end = i + 1;
+    return i;
+}
+
+static void node_close(struct builder *b, int64_t i)
+{
+    b->rs->nodes[i].end = b->rs->nnodes;
+}
+
+static int emit_item(struct builder *b, const struct ward_ls_ids *ls,
+                     const struct ward_sigma_item *it)
+{
+    uint32_t slot = WARD_KW_SLOT;
+    const char *keys[MAX_KEYS_PER_FIELD];
+    if (it->field) {
+        int nk = field_keys(b, ls, it->field, keys);
+        int64_t s = slot_for(b, keys, (size_t)nk);
+        if (s < 0) return (int)s;
+        slot = (uint32_t)s;
+        if (rule_add_slot(b, slot)) return WARD_ENOMEM;
+    } else {
+        b->rkw = 1;
+    }
+    int64_t neg = -1, top = -1;
+    if (it->flags & WARD_SI_NEQ) {
+        neg = node_push(b, N_NOT, 0);
+        if (neg < 0) return (int)neg;
+    }
+    if (it->nvalues > 1) {
+        top = node_push(b, (it->flags & WARD_SI_ALL) ? N_AND : N_OR, 0);
+        if (top < 0) return (int)top;
+    }
+    for (size_t v = 0; v < it->nvalues; v++) {
+        const struct ward_sigma_value *val = &it->values[v];
+        int64_t alt = -1;
+        if (val->nalts != 1) {
+            alt = node_push(b, val->nalts ? N_OR : N_FALSE, 0);
+            if (alt < 0) return (int)alt;
+        }
+        for (size_t a = 0; a < val->nalts; a++) {
+            const struct ward_sigma_pattern *p = &val->alts[a];
+            uint32_t ref_slot = 0;
+            if (p->kind == WARD_SP_FIELDREF) {
+                int nk = field_keys(b, ls, p->text, keys);
+                int64_t s = slot_for(b, keys, (size_t)nk);
+                if (s < 0) return (int)s;
+                ref_slot = (uint32_t)s;
+            }
+            int64_t ai = atom_for(b, slot, ref_slot, p);
+            if (ai < 0) return (int)ai;
+            if (node_push(b, N_ATOM, (uint32_t)ai) < 0) return WARD_ENOMEM;
+        }
+        if (alt >= 0) node_close(b, alt);
+    }
+    if (top >= 0) node_close(b, top);
+    if (neg >= 0) node_close(b, neg);
+    return 0;
+}
+
+static int emit_det(struct builder *b, const struct ward_ls_ids *ls,
+                    const struct ward_sigma_detection *det)
+{
+    int64_t top = -1;
+    if (det->ngroups != 1) {
+        top = node_push(b, det->ngroups ? N_OR : N_FALSE, 0);
+        if (top < 0) return (int)top;
+    }
+    for (size_t g = 0; g < det->ngroups; g++) {
+        const struct ward_sigma_group *grp = &det->groups[g];
+        int64_t and = -1;
+        if (grp->nitems != 1) {
+            and = node_push(b, grp->nitems ? N_AND : N_TRUE, 0);
+            if (and < 0) return (int)and;
+        }
+        for (size_t i = 0; i < grp->nitems; i++) {
+            int rc = emit_item(b, ls, &grp->items[i]);
+            if (rc) return rc;
+        }
+        if (and >= 0) node_close(b, and);
+    }
+    if (top >= 0) node_close(b, top);
+    return 0;
+}
+
+static int emit_cond(struct builder *b, const struct ward_sigma_rule *r,
+                     const struct ward_ls_ids *ls, const struct ward_sigma_cond *c);
+
+/* Emits the operands of a chain of the same binary operator as one n-ary node's children. */
+static int emit_chain(struct builder *b, const struct ward_sigma_rule *r,
+                      const struct ward_ls_ids *ls, const struct ward_sigma_cond *c, uint8_t kind)
+{
+    if (c->kind == kind) {
+        int rc = emit_chain(b, r, ls, c->a, kind);
+        return rc ? rc : emit_chain(b, r, ls, c->b, kind);
+    }
+    return emit_cond(b, r, ls, c);
+}
+
+static int emit_cond(struct builder *b, const struct ward_sigma_rule *r,
+                     const struct ward_ls_ids *ls, const struct ward_sigma_cond *c)
+{
+    switch (c->kind) {
+    case WARD_SC_REF: return emit_det(b, ls, &r->dets[c->ref]);
+    case WARD_SC_AND:
+    case WARD_SC_OR: {
+        int64_t n = node_push(b, c->kind == WARD_SC_AND ? N_AND : N_OR, 0);
+        if (n < 0) return (int)n;
+        int rc = emit_chain(b, r, ls, c, c->kind);
+        node_close(b, n);
+        return rc;
+    }
+    case WARD_SC_NOT: {
+        int64_t n = node_push(b, N_NOT, 0);
+        if (n < 0) return (int)n;
+        int rc = emit_cond(b, r, ls, c->a);
+        node_close(b, n);
+        return rc;
+    }
+    case WARD_SC_TRUE: return node_push(b, N_TRUE, 0) < 0 ? WARD_ENOMEM : 0;
+    default: return node_push(b, N_FALSE, 0) < 0 ? WARD_ENOMEM : 0;
+    }
+}
+
+/* ---- gating: can the rule match without any scanned atom hitting? -------------------- */
+
+enum { K_F = 0, K_T = 1, K_U = 2 };
+
+static int kleene(const struct ward_ruleset *rs, uint32_t i)
+{
+    const struct node *n = &rs->nodes[i];
+    switch (n->op) {
+    case N_FALSE: return K_F;
+    case N_TRUE: return K_T;
+    case N_ATOM: return rs->atoms[n->arg].mode == ATOM_LAZY ? K_U : K_F;
+    case N_NOT: {
+        int v = kleene(rs, i + 1);
+        return v == K_U ? K_U : !v;
+    }
+    case N_AND: {
+        int res = K_T;
+        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+            int v = kleene(rs, j);
+            if (v == K_F) return K_F;
+            if (v == K_U) res = K_U;
+        }
+        return res;
+    }
+    case N_OR: {
+        int res = K_F;
+        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+            int v = kleene(rs, j);
+            if (v == K_T) return K_T;
+            if (v == K_U) res = K_U;
+        }
+        return res;
+    }
+    }
+    return K_U;
+}
+
+/* ---- databases ----------------------------------------------------------------------------- */
+
+static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
+{
+    struct ward_ruleset *rs = b->rs;
+    *out = NULL;
+    if (!sb->natoms) return 0;
+    size_t n = sb->natoms;
+    char **exprs = calloc(n, sizeof *exprs);
+    unsigned *flags = calloc(n, sizeof *flags);
+    unsigned *ids = calloc(n, sizeof *ids);
+    int rc = 0;
+    if (!exprs || !flags || !ids) {
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct atom *a = &rs->atoms[sb->atoms[i]];
+        if (a->mode == ATOM_LAZY) continue;
+        if (a->pat->kind == WARD_SP_GLOB) {
+            if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
+                rc = WARD_ENOMEM;
+                goto done;
+            }
+            exprs[m] = strdup(b->tmp.data);
+        } else {
+            exprs[m] = strndup(a->pat->text, a->pat->len);
+            flags[m] = re_hs_flags(a->pat->flags);
+            /* a NUL inside the regex cannot be passed to Vectorscan */
+            if (exprs[m] && strlen(exprs[m]) != a->pat->len) {
+                free(exprs[m]);
+                exprs[m] = NULL;
+                a->mode = ATOM_LAZY;
+                a->lazy = LZ_RE;
+                continue;
+            }
+        }
+        if (!exprs[m]) {
+            rc = WARD_ENOMEM;
+            goto done;
+        }
+        ids[m] = sb->atoms[i];
+        m++;
+    }
+    for (;;) {
+        if (m == 0) break;
+        hs_compile_error_t *ce = NULL;
+        uint64_t t0 = ward_clock_ns();
+        hs_error_t he = hs_compile_multi((const char *const *)exprs, flags, ids, (unsigned)m,
+                                         HS_MODE_BLOCK, NULL, out, &ce);
+        rs->hs_ns += ward_clock_ns() - t0;
+        if (he == HS_SUCCESS) break;
+        int bad = ce ? ce->expression : -1;
+        if (ce) hs_free_compile_error(ce);
+        if (bad < 0 || (size_t)bad >= m) {
+            /* the database as a whole failed (too large): everything becomes lazy */
+            ward_warn("sigma: a Vectorscan database of %zu patterns failed to compile; "
+                      "its patterns are matched without it",
+                      m);
+            for (size_t i = 0; i < m; i++) {
+                struct atom *a = &rs->atoms[ids[i]];
+                a->mode = ATOM_LAZY;
+                a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
+            }
+            break;
+        }
+        /* one expression is refused: match it lazily and compile the rest */
+        struct atom *a = &rs->atoms[ids[bad]];
+        a->mode = ATOM_LAZY;
+        a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
+        free(exprs[bad]);
+        exprs[bad] = exprs[m - 1];
+        flags[bad] = flags[m - 1];
+        ids[bad] = ids[m - 1];
+        exprs[m - 1] = NULL;
+        m--;
+    }
+done:
+    if (exprs)
+        for (size_t i = 0; i < n; i++) free(exprs[i]);
+    free(exprs);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+/* ---- diagnostics ------------------------------------------------------------------------- */
+
+static int add_diag(struct builder *b, const struct ward_sigma_rule *r, const char *reason)
+{
+    struct ward_sigma_rules *set = b->rules;
+    struct ward_sigma_diag *nd = ward_arena_alloc(&set->arena, (set->ndiags + 1) * sizeof *nd);
+    if (!nd) return WARD_ENOMEM;
+    if (set->ndiags) memcpy(nd, set->diags, set->ndiags * sizeof *nd);
+    struct ward_sigma_diag *d = &nd[set->ndiags];
+    memset(d, 0, sizeof *d);
+    d->path = r->path;
+    d->line = r->line;
+    d->rule_id = r->id;
+    d->title = r->title;
+    d->reason = ward_arena_strdup(&set->arena, reason);
+    if (!d->reason) return WARD_ENOMEM;
+    set->diags = nd;
+    set->ndiags++;
+    return 0;
+}
+
+/* ---- the public entry ---------------------------------------------------------------------- */
+
+static int compile_rule(struct builder *b, const struct ward_sigma_rule *r)
+{
+    struct ward_ruleset *rs = b->rs;
+    struct ward_ls_ids ls;
+    memset(&ls, 0, sizeof ls);
+    b->reason[0] = '\0';
+    if (b->t) {
+        char why[256] = "";
+        int rc = ward_taxonomy_rule_ls(b->t, &r->logsource, &ls, why, sizeof why);
+        if (rc <= 0) {
+            snprintf(b->reason, sizeof b->reason, "logsource: %s",
+                     why[0] ? why : "not known to the taxonomy");
+            return add_diag(b, r, b->reason);
+        }
+    }
+    if (check_rule(b, r, &ls)) return add_diag(b, r, b->reason);
+
+    b->nrslots = 0;
+    b->rkw = 0;
+    uint32_t start = rs->nnodes;
+    int rc = emit_cond(b, r, &ls, r->cond);
+    if (rc) return rc;
+    if (rs->nnodes - start > MAX_RULE_NODES) {
+        rs->nnodes = start; /* atoms it added stay, unused: harmless */
+        snprintf(b->reason, sizeof b->reason, "condition expands to more than %u nodes",
+                 MAX_RULE_NODES);
+        return add_diag(b, r, b->reason);
+    }
+    if (grow((void **)&rs->rules, &b->rules_cap, rs->nrules + 1, sizeof *rs->rules))
+        return WARD_ENOMEM;
+    struct crule *cr = &rs->rules[rs->nrules++];
+    memset(cr, 0, sizeof *cr);
+    cr->rule = r;
+    cr->ls = ls;
+    cr->prog_off = start;
+    cr->prog_len = rs->nnodes - start;
+    cr->keywords = (uint8_t)b->rkw;
+    cr->nslots = (uint32_t)b->nrslots;
+    if (b->nrslots) {
+        cr->slots = ward_arena_alloc(&rs->arena, b->nrslots * sizeof *cr->slots);
+        if (!cr->slots) return WARD_ENOMEM;
+        memcpy(cr->slots, b->rslots, b->nrslots * sizeof *cr->slots);
+    }
+    if (cr->prog_len > rs->max_width) rs->max_width = cr->prog_len;
+    return 0;
+}
+
+struct pair {
+    uint32_t atom, rule;
+};
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const struct pair *a = x, *b = y;
+    if (a->atom != b->atom) return a->atom < b->atom ? -1 : 1;
+    return (a->rule > b->rule) - (a->rule < b->rule);
+}
+
+/* Lists for each scanned atom the gated rules that read it. */
+static int link_atoms(struct ward_ruleset *rs)
+{
+    struct pair *pairs = NULL;
+    size_t np = 0, cap = 0;
+    for (size_t r = 0; r < rs->nrules; r++) {
+        struct crule *cr = &rs->rules[r];
+        cr->gated = kleene(rs, cr->prog_off) == K_F;
+        if (!cr->gated) continue;
+        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+            const struct node *n = &rs->nodes[i];
+            if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY) continue;
+            if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
+                free(pairs);
+                return WARD_ENOMEM;
+            }
+            pairs[np].atom = n->arg;
+            pairs[np].rule = (uint32_t)r;
+            np++;
+        }
+    }
+    if (np) qsort(pairs, np, sizeof *pairs, pair_cmp);
+    rs->atom_rules = malloc((np ? np : 1) * sizeof *rs->atom_rules);
+    if (!rs->atom_rules) {
+        free(pairs);
+        return WARD_ENOMEM;
+    }
+    uint32_t k = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i && pairs[i].atom == pairs[i - 1].atom && pairs[i].rule == pairs[i - 1].rule) continue;
+        struct atom *a = &rs->atoms[pairs[i].atom];
+        if (!a->rules_n) a->rules_off = k;
+        a->rules_n++;
+        rs->atom_rules[k++] = pairs[i].rule;
+    }
+    free(pairs);
+    return 0;
+}
+
+int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxonomy *t,
+                         struct ward_ruleset **out, struct ward_err *err)
+{
+    *out = NULL;
+    uint64_t t0 = ward_clock_ns();
+    struct ward_ruleset *rs = calloc(1, sizeof *rs);
+    if (!rs) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    ward_arena_init(&rs->arena, 65536, 0);
+    ward_intern_init(&rs->fields);
+    rs->tax = t;
+    struct builder b;
+    memset(&b, 0, sizeof b);
+    b.rs = rs;
+    b.rules = rules;
+    b.t = t;
+    ward_intern_init(&b.slot_keys);
+    ward_intern_init(&b.atom_keys);
+    ward_buf_init(&b.tmp, 0);
+    int rc = 0;
+
+    for (size_t i = 0; i < rules->nrules && !rc; i++) {
+        const struct ward_sigma_rule *r = rules->rules[i];
+        if (!r || r->kind != WARD_RULE_DETECTION) continue;
+        rc = compile_rule(&b, r);
+    }
+    for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
+        rc = build_db(&b, &b.sb[s], &rs->slots[s].db);
+        rs->slots[s].atoms = b.sb[s].atoms;
+        rs->slots[s].natoms = (uint32_t)b.sb[s].natoms;
+        b.sb[s].atoms = NULL;
+    }
+    if (!rc) rc = build_db(&b, &b.kw, &rs->kwdb);
+    if (!rc) rc = link_atoms(rs);
+    if (!rc) {
+        for (uint32_t a = 0; a < rs->natoms; a++) {
+            if (rs->atoms[a].mode == ATOM_EXACT)
+                rs->n_exact++;
+            else if (rs->atoms[a].mode == ATOM_CONFIRM)
+                rs->n_confirm++;
+            else
+                rs->n_lazy++;
+        }
+    }
+
+    for (uint32_t s = 0; s < rs->nslots; s++) free(b.sb ? b.sb[s].atoms : NULL);
+    free(b.sb);
+    free(b.kw.atoms);
+    free(b.rslots);
+    ward_intern_free(&b.slot_keys);
+    ward_intern_free(&b.atom_keys);
+    ward_buf_free(&b.tmp);
+    if (rc) {
+        ward_ruleset_free(rs);
+        return ward_err_set(err, rc, "compiling the Sigma rules: %s", ward_strerror(rc));
+    }
+    rs->compile_ns = ward_clock_ns() - t0;
+    *out = rs;
+    return 0;
+}
+
+void ward_ruleset_free(struct ward_ruleset *rs)
+{
+    if (!rs) return;
+    for (uint32_t s = 0; s < rs->nslots; s++) {
+        hs_free_database(rs->slots[s].db);
+        free(rs->slots[s].atoms);
+    }
+    hs_free_database(rs->kwdb);
+    for (uint32_t a = 0; a < rs->natoms; a++) pcre2_code_free(rs->atoms[a].re);
+    free(rs->slots);
+    free(rs->atoms);
+    free(rs->nodes);
+    free(rs->rules);
+    free(rs->atom_rules);
+    ward_intern_free(&rs->fields);
+    ward_arena_free(&rs->arena);
+    free(rs);
+}
+
+const struct ward_intern *ward_ruleset_fields(const struct ward_ruleset *rs)
+{
+    return &rs->fields;
+}
+
+size_t ward_ruleset_count(const struct ward_ruleset *rs)
+{
+    return rs->nrules;
+}
+
+const struct ward_sigma_rule *ward_ruleset_rule(const struct ward_ruleset *rs, size_t i)
+{
+    return i < rs->nrules ? rs->rules[i].rule : NULL;
+}

@@ -1,0 +1,125 @@
+/*
+ * compiled.h - private layout of the compiled Sigma rule set (compile.c) and of the
+ * per-thread matcher (matcher.c). See docs/internals/sigma-matcher.md.
+ *
+ * Vocabulary:
+ * - slot: one Sigma field as a rule reads it, i.e. an ordered list of event keys (field
+ *   ids) of which the first present one gives the value. Rules that read the same keys
+ *   share the slot. Slot WARD_KW_SLOT stands for keywords (any field of the event).
+ * - atom: one distinct test of one slot (a value pattern). Identical patterns of different
+ *   rules on the same slot are one atom. String atoms go into the slot's Vectorscan
+ *   database, either exact (a scan hit is the answer) or as a prefilter confirmed by
+ *   PCRE2; the others (numbers, CIDR, null, exists, fieldref, time parts, patterns that
+ *   can match the empty value, regexes Vectorscan refuses) are lazy: evaluated in C when a
+ *   candidate rule's condition reads them.
+ * - program: each rule's condition as a flat prefix tree of nodes over atoms.
+ */
+#ifndef WARD_SIGMA_COMPILED_H
+#define WARD_SIGMA_COMPILED_H
+
+#include <hs/hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ward/sigma.h"
+
+#define WARD_KW_SLOT UINT32_MAX
+
+enum atom_mode {
+    ATOM_EXACT,   /* in the slot's database; a scan hit is a match */
+    ATOM_CONFIRM, /* in the database as a prefilter; a hit is confirmed with PCRE2 */
+    ATOM_LAZY,    /* not scanned: evaluated on demand */
+};
+
+enum lazy_kind {
+    LZ_NONE,
+    LZ_GLOB_ANY,   /* glob of stars only: any value (the field is present) */
+    LZ_GLOB_EMPTY, /* empty glob: the value is empty */
+    LZ_GLOB,       /* general glob matched in C */
+    LZ_RE,         /* PCRE2 regex */
+    LZ_PATTERN,    /* a non-string pattern (cidr, numbers, exists, null, fieldref, time) */
+};
+
+/* Where a literal scanned without anchors must lie in the value (checked on each hit from
+ * the match's end offset): anchored literals compile and scan much faster that way. */
+enum atom_pos {
+    POS_ANY,   /* contains, or an exact expression */
+    POS_START, /* startswith: ends at the literal's length */
+    POS_END,   /* endswith: ends at the value's end */
+    POS_EQ,    /* equals: both */
+};
+
+struct atom {
+    uint32_t slot;   /* slot index or WARD_KW_SLOT */
+    uint8_t mode;    /* enum atom_mode */
+    uint8_t lazy;    /* enum lazy_kind (ATOM_LAZY) */
+    uint8_t pos;     /* enum atom_pos (ATOM_EXACT) */
+    uint32_t litlen; /* POS_START / POS_EQ: the literal's length */
+    const struct ward_sigma_pattern *pat;
+    pcre2_code *re;     /* CONFIRM and LZ_RE */
+    uint32_t rules_off; /* gated rules that read this atom: rs->atom_rules[off .. off+n) */
+    uint32_t rules_n;
+    uint32_t ref_slot; /* FIELDREF: the other field's slot */
+};
+
+struct slot {
+    uint32_t *keys; /* field ids, priority order */
+    uint32_t nkeys;
+    hs_database_t *db; /* NULL when the slot has no scanned atoms */
+    uint32_t *atoms;   /* every atom of the slot (for the docs/stats) */
+    uint32_t natoms;
+};
+
+enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT };
+
+struct node {
+    uint8_t op;
+    uint32_t arg; /* N_ATOM: atom index */
+    uint32_t end; /* index just past this node's subtree */
+};
+
+struct crule {
+    const struct ward_sigma_rule *rule;
+    struct ward_ls_ids ls;
+    uint32_t prog_off; /* rs->nodes[prog_off .. prog_off + prog_len) */
+    uint32_t prog_len;
+    uint32_t *slots; /* slots the rule scans (for routes) */
+    uint32_t nslots;
+    uint8_t gated;    /* cannot match unless one of its scanned atoms hit */
+    uint8_t keywords; /* reads keyword atoms */
+};
+
+struct ward_ruleset {
+    struct ward_arena arena;
+    const struct ward_taxonomy *tax;
+    struct ward_intern fields; /* event keys -> field ids */
+    struct crule *rules;
+    size_t nrules;
+    struct slot *slots;
+    uint32_t nslots;
+    struct atom *atoms;
+    uint32_t natoms;
+    struct node *nodes;
+    uint32_t nnodes;
+    uint32_t *atom_rules;
+    hs_database_t *kwdb; /* keyword atoms, scanned over every string field */
+    size_t max_width;    /* longest rule program, for the matcher's buffers */
+    /* statistics */
+    uint32_t n_exact, n_confirm, n_lazy;
+    uint64_t compile_ns, hs_ns;
+};
+
+/* Profiling of the matcher's phases (benchmarks): off by default, since reading the
+ * clock costs. */
+struct ward_matcher_prof {
+    uint64_t events;
+    uint64_t route_ns; /* logsource classification and routing */
+    uint64_t scan_ns;  /* field lookup, unescaping and the Vectorscan scans */
+    uint64_t eval_ns;  /* candidate rules and their conditions */
+    uint64_t scans;    /* Vectorscan calls */
+    uint64_t candidates;
+};
+void ward_matcher_set_profile(struct ward_matcher *m, int on);
+const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m);
+
+#endif

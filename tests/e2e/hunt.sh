@@ -1,0 +1,107 @@
+#!/bin/bash
+# hunt.sh - `ward hunt` end to end: the bundled example finds the intrusion; output formats
+# are well-formed; the same alerts come from the EVTX attack samples and from their JSON
+# Lines rendering (SigmaHQ Windows rules); output is identical with 1 and 2 threads; ten
+# times the input keeps peak memory within 20%.
+set -u
+ward=${WARD_BIN:?}
+src=${WARD_SRC:-.}
+corpus=${WARD_CORPUS:-../shared/corpus}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# --- the bundled example, with the built-in rule pack (no corpus needed) ---
+"$ward" hunt --format jsonl --no-summary "$src/examples/intrusion" > "$tmp/ex.jsonl"; rc=$?
+[ $rc = 0 ] && ok || bad "hunt examples: exit $rc"
+n=$(wc -l < "$tmp/ex.jsonl")
+[ "$n" -ge 10 ] && ok || bad "hunt examples: only $n alerts"
+python3 - "$tmp/ex.jsonl" <<'PY' && ok || bad "example alerts are not well-formed"
+import json, sys
+tactics = set(); prev = None
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    for k in ("timestamp", "host", "rule", "attack", "source", "event"):
+        assert k in a, k
+    for k in ("id", "title", "level", "tags"):
+        assert k in a["rule"], k
+    assert a["source"]["path"] and a["source"]["record"] >= 1
+    key = (a["timestamp"] or "", a["source"]["path"])
+    assert prev is None or prev <= key, (prev, key)   # time order
+    prev = key
+    tactics.update(t["name"] for t in a["attack"]["tactics"])
+    for t in a["attack"]["techniques"]:
+        assert t["id"].startswith("T"), t
+assert len(tactics) >= 5, tactics
+PY
+"$ward" hunt --format csv --no-summary "$src/examples/intrusion" > "$tmp/ex.csv"
+python3 -c "import csv,sys; r=list(csv.reader(open(sys.argv[1]))); assert r[0][0]=='timestamp' and len(r)==int(sys.argv[2])+1 and all(len(x)==len(r[0]) for x in r)" "$tmp/ex.csv" "$n" && ok || bad "csv output"
+"$ward" hunt --format json "$src/examples/intrusion" > "$tmp/ex.json"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['alerts'])==int(sys.argv[2]) and d['summary']['alerts']==int(sys.argv[2])" "$tmp/ex.json" "$n" && ok || bad "json output"
+"$ward" hunt "$src/examples/intrusion" > "$tmp/ex.txt"
+grep -q "^Summary" "$tmp/ex.txt" && grep -q "ATT&CK tactics" "$tmp/ex.txt" && ok || bad "table summary"
+"$ward" hunt --min-level critical --format jsonl --no-summary "$src/examples/intrusion" > "$tmp/crit.jsonl"
+python3 -c "import json,sys; assert all(json.loads(l)['rule']['level']=='critical' for l in open(sys.argv[1]))" "$tmp/crit.jsonl" && ok || bad "--min-level"
+"$ward" hunt --until 2000-01-01T00:00:00Z --format jsonl --no-summary "$src/examples/intrusion" > "$tmp/none.jsonl"
+[ ! -s "$tmp/none.jsonl" ] && ok || bad "--until before all events still gave alerts"
+"$ward" hunt --output "$tmp/out.jsonl" --format jsonl --no-summary "$src/examples/intrusion"
+cmp -s "$tmp/out.jsonl" "$tmp/ex.jsonl" && ok || bad "--output differs from stdout"
+# a bad file among good ones: reported, exit 65, the rest still hunted
+cp -r "$src/examples/intrusion" "$tmp/mixed"; printf '{"broken": \n' > "$tmp/mixed/zz-broken.jsonl"
+"$ward" hunt --format jsonl --no-summary "$tmp/mixed" > "$tmp/mixed.jsonl" 2>"$tmp/mixed.err"; rc=$?
+[ $rc = 65 ] && ok || bad "bad file: exit $rc, expected 65"
+[ "$(wc -l < "$tmp/mixed.jsonl")" = "$n" ] && ok || bad "bad file lost alerts"
+grep -q "zz-broken.jsonl:1" "$tmp/mixed.err" && ok || bad "bad file not named with its line"
+
+if [ ! -d "$corpus/evtx" ]; then
+    echo "SKIP (corpus part): the shared corpus is not at $corpus"
+    echo "hunt: $pass passed, $fail failed"; [ $fail = 0 ]; exit
+fi
+rules="$corpus/sigma/rules/windows"
+samples="$corpus/evtx/EVTX-ATTACK-SAMPLES"
+jsonl="$corpus/bench/evtx-attack-samples.jsonl"
+
+# --- EVTX and JSONL renderings give the same alerts ---
+"$ward" hunt -r "$rules" -j 2 --format jsonl --no-summary "$samples" > "$tmp/evtx.jsonl" 2>/dev/null
+"$ward" hunt -r "$rules" -j 2 --format jsonl --no-summary "$jsonl" > "$tmp/json.jsonl" 2>/dev/null
+python3 - "$tmp/evtx.jsonl" "$tmp/json.jsonl" <<'PY' && ok || bad "EVTX and JSONL alerts differ"
+import json, sys, collections
+def keys(p):
+    c = collections.Counter()
+    for line in open(p):
+        a = json.loads(line); e = a["event"]
+        c[(a["rule"]["id"], a["timestamp"], a["host"], str(e.get("Event.System.EventRecordID")),
+           str(e.get("Event.System.Channel")))] += 1
+    return c
+a, b = keys(sys.argv[1]), keys(sys.argv[2])
+print(f"hunt: {sum(a.values())} alerts from EVTX, {sum(b.values())} from JSONL")
+if a != b:
+    for k in list((a - b).keys())[:5]: print("only EVTX:", k)
+    for k in list((b - a).keys())[:5]: print("only JSONL:", k)
+    sys.exit(1)
+assert sum(a.values()) > 1000
+PY
+
+# --- identical output with 1 and 2 threads ---
+"$ward" hunt -r "$rules" -j 1 --format jsonl --no-summary "$samples" > "$tmp/t1.jsonl" 2>/dev/null
+cmp -s "$tmp/t1.jsonl" "$tmp/evtx.jsonl" && ok || bad "--threads 1 and 2 differ"
+
+# --- ten times the input: peak RSS within 20% ---
+for i in 1 2 3 4 5 6 7 8 9 10; do cat "$jsonl"; done > "$tmp/x10.jsonl"
+python3 - "$ward" "$rules" "$jsonl" "$tmp/x10.jsonl" <<'PY' && ok || bad "peak RSS grows with the input"
+import resource, subprocess, sys, os
+ward, rules, one, ten = sys.argv[1:]
+def peak(path):
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(os.devnull, os.O_WRONLY); os.dup2(fd, 1); os.dup2(fd, 2)
+        os.execv(ward, [ward, "hunt", "-r", rules, "-j", "1", "--format", "jsonl", path])
+    _, status, ru = os.wait4(pid, 0)
+    return ru.ru_maxrss
+a, b = peak(one), peak(ten)
+print(f"hunt: peak RSS {a/1024:.1f} MiB for 1x, {b/1024:.1f} MiB for 10x")
+sys.exit(0 if b <= a * 1.2 else 1)
+PY
+echo "hunt: $pass passed, $fail failed"
+[ $fail = 0 ]
