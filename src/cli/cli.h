@@ -27,6 +27,7 @@ int cli_write(const char *p, size_t n);
 
 /* one row per subcommand file */
 extern const struct ward_cmd ward_cmd_dump;
+extern const struct ward_cmd ward_cmd_intel;
 extern const struct ward_cmd ward_cmd_hunt;
 extern const struct ward_cmd ward_cmd_rules, ward_cmd_match;
 extern const struct ward_cmd ward_cmd_case;

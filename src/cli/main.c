@@ -17,6 +17,7 @@ const struct ward_cmd *const ward_cmds[] = {
     &ward_cmd_report,       /* report.c */
     &ward_cmd_metrics,      /* metrics.c */
     &ward_cmd_attack_layer, /* report.c */
+    &ward_cmd_intel,
     NULL,
 };
 

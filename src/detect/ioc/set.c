@@ -1,0 +1,662 @@
+/*
+ * set.c - the indicator set: storage of indicators and problems, compilation into one
+ * open-addressing hash table of exact keys (hashes, domains, URLs, e-mail addresses, single
+ * IP addresses; the type is part of the hash) and two binary prefix trees for CIDR ranges,
+ * and the matcher that tokenises event values and looks tokens up by their shape.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ioc_int.h"
+
+#define PROBLEM_TEXT_MAX 300
+
+int ward_ioc_set_new(struct ward_ioc_set **out)
+{
+    struct ward_ioc_set *s = calloc(1, sizeof *s);
+    if (!s) return WARD_ENOMEM;
+    ward_arena_init(&s->arena, 1 << 20, 0);
+    *out = s;
+    return 0;
+}
+
+void ward_ioc_set_free(struct ward_ioc_set *set)
+{
+    if (!set) return;
+    ward_arena_free(&set->arena);
+    free(set->iocs);
+    free(set->problems);
+    free(set->slot_hash);
+    free(set->slot_idx);
+    free(set->next);
+    free(set->trie[0].nodes);
+    free(set->trie[1].nodes);
+    free(set);
+}
+
+void ward_ioc_load_opts_default(struct ward_ioc_load_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->confidence = -1;
+}
+
+const char *ioc_strdup(struct ward_ioc_set *set, const char *s, size_t n)
+{
+    if (!s) return NULL;
+    return ward_arena_strndup(&set->arena, s, n);
+}
+
+struct ward_ioc_meta *ioc_meta_new(struct ward_ioc_set *set)
+{
+    struct ward_ioc_meta *m = ward_arena_alloc(&set->arena, sizeof *m);
+    if (!m) return NULL;
+    memset(m, 0, sizeof *m);
+    m->valid_from = m->valid_until = m->first_seen = m->last_seen = WARD_TIME_NONE;
+    m->confidence = -1;
+    return m;
+}
+
+const char *ioc_source(struct ward_ioc_set *set, const char *src)
+{
+    if (!src) return NULL;
+    if (set->last_source_in && strcmp(set->last_source_in, src) == 0) return set->last_source;
+    const char *c = ioc_strdup(set, src, strlen(src));
+    set->last_source_in = c;
+    set->last_source = c;
+    return c;
+}
+
+int ioc_problem(struct ward_ioc_set *set, enum ward_ioc_problem_kind kind, const char *source,
+                uint64_t line, const char *id, const char *text, size_t text_len, int partial,
+                const char *fmt, ...)
+{
+    if (set->nproblems == set->problems_cap) {
+        size_t nc = set->problems_cap ? set->problems_cap * 2 : 64;
+        struct ward_ioc_problem *np = realloc(set->problems, nc * sizeof *np);
+        if (!np) return WARD_ENOMEM;
+        set->problems = np;
+        set->problems_cap = nc;
+    }
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    struct ward_ioc_problem *p = &set->problems[set->nproblems];
+    p->source = ioc_source(set, source);
+    p->line = line;
+    p->id = id ? ioc_strdup(set, id, strlen(id)) : NULL;
+    if (text && text_len > PROBLEM_TEXT_MAX) text_len = PROBLEM_TEXT_MAX;
+    p->text = text ? ioc_strdup(set, text, text_len) : NULL;
+    if (p->text) /* one line: control characters become spaces */
+        for (char *c = (char *)(uintptr_t)p->text; *c; c++)
+            if ((unsigned char)*c < 0x20) *c = ' ';
+    p->reason = ioc_strdup(set, reason, strlen(reason));
+    p->kind = (uint8_t)kind;
+    p->partial = (uint8_t)(partial != 0);
+    if (!p->reason || (source && !p->source)) return WARD_ENOMEM;
+    set->nproblems++;
+    switch (kind) {
+    case WARD_IOC_UNSUPPORTED: set->stats.unsupported++; break;
+    case WARD_IOC_INVALID: set->stats.invalid++; break;
+    case WARD_IOC_SKIPPED: set->stats.skipped++; break;
+    case WARD_IOC_FILE_ERROR: set->stats.file_errors++; break;
+    }
+    return 0;
+}
+
+int ioc_add_value(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                  const struct ward_ioc_meta *meta, const char **why)
+{
+    static const char *dummy;
+    if (!why) why = &dummy;
+    if (set->compiled) return *why = "the set is compiled", WARD_ESTATE;
+    if (n > 65536) return *why = "value longer than 64 KiB", WARD_EINVAL;
+    char stackbuf[1024];
+    char *buf = stackbuf;
+    size_t cap = n + 64;
+    if (cap > sizeof stackbuf) {
+        buf = malloc(cap);
+        if (!buf) return WARD_ENOMEM;
+    }
+    if (type < 0) type = ward_ioc_guess_type(value, n);
+    if (type == -1 || type >= WARD_IOC_NTYPES) {
+        if (buf != stackbuf) free(buf);
+        return *why = "not a value of a type ward matches (IP, CIDR, domain, URL, hash, e-mail)",
+               WARD_EINVAL;
+    }
+    long len = ward_ioc_normalize((enum ward_ioc_type)type, value, n, buf, cap, why);
+    if (len < 0) {
+        if (buf != stackbuf) free(buf);
+        return (int)len;
+    }
+    if (set->n == set->cap) {
+        size_t nc = set->cap ? set->cap * 2 : 1024;
+        struct ward_ioc *ni = realloc(set->iocs, nc * sizeof *ni);
+        if (!ni) {
+            if (buf != stackbuf) free(buf);
+            return WARD_ENOMEM;
+        }
+        set->iocs = ni;
+        set->cap = nc;
+    }
+    struct ward_ioc *ioc = &set->iocs[set->n];
+    memset(ioc, 0, sizeof *ioc);
+    ioc->value = ioc_strdup(set, buf, (size_t)len);
+    if (buf != stackbuf) free(buf);
+    if (!ioc->value) return WARD_ENOMEM;
+    ioc->vlen = (uint32_t)len;
+    ioc->type = (uint8_t)type;
+    ioc->meta = meta;
+    if (type == WARD_IOC_IPV4 || type == WARD_IOC_IPV6) {
+        uint8_t a[16];
+        int fam, pfx;
+        if (ward_ioc_parse_ip(ioc->value, ioc->vlen, a, &fam, &pfx)) return WARD_EINVAL;
+        ioc->prefix = (uint8_t)pfx;
+        if (pfx < (fam == 4 ? 32 : 128)) {
+            ioc->flags |= WARD_IOC_F_FROM_CIDR;
+            set->stats.cidrs[fam == 4 ? 0 : 1]++;
+        }
+    }
+    set->n++;
+    set->stats.values[type]++;
+    set->stats.total++;
+    return 0;
+}
+
+int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                 const struct ward_ioc_meta *meta, struct ward_err *err)
+{
+    struct ward_ioc_meta *m = ioc_meta_new(set);
+    if (!m) return WARD_ENOMEM;
+    if (meta) {
+        *m = *meta;
+        m->source = meta->source ? ioc_source(set, meta->source) : NULL;
+#define DUP(f) m->f = meta->f ? ioc_strdup(set, meta->f, strlen(meta->f)) : NULL
+        DUP(id);
+        DUP(name);
+        DUP(labels);
+        DUP(pattern);
+        DUP(event);
+#undef DUP
+    }
+    const char *why = NULL;
+    int rc = ioc_add_value(set, type, value, n, m, &why);
+    if (rc) ward_err_set(err, rc, "%s", why ? why : ward_strerror(rc));
+    return rc;
+}
+
+/* ---- compile ---------------------------------------------------------------------------- */
+
+static void init_cls(void);
+
+static uint64_t type_seed(int type)
+{
+    return 0x9e3779b97f4a7c15ULL * (uint64_t)(type + 1);
+}
+
+static int trie_node(struct ioc_trie *t, uint32_t *out)
+{
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? t->cap * 2 : 256;
+        struct ioc_trie_node *nn = realloc(t->nodes, (size_t)nc * sizeof *nn);
+        if (!nn) return WARD_ENOMEM;
+        t->nodes = nn;
+        t->cap = nc;
+    }
+    memset(&t->nodes[t->n], 0, sizeof t->nodes[0]);
+    *out = t->n++;
+    return 0;
+}
+
+static int trie_insert(struct ward_ioc_set *set, struct ioc_trie *t, const uint8_t *addr,
+                       int prefix, uint32_t idx)
+{
+    uint32_t node = 0;
+    if (t->n == 0 && trie_node(t, &node)) return WARD_ENOMEM;
+    for (int b = 0; b < prefix; b++) {
+        int bit = (addr[b >> 3] >> (7 - (b & 7))) & 1;
+        if (!t->nodes[node].child[bit]) {
+            uint32_t nn;
+            if (trie_node(t, &nn)) return WARD_ENOMEM;
+            t->nodes[node].child[bit] = nn;
+        }
+        node = t->nodes[node].child[bit];
+    }
+    set->next[idx] = t->nodes[node].head;
+    t->nodes[node].head = idx + 1;
+    return 0;
+}
+
+int ward_ioc_set_compile(struct ward_ioc_set *set)
+{
+    if (set->compiled) return 0;
+    init_cls(); /* before any thread matches */
+    size_t nslots = 16;
+    while (nslots < set->n * 2) nslots <<= 1;
+    set->slot_hash = calloc(nslots, sizeof *set->slot_hash);
+    set->slot_idx = calloc(nslots, sizeof *set->slot_idx);
+    set->next = calloc(set->n ? set->n : 1, sizeof *set->next);
+    if (!set->slot_hash || !set->slot_idx || !set->next) return WARD_ENOMEM;
+    set->nslots = nslots;
+    for (size_t i = 0; i < set->n; i++) {
+        struct ward_ioc *ioc = &set->iocs[i];
+        set->type_mask |= 1u << ioc->type;
+        if (ioc->flags & WARD_IOC_F_FROM_CIDR) {
+            uint8_t a[16];
+            int fam, pfx;
+            if (ward_ioc_parse_ip(ioc->value, ioc->vlen, a, &fam, &pfx)) continue;
+            if (trie_insert(set, &set->trie[fam == 4 ? 0 : 1], a, pfx, (uint32_t)i))
+                return WARD_ENOMEM;
+            continue;
+        }
+        uint64_t h = ward_hash64_lower(ioc->value, ioc->vlen, type_seed(ioc->type));
+        size_t slot = (size_t)h & (nslots - 1);
+        for (;;) {
+            uint32_t si = set->slot_idx[slot];
+            if (si == 0) {
+                set->slot_hash[slot] = h;
+                set->slot_idx[slot] = (uint32_t)i + 1;
+                break;
+            }
+            const struct ward_ioc *o = &set->iocs[si - 1];
+            if (set->slot_hash[slot] == h && o->type == ioc->type && o->vlen == ioc->vlen &&
+                memcmp(o->value, ioc->value, ioc->vlen) == 0) {
+                /* the same key again (another source): chain it after the first */
+                set->next[i] = set->next[si - 1];
+                set->next[si - 1] = (uint32_t)i + 1;
+                break;
+            }
+            slot = (slot + 1) & (nslots - 1);
+        }
+    }
+    set->compiled = 1;
+    return 0;
+}
+
+const struct ward_ioc_stats *ward_ioc_set_stats(const struct ward_ioc_set *set)
+{
+    return &set->stats;
+}
+size_t ward_ioc_set_count(const struct ward_ioc_set *set)
+{
+    return set->n;
+}
+const struct ward_ioc *ward_ioc_set_get(const struct ward_ioc_set *set, size_t i)
+{
+    return i < set->n ? &set->iocs[i] : NULL;
+}
+size_t ward_ioc_set_problem_count(const struct ward_ioc_set *set)
+{
+    return set->nproblems;
+}
+const struct ward_ioc_problem *ward_ioc_set_problem(const struct ward_ioc_set *set, size_t i)
+{
+    return i < set->nproblems ? &set->problems[i] : NULL;
+}
+
+size_t ward_ioc_set_memory(const struct ward_ioc_set *set)
+{
+    size_t m = sizeof *set + set->arena.total + set->cap * sizeof *set->iocs +
+               set->problems_cap * sizeof *set->problems;
+    m += set->nslots * (sizeof *set->slot_hash + sizeof *set->slot_idx);
+    if (set->next) m += set->n * sizeof *set->next;
+    m += (size_t)(set->trie[0].cap + set->trie[1].cap) * sizeof(struct ioc_trie_node);
+    return m;
+}
+
+/* ---- matching --------------------------------------------------------------------------- */
+
+#define FIELD_SEEN_MAX 32
+
+struct match_state {
+    const struct ward_ioc_set *set;
+    const char *key;
+    struct ward_str field;
+    ward_time_t ts;
+    ward_ioc_hit_fn fn;
+    void *ctx;
+    int hits;
+    int stop;
+    uint32_t seen[FIELD_SEEN_MAX];
+    int nseen;
+};
+
+static int valid_at(const struct ward_ioc_meta *m, ward_time_t ts)
+{
+    if (!m || ts == WARD_TIME_NONE) return 1;
+    if (m->valid_from != WARD_TIME_NONE && ts < m->valid_from) return 0;
+    if (m->valid_until != WARD_TIME_NONE && ts >= m->valid_until) return 0;
+    return 1;
+}
+
+/* Reports the chain of indicators starting at head (index + 1). */
+static void report_chain(struct match_state *st, uint32_t head, const char *tok, size_t tlen)
+{
+    const struct ward_ioc_set *set = st->set;
+    for (uint32_t i = head; i && !st->stop; i = set->next[i - 1]) {
+        const struct ward_ioc *ioc = &set->iocs[i - 1];
+        if (!valid_at(ioc->meta, st->ts)) continue;
+        int dup = 0;
+        for (int k = 0; k < st->nseen; k++)
+            if (st->seen[k] == i) dup = 1;
+        if (dup) continue;
+        if (st->nseen < FIELD_SEEN_MAX) st->seen[st->nseen++] = i;
+        struct ward_ioc_hit hit = {ioc, st->key, ward_str_make(tok, tlen), st->field};
+        st->hits++;
+        if (st->fn && st->fn(st->ctx, &hit)) st->stop = 1;
+    }
+}
+
+/* Looks up an exact key (compared ASCII case-insensitively except URL paths). */
+static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
+                   size_t tlen)
+{
+    const struct ward_ioc_set *set = st->set;
+    if (!(set->type_mask & (1u << type))) return;
+    uint64_t h = ward_hash64_lower(key, klen, type_seed(type));
+    size_t mask = set->nslots - 1;
+    for (size_t slot = (size_t)h & mask;; slot = (slot + 1) & mask) {
+        uint32_t si = set->slot_idx[slot];
+        if (!si) return;
+        if (set->slot_hash[slot] != h) continue;
+        const struct ward_ioc *o = &set->iocs[si - 1];
+        if (o->type != type || o->vlen != klen) continue;
+        int same = type == WARD_IOC_URL
+                       ? memcmp(o->value, key, klen) == 0
+                       : ward_str_ieq(ward_str_make(o->value, klen), ward_str_make(key, klen));
+        if (!same) continue;
+        report_chain(st, si, tok, tlen);
+        return;
+    }
+}
+
+static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, const char *tok,
+                        size_t tlen)
+{
+    const struct ioc_trie *t = &st->set->trie[fam == 4 ? 0 : 1];
+    if (!t->n) return;
+    int bits = fam == 4 ? 32 : 128;
+    uint32_t node = 0;
+    for (int b = 0;; b++) {
+        if (t->nodes[node].head) report_chain(st, t->nodes[node].head, tok, tlen);
+        if (b >= bits || st->stop) break;
+        int bit = (addr[b >> 3] >> (7 - (b & 7))) & 1;
+        node = t->nodes[node].child[bit];
+        if (!node) break;
+    }
+}
+
+static void match_ip(struct match_state *st, const char *s, size_t n, const char *tok, size_t tlen)
+{
+    uint8_t a[16];
+    int fam, pfx;
+    if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) || pfx != (fam == 4 ? 32 : 128)) return;
+    int type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
+    if (st->set->type_mask & (1u << type)) {
+        char buf[INET6_ADDRSTRLEN];
+        if (inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, buf, sizeof buf))
+            lookup(st, type, buf, strlen(buf), tok, tlen);
+    }
+    trie_lookup(st, fam, a, tok, tlen);
+}
+
+static void match_domain(struct match_state *st, const char *s, size_t n, const char *tok,
+                         size_t tlen)
+{
+    if (n && s[n - 1] == '.') n--;
+    if (n < 3 || n > 253) return;
+    /* the name and each parent name, down to two labels... and the TLD itself */
+    for (size_t i = 0; i < n && !st->stop;) {
+        lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
+        const char *dot = memchr(s + i, '.', n - i);
+        if (!dot) break;
+        i = (size_t)(dot - s) + 1;
+    }
+}
+
+enum {
+    C_DELIM = 1,  /* splits tokens */
+    C_UDELIM = 2, /* ends a URL token */
+    C_HEX = 4,
+    C_DIGIT = 8,
+    C_ALPHA = 16,
+    C_NAME = 32, /* letters, digits, '-', '_' (and UTF-8 bytes) */
+};
+
+static unsigned char cls[256];
+
+static void init_cls(void)
+{
+    for (int c = 0; c < 256; c++) {
+        unsigned char v = 0;
+        if (c <= ' ' || c == '"' || c == '\'' || c == ',' || c == ';' || c == '(' || c == ')' ||
+            c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '|' ||
+            c == '=' || c == '\\' || c == '`' || c == '^' || c == '!' || c == '*' || c == 127)
+            v |= C_DELIM;
+        if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == '\\' ||
+            c == '|' || c == '^' || c == '{' || c == '}' || c == 127)
+            v |= C_UDELIM;
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) v |= C_HEX;
+        if (c >= '0' && c <= '9') v |= C_DIGIT | C_NAME;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) v |= C_ALPHA | C_NAME;
+        if (c == '-' || c == '_') v |= C_NAME;
+        cls[c] = v;
+    }
+}
+
+static void match_url(struct match_state *st, const char *s, size_t n, size_t sep)
+{
+    /* the URL itself, normalised like the indicators */
+    const struct ward_ioc_set *set = st->set;
+    if (set->type_mask & (1u << WARD_IOC_URL) && n < 4096) {
+        char buf[4100];
+        long len = ward_ioc_normalize(WARD_IOC_URL, s, n, buf, sizeof buf, NULL);
+        if (len > 0) lookup(st, WARD_IOC_URL, buf, (size_t)len, s, n);
+    }
+    /* its host as an address or a name */
+    size_t hs = sep + 3, he = hs;
+    while (he < n && s[he] != '/' && s[he] != '?' && s[he] != '#') he++;
+    const char *at = memchr(s + hs, '@', he - hs); /* user:pass@host */
+    if (at) hs = (size_t)(at - s) + 1;
+    if (hs >= he) return;
+    const char *h = s + hs;
+    size_t hl = he - hs;
+    if (h[0] == '[') { /* [v6]:port */
+        const char *rb = memchr(h, ']', hl);
+        if (rb) match_ip(st, h + 1, (size_t)(rb - h) - 1, s, n);
+        return;
+    }
+    const char *colon = memchr(h, ':', hl);
+    if (colon) hl = (size_t)(colon - h);
+    if (hl && (cls[(unsigned char)h[hl - 1]] & C_DIGIT) && memchr(h, '.', hl)) {
+        size_t k = 0;
+        while (k < hl && ((cls[(unsigned char)h[k]] & C_DIGIT) || h[k] == '.')) k++;
+        if (k == hl) {
+            match_ip(st, h, hl, s, n);
+            return;
+        }
+    }
+    if (set->type_mask & (1u << WARD_IOC_DOMAIN)) match_domain(st, h, hl, s, n);
+}
+
+static void match_token(struct match_state *st, const char *s, size_t n)
+{
+    const struct ward_ioc_set *set = st->set;
+    /* trim punctuation that ends sentences or wraps values */
+    while (n && (s[0] == '.' || s[0] == ':' || s[0] == '/' || s[0] == '?' || s[0] == '#' ||
+                 s[0] == '&' || s[0] == '+' || s[0] == '~' || s[0] == '%' || s[0] == '$'))
+        s++, n--;
+    while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '?' || s[n - 1] == '&' ||
+                 s[n - 1] == '#'))
+        n--;
+    if (n < 3) return;
+    unsigned all = 0xff;
+    size_t dots = 0, colons = 0, ats = 0, slashes = 0, other = 0;
+    size_t run = 0, maxrun = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned k = cls[c];
+        all &= k;
+        if (k & C_HEX) {
+            if (++run > maxrun) maxrun = run;
+        } else {
+            run = 0;
+        }
+        if (c == '.')
+            dots++;
+        else if (c == ':')
+            colons++;
+        else if (c == '@')
+            ats++;
+        else if (c == '/')
+            slashes++;
+        else if (!(k & C_NAME))
+            other++;
+    }
+    /* hashes: the whole token, or hex runs inside it ("md5:..."); a run must not be part
+     * of a longer word */
+    if (maxrun >= 32 && (set->type_mask & ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) |
+                                           (1u << WARD_IOC_SHA256) | (1u << WARD_IOC_SHA512)))) {
+        for (size_t i = 0; i < n;) {
+            if (!(cls[(unsigned char)s[i]] & C_HEX)) {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+            size_t len = j - i;
+            int bounded = (i == 0 || !(cls[(unsigned char)s[i - 1]] & C_NAME)) &&
+                          (j == n || !(cls[(unsigned char)s[j]] & C_NAME));
+            if (bounded) {
+                int t = len == 32    ? WARD_IOC_MD5
+                        : len == 40  ? WARD_IOC_SHA1
+                        : len == 64  ? WARD_IOC_SHA256
+                        : len == 128 ? WARD_IOC_SHA512
+                                     : -1;
+                if (t >= 0) lookup(st, t, s + i, len, s + i, len);
+            }
+            i = j;
+        }
+        if (all & C_HEX) return;
+    }
+    if (st->stop) return;
+    /* URLs */
+    if (colons && slashes >= 2) {
+        for (size_t i = 1; i + 2 < n && i < 32; i++)
+            if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
+                match_url(st, s, n, i);
+                return;
+            }
+    }
+    /* e-mail addresses */
+    if (ats == 1 && dots) {
+        if (set->type_mask & (1u << WARD_IOC_EMAIL)) lookup(st, WARD_IOC_EMAIL, s, n, s, n);
+        return;
+    }
+    if (ats) return;
+    /* IPv4: digits and dots, maybe :port or /prefix */
+    if (dots == 3 && (cls[(unsigned char)s[0]] & C_DIGIT) && n <= 21) {
+        size_t k = 0;
+        while (k < n && ((cls[(unsigned char)s[k]] & C_DIGIT) || s[k] == '.')) k++;
+        if (k >= 7 && (k == n || s[k] == ':' || s[k] == '/')) {
+            match_ip(st, s, k, s, n);
+            return;
+        }
+    }
+    /* IPv6: hex digits and at least two colons (maybe a dotted IPv4 tail) */
+    if (colons >= 2 && n <= 45 && !slashes && !other) {
+        int ok = 1;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = (cls[(unsigned char)s[i]] & C_HEX) || s[i] == ':' || s[i] == '.';
+        if (ok) {
+            match_ip(st, s, n, s, n);
+            return;
+        }
+    }
+    /* domain names: a dot, a letter, name characters; "host:port" and "host/path" too */
+    if (dots && (set->type_mask & (1u << WARD_IOC_DOMAIN))) {
+        size_t end = 0;
+        while (end < n && ((cls[(unsigned char)s[end]] & C_NAME) || s[end] == '.')) end++;
+        if (end == n || s[end] == ':' || s[end] == '/') {
+            /* the TLD must have a letter */
+            size_t k = end;
+            while (k && s[k - 1] != '.') k--;
+            int alpha = 0;
+            for (size_t i = k; i < end; i++)
+                if (cls[(unsigned char)s[i]] & C_ALPHA) alpha = 1;
+            if (alpha && k > 0) match_domain(st, s, end, s, n);
+        }
+    }
+}
+
+static void match_text(struct match_state *st, const char *v, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !st->stop) {
+        while (i < n && (cls[(unsigned char)v[i]] & C_DELIM)) i++;
+        if (i >= n) break;
+        size_t start = i;
+        while (i < n && !(cls[(unsigned char)v[i]] & C_DELIM)) i++;
+        /* a URL token runs to the URL's end, not to the next '=' or ',' */
+        size_t len = i - start;
+        if (len > 5) {
+            const char *sep = NULL;
+            for (size_t k = start + 1; k + 2 < i && k < start + 32; k++)
+                if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
+                    sep = v + k;
+                    break;
+                }
+            if (sep) {
+                while (i < n && !(cls[(unsigned char)v[i]] & C_UDELIM)) i++;
+                while (i > start && (v[i - 1] == ',' || v[i - 1] == ';' || v[i - 1] == ')' ||
+                                     v[i - 1] == '.' || v[i - 1] == ']'))
+                    i--;
+                len = i - start;
+                if (i < n) i++;
+            }
+        }
+        match_token(st, v + start, len);
+    }
+}
+
+int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val, size_t n,
+                         ward_time_t ts, ward_ioc_hit_fn fn, void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    struct match_state st = {0};
+    st.set = set;
+    st.key = key;
+    st.field = ward_str_make(val, n);
+    st.ts = ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    if (set->n) match_text(&st, val, n);
+    return st.hits;
+}
+
+int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                         void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    if (!set->n) return 0;
+    struct match_state st = {0};
+    st.set = set;
+    st.ts = ev->ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type != WARD_V_STR || f->vlen < 3) continue;
+        struct ward_str v;
+        if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
+        st.key = ward_field_key(ev, f);
+        st.field = v;
+        st.nseen = 0;
+        match_text(&st, v.ptr, v.len);
+    }
+    return st.hits;
+}
