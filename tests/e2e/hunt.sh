@@ -92,6 +92,17 @@ ok = ok and diff <= 0.05 * sum(evtx.values())
 sys.exit(0 if ok else 1)
 PY
 
+# --- into the case store: far fewer incidents than alerts, each with its shared entities ---
+"$ward" hunt -r "$rules" -j 2 --store "$tmp/cases.db" --format jsonl --no-summary "$samples" > /dev/null 2>&1
+python3 - "$tmp/cases.db" "$(wc -l < "$tmp/evtx.jsonl")" <<'PY' && ok || bad "hunt --store: incidents do not group the alerts"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); alerts = int(sys.argv[2])
+incidents = db.execute("select count(*) from incidents").fetchone()[0]
+print(f"hunt: {alerts} alerts -> {incidents} incidents")
+assert 0 < incidents <= alerts / 5, incidents
+PY
+"$ward" case verify --store "$tmp/cases.db" > /dev/null && ok || bad "case verify after hunt --store"
+
 # --- identical output with 1 and 2 threads ---
 "$ward" hunt -r "$rules" -j 1 --format jsonl --no-summary "$samples" > "$tmp/t1.jsonl" 2>/dev/null
 cmp -s "$tmp/t1.jsonl" "$tmp/evtx.jsonl" && ok || bad "--threads 1 and 2 differ"
