@@ -50,6 +50,9 @@ struct hunt_alert {
     const char *format;   /* decoder name (static) */
     const char *entities; /* for the store: "kind\tvalue\n" lines, or "" */
     size_t entities_len;
+    const char *extra_json; /* an intel hit's context (JSON object), or "" */
+    size_t extra_json_len;
+    uint32_t seq; /* orders several alerts of one rule on one event (intel hits) */
 };
 
 /*

@@ -36,6 +36,8 @@ struct rec_head {
     uint32_t json_len;
     uint32_t format_len;
     uint32_t entities_len;
+    uint32_t extra_len;
+    uint32_t seq;
 };
 
 int hunt_sorter_init(struct hunt_sorter *s, char *const *paths, size_t budget)
@@ -70,6 +72,10 @@ static void rec_decode(const char *p, struct hunt_alert *a)
     q += h.format_len;
     a->entities = q;
     a->entities_len = h.entities_len;
+    q += h.entities_len;
+    a->extra_json = q;
+    a->extra_json_len = h.extra_len;
+    a->seq = h.seq;
 }
 
 static int rec_cmp_p(char *const *paths, const char *x, const char *y)
@@ -85,6 +91,7 @@ static int rec_cmp_p(char *const *paths, const char *x, const char *y)
     }
     if (a.offset != b.offset) return a.offset < b.offset ? -1 : 1;
     if (a.rule != b.rule) return a.rule < b.rule ? -1 : 1;
+    if (a.seq != b.seq) return a.seq < b.seq ? -1 : 1;
     return 0;
 }
 
@@ -138,7 +145,7 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
 {
     size_t flen = a->format ? strlen(a->format) + 1 : 0;
     size_t total = sizeof(struct rec_head) + a->host_len + a->details_len + a->event_json_len +
-                   flen + a->entities_len;
+                   flen + a->entities_len + a->extra_json_len;
     total = (total + 7) & ~(size_t)7;
     if (total > UINT32_MAX) return WARD_ELIMIT;
     struct rec_head h = {
@@ -153,6 +160,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
         .json_len = (uint32_t)a->event_json_len,
         .format_len = (uint32_t)flen,
         .entities_len = (uint32_t)a->entities_len,
+        .extra_len = (uint32_t)a->extra_json_len,
+        .seq = a->seq,
     };
     ward_buf_reset(scratch);
     int rc = ward_buf_reserve(scratch, total);
@@ -170,6 +179,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
     if (flen) memcpy(p + o, a->format, flen);
     o += flen;
     if (a->entities_len) memcpy(p + o, a->entities, a->entities_len);
+    o += a->entities_len;
+    if (a->extra_json_len) memcpy(p + o, a->extra_json, a->extra_json_len);
 
     pthread_mutex_lock(&s->lock);
     if (s->err) {
@@ -437,6 +448,10 @@ static int write_json_alert(struct hunt_out *w, const struct hunt_alert *a)
         ward_jw_str(&j, a->format);
     }
     ward_jw_end(&j);
+    if (a->extra_json_len) {
+        ward_jw_key(&j, "intel");
+        ward_jw_raw(&j, a->extra_json, a->extra_json_len);
+    }
     ward_jw_key(&j, "event");
     if (a->event_json_len)
         ward_jw_raw(&j, a->event_json, a->event_json_len);
