@@ -261,7 +261,7 @@ static void put2(char *o, unsigned v)
     o[1] = (char)('0' + v % 10);
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from seconds since 1970 and microseconds. */
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from seconds since 1970 and microseconds (o: 48 bytes). */
 static size_t fmt_time(char *o, int64_t secs, unsigned usec)
 {
     int64_t days = secs / 86400, rem = secs % 86400;
@@ -272,7 +272,10 @@ static size_t fmt_time(char *o, int64_t secs, unsigned usec)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
+    if (y < 0 || y > 9999)
+        return (size_t)snprintf(o, 48, "%lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, m, d,
+                                (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+                                (unsigned)(rem % 60), usec);
     unsigned yy = (unsigned)y;
     put2(o, yy / 100);
     put2(o + 2, yy % 100);
@@ -582,8 +585,10 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
         int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
         unsigned usec = (unsigned)(ft % 10000000u / 10);
         k = fmt_time(tmp, secs, usec);
-        tm = secs * 1000000000LL + (int64_t)usec * 1000;
-        flags |= NF_TIME;
+        if (secs > -9000000000LL && secs < 9000000000LL) { /* within ward time */
+            tm = secs * 1000000000LL + (int64_t)usec * 1000;
+            flags |= NF_TIME;
+        }
         vt = WARD_V_STR;
         break;
     }
@@ -599,8 +604,10 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
             int64_t days = ward_days_from_civil(y, mo, d);
             int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
             k = fmt_time(tmp, secs, ms * 1000);
-            tm = secs * 1000000000LL + (int64_t)ms * 1000000;
-            flags |= NF_TIME;
+            if (secs > -9000000000LL && secs < 9000000000LL) {
+                tm = secs * 1000000000LL + (int64_t)ms * 1000000;
+                flags |= NF_TIME;
+            }
         }
         vt = WARD_V_STR;
         break;

@@ -18,5 +18,5 @@ fi
         [ -d "$corpus/$d" ] && find "$corpus/$d" -name '*.evtx' -type f -size +0 -print0
     done | sort -z
     [ -d "$corpus/evtx" ] && find "$corpus/evtx" -name '*.evtx' -type f -size +0 -print0 |
-        sort -z | awk -v RS='\0' -v ORS='\0' 'NR % 6 == 1'
+        sort -z | awk -v RS='\0' -v ORS='\0' 'NR % 12 == 1'
 } | xargs -0 "$py" "$src/tests/e2e/evtx_diff.py" "$ward"
