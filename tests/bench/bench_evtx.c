@@ -50,7 +50,8 @@ int main(int argc, char **argv)
                 }
                 records++;
                 fields += ev.nfields;
-                for (uint32_t f = 0; f < ev.nfields; f++) sink += (unsigned char)ev.fields[f].val[0];
+                for (uint32_t f = 0; f < ev.nfields; f++)
+                    sink += (unsigned char)ev.fields[f].val[0];
             }
             ward_reader_close(&rd);
         }

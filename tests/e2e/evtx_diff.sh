@@ -3,7 +3,7 @@
 # oracle only): every field of every record must agree after the normalisations listed
 # in tests/e2e/evtx_diff.py. python-evtx reads a few hundred records a second, so the
 # suite checks a fixed subset: all of sigma/regression_data and engine-tests, and every
-# 6th file (sorted by path) of evtx/. scripts/evtx-diff-full.sh runs every file.
+# 12th file (sorted by path) of evtx/. scripts/evtx-diff-full.sh runs every file.
 set -u
 corpus=${WARD_CORPUS:-../shared/corpus}
 ward=${WARD_BIN:-build/ward}

@@ -68,7 +68,8 @@ static void collect(struct result *r, int k, struct ward_event *ev, const struct
     }
     if (r->errors == 0) snprintf(r->first_err, sizeof r->first_err, "%s", err->msg);
     size_t l = strlen(r->all_errs);
-    if (l + 2 < sizeof r->all_errs) snprintf(r->all_errs + l, sizeof r->all_errs - l, "%s|", err->msg);
+    if (l + 2 < sizeof r->all_errs)
+        snprintf(r->all_errs + l, sizeof r->all_errs - l, "%s|", err->msg);
     r->errors++;
 }
 
@@ -147,8 +148,7 @@ static void decode(const unsigned char *p, size_t n, struct result *r)
     decode_file(p, n, &f);
     CHECK_INT(f.events, r->events);
     if (f.errors != r->errors)
-        fprintf(stderr, "file path errors: %s\nmemory path errors: %s\n", f.all_errs,
-                r->all_errs);
+        fprintf(stderr, "file path errors: %s\nmemory path errors: %s\n", f.all_errs, r->all_errs);
     CHECK_INT(f.errors, r->errors);
 }
 
@@ -182,8 +182,8 @@ int main(void)
 {
     const char *corpus = test_corpus();
     char path[1024];
-    snprintf(path, sizeof path, "%s/evtx/EVTX-ATTACK-SAMPLES/Execution/rogue_msi_url_1040_1042.evtx",
-             corpus);
+    snprintf(path, sizeof path,
+             "%s/evtx/EVTX-ATTACK-SAMPLES/Execution/rogue_msi_url_1040_1042.evtx", corpus);
     size_t n = 0;
     unsigned char *orig = load(path, &n);
     if (!orig || n < CHUNK0 + 3 * CHUNK) {
