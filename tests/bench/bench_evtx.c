@@ -91,7 +91,7 @@ int main(int argc, char **argv)
                     records++;
                     fields += ev.nfields;
                     for (uint32_t f = 0; f < ev.nfields; f++)
-                        sink += (unsigned char)ev.fields[f].val[0];
+                        sink += ev.fields[f].vlen ? (unsigned char)ev.fields[f].val[0] : 0;
                 }
                 dec->close(state);
                 ward_stream_close(st);
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
                 records++;
                 fields += ev.nfields;
                 for (uint32_t f = 0; f < ev.nfields; f++)
-                    sink += (unsigned char)ev.fields[f].val[0];
+                    sink += ev.fields[f].vlen ? (unsigned char)ev.fields[f].val[0] : 0;
             }
             ward_reader_close(&rd);
         }
