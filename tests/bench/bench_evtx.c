@@ -47,14 +47,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; in_memory && i < npaths; i++) {
         FILE *f = fopen(paths[i], "rb");
         if (!f) continue;
-        unsigned char buf[65536];
-        size_t k;
-        while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-            unsigned char *p = realloc(mem[i], mem_len[i] + k);
-            if (!p) return 70;
-            memcpy(p + mem_len[i], buf, k);
-            mem[i] = p;
-            mem_len[i] += k;
+        if (fseek(f, 0, SEEK_END) == 0) {
+            long sz = ftell(f);
+            rewind(f);
+            mem[i] = sz > 0 ? malloc((size_t)sz) : NULL;
+            if (mem[i] && fread(mem[i], 1, (size_t)sz, f) == (size_t)sz) mem_len[i] = (size_t)sz;
         }
         fclose(f);
     }
