@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "decode/evtx_int.h"
 #include "test.h"
 #include "ward/decode.h"
 
@@ -68,7 +69,8 @@ static void collect(struct result *r, int k, struct ward_event *ev, const struct
     }
     if (r->errors == 0) snprintf(r->first_err, sizeof r->first_err, "%s", err->msg);
     size_t l = strlen(r->all_errs);
-    if (l + 2 < sizeof r->all_errs) snprintf(r->all_errs + l, sizeof r->all_errs - l, "%s|", err->msg);
+    if (l + 2 < sizeof r->all_errs)
+        snprintf(r->all_errs + l, sizeof r->all_errs - l, "%s|", err->msg);
     r->errors++;
 }
 
@@ -147,8 +149,7 @@ static void decode(const unsigned char *p, size_t n, struct result *r)
     decode_file(p, n, &f);
     CHECK_INT(f.events, r->events);
     if (f.errors != r->errors)
-        fprintf(stderr, "file path errors: %s\nmemory path errors: %s\n", f.all_errs,
-                r->all_errs);
+        fprintf(stderr, "file path errors: %s\nmemory path errors: %s\n", f.all_errs, r->all_errs);
     CHECK_INT(f.errors, r->errors);
 }
 
@@ -178,12 +179,86 @@ static unsigned char *load(const char *path, size_t *n)
     return p;
 }
 
+/* Renders every record of a file as "key=type:value" lines. */
+static void render_all(const char *path, struct ward_buf *out)
+{
+    struct ward_reader rd;
+    struct ward_err err;
+    ward_err_clear(&err);
+    if (ward_reader_open(&rd, path, "evtx", NULL, &err)) return;
+    struct ward_event ev;
+    if (ward_event_init(&ev, NULL)) exit(1);
+    for (;;) {
+        int k = ward_reader_next(&rd, &ev, &err);
+        if (k == 0) break;
+        if (k < 0) {
+            if (ward_buf_printf(out, "error %s\n", err.msg)) exit(1);
+            continue;
+        }
+        if (ward_buf_printf(out, "record %llu ts %lld service %s\n", (unsigned long long)ev.record,
+                            (long long)ev.ts, ev.service ? ev.service : "-"))
+            exit(1);
+        for (uint32_t i = 0; i < ev.nfields; i++) {
+            struct ward_field *f = &ev.fields[i];
+            if (ward_buf_printf(out, "%s=%d:%.*s\n", ward_field_key(&ev, f), f->type, (int)f->vlen,
+                                f->val))
+                exit(1);
+        }
+    }
+    ward_event_free(&ev);
+    ward_reader_close(&rd);
+}
+
+/* The compiled-template fast path gives exactly what the tree path gives, on every corpus
+ * file. */
+static void check_plans(const char *corpus)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", corpus);
+    char *in[] = {dir};
+    char **paths;
+    size_t np;
+    if (ward_paths_expand(in, 1, &paths, &np, NULL, NULL)) exit(1);
+    int files = 0, differ = 0;
+    for (size_t i = 0; i < np; i++) {
+        size_t l = strlen(paths[i]);
+        if (l < 5 || strcmp(paths[i] + l - 5, ".evtx") != 0) continue;
+        struct ward_buf fast, slow;
+        ward_buf_init(&fast, 0);
+        ward_buf_init(&slow, 0);
+        evtx_use_plans = 1;
+        render_all(paths[i], &fast);
+        evtx_use_plans = 0;
+        render_all(paths[i], &slow);
+        evtx_use_plans = 1;
+        files++;
+        if (fast.len != slow.len || (fast.len && memcmp(fast.data, slow.data, fast.len) != 0)) {
+            if (differ++ < 3) {
+                size_t k = 0;
+                while (k < fast.len && k < slow.len && fast.data[k] == slow.data[k]) k++;
+                size_t from = k > 200 ? k - 200 : 0;
+                fprintf(stderr,
+                        "%s: fast and slow paths differ at byte %zu:\n--- fast\n%.300s\n--- "
+                        "slow\n%.300s\n",
+                        paths[i], k, fast.data ? fast.data + from : "",
+                        slow.data ? slow.data + from : "");
+            }
+        }
+        ward_buf_free(&fast);
+        ward_buf_free(&slow);
+    }
+    ward_paths_free(paths);
+    printf("compiled templates: %d files compared, %d differ\n", files, differ);
+    CHECK(files > 0);
+    CHECK_INT(differ, 0);
+}
+
 int main(void)
 {
     const char *corpus = test_corpus();
     char path[1024];
-    snprintf(path, sizeof path, "%s/evtx/EVTX-ATTACK-SAMPLES/Execution/rogue_msi_url_1040_1042.evtx",
-             corpus);
+    snprintf(path, sizeof path,
+             "%s/evtx/EVTX-ATTACK-SAMPLES/Execution/rogue_msi_url_1040_1042.evtx", corpus);
     size_t n = 0;
     unsigned char *orig = load(path, &n);
     if (!orig || n < CHUNK0 + 3 * CHUNK) {
@@ -334,5 +409,6 @@ int main(void)
     }
 
     free(orig);
+    check_plans(corpus);
     return test_done("test_evtx");
 }
