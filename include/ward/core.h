@@ -205,7 +205,8 @@ int ward_time_parse(const char *s, size_t n, ward_time_t *out) WARD_MUST_USE;
 size_t ward_time_format(ward_time_t t, int digits, char *out, size_t outsz);
 /* Days since the epoch for a civil date (proleptic Gregorian). */
 int64_t ward_days_from_civil(int64_t y, unsigned m, unsigned d);
-/* Converts a Windows FILETIME (100 ns ticks since 1601) to ward time. */
+/* Converts a Windows FILETIME (100 ns ticks since 1601) to ward time; WARD_TIME_NONE when
+ * it lies outside ward time's range (years 1677 to 2262). */
 ward_time_t ward_time_from_filetime(uint64_t ft);
 /* Monotonic clock in nanoseconds (for progress and benchmarks). */
 uint64_t ward_clock_ns(void);
