@@ -452,6 +452,13 @@ static void test_resync(void)
     CHECK_STR(run("[{\"a\":1},{\"b\":tru},{\"c\":3}]"), "@1 a=n1\n!1:15\n@1 c=n3\n");
     CHECK_STR(run("[{\"a\":1},{\"b\":{\"x\":[1,}},{\"c\":3}]"), "@1 a=n1\n!1:23\n@1 c=n3\n");
     CHECK_STR(run("[{\"a\":1},{\"b\":\"}]\"x},{\"c\":3}]"), "@1 a=n1\n!1:19\n@1 c=n3\n");
+    /* skipping a bad element respects strings (escaped quotes, brackets inside) and lines */
+    CHECK_STR(run("[\n {\"a\": \"x\\\"}]\", \"b\": tru},\n {\"c\": 3}\n]"), "!2:22\n@3 c=n3\n");
+    CHECK_STR(run("[\n {\"a\": \"unterminated,\n  \"b\": 1},\n {\"c\": 3}\n]"), "!2:22\n@4 c=n3\n");
+    /* a closer implies the closers missing before it */
+    CHECK_STR(run("[{\"a\":[1}, {\"c\":3}]"), "!1:9\n@1 c=n3\n");
+    /* a ']' with no opener in the element closes the array */
+    CHECK_STR(run("[{\"a\":1]\n{\"b\":2}"), "!1:8\n@2 b=n2\n");
     /* elements that are not objects */
     CHECK_STR(run("[{\"a\":1},5,\"s\",{\"b\":2}]"), "@1 a=n1\n!1:10\n!1:12\n@1 b=n2\n");
     MSG_HAS("array element 1 is not an object");
