@@ -107,7 +107,8 @@ int ward_buf_append(struct ward_buf *b, const void *p, size_t n) WARD_MUST_USE;
 int ward_buf_puts(struct ward_buf *b, const char *s) WARD_MUST_USE;
 int ward_buf_putc(struct ward_buf *b, char c) WARD_MUST_USE;
 int ward_buf_printf(struct ward_buf *b, const char *fmt, ...) WARD_PRINTF(2, 3) WARD_MUST_USE;
-int ward_buf_vprintf(struct ward_buf *b, const char *fmt, va_list ap) WARD_MUST_USE;
+int ward_buf_vprintf(struct ward_buf *b, const char *fmt, va_list ap)
+    WARD_PRINTF(2, 0) WARD_MUST_USE;
 void ward_buf_reset(struct ward_buf *b);
 /* Hands the data to the caller (who frees it with free()) and resets the buffer. */
 char *ward_buf_take(struct ward_buf *b);
