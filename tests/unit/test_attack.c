@@ -202,16 +202,15 @@ static size_t count_pair(const char *text, const char *key, const char *value)
 
 /* The table against the bundle it was generated from: independent counts by a plain text
  * scan, and every "external_id" that looks like a technique id must be in the table. */
-static void test_corpus_counts(void)
+static void test_corpus_counts(const char *corpus)
 {
-    const char *corpus = test_corpus();
     char path[1024];
     snprintf(path, sizeof path,
              "%s/mitre-attack/enterprise-attack-v18.1-techniques-tactics-stix21.json", corpus);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        printf("SKIP: %s is absent\n", path);
-        exit(77);
+        printf("note: %s is absent, counts against the bundle not checked\n", path);
+        return;
     }
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
@@ -414,9 +413,15 @@ int main(void)
     test_labels();
     test_table_order();
     test_load_small();
+    /* the corpus part only: the rest of the checks run without it */
     const char *c = getenv("WARD_CORPUS");
     struct stat st;
-    if (c && stat(c, &st) == 0) test_load_corpus(c);
-    test_corpus_counts();
+    if (c && stat(c, &st) == 0 && S_ISDIR(st.st_mode)) {
+        test_load_corpus(c);
+        test_corpus_counts(c);
+    } else {
+        printf("note: the shared corpus is not at %s, bundle comparisons skipped\n",
+               c ? c : "(WARD_CORPUS unset)");
+    }
     return test_done("test_attack");
 }
