@@ -1028,6 +1028,7 @@ static int alert_from_event(struct ward_event *ev, struct ward_event *sub, struc
     techs = ward_arena_alloc(ar, MAXN * sizeof *techs);
     if (!tags || !tactics || !techs) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     memset(techs, 0, MAXN * sizeof *techs);
+    memset(tactics, 0, MAXN * sizeof *tactics);
     for (uint32_t i = 0; i < ev->nfields; i++) {
         struct ward_field *f = &ev->fields[i];
         const char *k = ward_field_key(ev, f);
@@ -1057,8 +1058,14 @@ static int alert_from_event(struct ward_event *ev, struct ward_event *sub, struc
             a->rule.level = l;
         } else if ((idx = key_index(k, kl, "rule.tags.", NULL)) >= 0) {
             if (ntags < MAXN) tags[ntags++] = val;
-        } else if ((idx = key_index(k, kl, "attack.tactics.", NULL)) >= 0) {
-            if (ntac < MAXN) tactics[ntac++] = val;
+        } else if ((idx = key_index(k, kl, "attack.tactics.", NULL)) >= 0 ||
+                   (idx = key_index(k, kl, "attack.tactics.", ".name")) >= 0) {
+            /* a list of names, or of {id, name}: the name wins over the id */
+            if (idx < MAXN) tactics[idx] = val;
+            if ((size_t)idx + 1 > ntac && idx < MAXN) ntac = (size_t)idx + 1;
+        } else if ((idx = key_index(k, kl, "attack.tactics.", ".id")) >= 0) {
+            if (idx < MAXN && !tactics[idx]) tactics[idx] = val;
+            if ((size_t)idx + 1 > ntac && idx < MAXN) ntac = (size_t)idx + 1;
         } else if ((idx = key_index(k, kl, "attack.techniques.", ".id")) >= 0) {
             if (idx < MAXN) techs[idx].id = val;
             if ((size_t)idx + 1 > ntech && idx < MAXN) ntech = (size_t)idx + 1;

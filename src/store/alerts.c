@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
@@ -68,6 +69,20 @@ static const char sql_obs_seen[] =
             goto out;                                                                              \
         }                                                                                          \
     } while (0)
+
+/* ATT&CK tactic names as their short names: "Privilege Escalation" -> "privilege-escalation"
+ * (the form of x_mitre_shortname and of Sigma tags), so every source counts alike. */
+static void tactic_shortname(const char *name, char *out, size_t outsz)
+{
+    size_t n = 0;
+    if (strncmp(name, "attack.", 7) == 0) name += 7;
+    for (; *name && n + 1 < outsz; name++) {
+        char c = *name;
+        if (c == ' ' || c == '_') c = '-';
+        out[n++] = (char)ward_lower((unsigned char)c);
+    }
+    out[n] = 0;
+}
 
 static int json_str_array(struct ward_buf *b, const char *const *v, size_t n)
 {
@@ -323,10 +338,13 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
 
     for (size_t i = 0; i < a->attack.ntactics; i++) {
         if (!a->attack.tactics[i]) continue;
+        char tac[128];
+        tactic_shortname(a->attack.tactics[i], tac, sizeof tac);
+        if (!tac[0]) continue;
         PREP(s, sql_attack);
         sqlite3_bind_int64(s, 1, inc);
         st_bind_text(s, 2, "tactic");
-        st_bind_text(s, 3, a->attack.tactics[i]);
+        st_bind_text(s, 3, tac);
         sqlite3_bind_null(s, 4);
         if ((r = st_step_done(st, s, err, "cannot record a tactic"))) goto out;
     }
@@ -465,10 +483,14 @@ int ward_store_add_alerts(struct ward_store *st, const struct ward_alert *alerts
                  (long long)reps[i].n);
         r = st_journal(st, reps[i].incident, "alert.repeat", d, err);
     }
-    if (r)
+    if (r) {
         st_rollback(st);
-    else
-        r = st_commit(st, err);
+    } else if (!(r = st_commit(st, err))) {
+        /* leave a gap before this process's next batch, so that other writers waiting
+         * for the lock get their turn (see the busy handler in store.c) */
+        struct timespec ts = {0, 2000000L};
+        nanosleep(&ts, NULL);
+    }
 done:
     free(reps);
     ward_buf_free(&tmp);

@@ -64,12 +64,21 @@ static int load_rows(struct ward_store *st, const char *sql, int64_t id, struct 
     return 0;
 }
 
+/* tactics in the ATT&CK (kill chain) order, unknown names last */
+#define TACTIC_ORDER                                                                               \
+    " instr(',reconnaissance,resource-development,initial-access,execution,persistence,"           \
+    "privilege-escalation,defense-evasion,credential-access,discovery,lateral-movement,"           \
+    "collection,command-and-control,exfiltration,impact,', ',' || attack_id || ',') = 0,"          \
+    " instr(',reconnaissance,resource-development,initial-access,execution,persistence,"           \
+    "privilege-escalation,defense-evasion,credential-access,discovery,lateral-movement,"           \
+    "collection,command-and-control,exfiltration,impact,', ',' || attack_id || ','), attack_id"
+
 #define INC_COLS                                                                                   \
     "i.id, i.title, i.status, i.severity, i.assignee, i.first_seen, i.last_seen, i.created_at,"    \
     " i.updated_at, i.acked_at, i.contained_at, i.closed_at, i.alert_count, i.event_count,"        \
     " i.resolution, i.root_cause, i.lessons, i.merged_into,"                                       \
     " (SELECT group_concat(attack_id, ',') FROM (SELECT attack_id FROM incident_attack"            \
-    " WHERE incident_id = i.id AND kind = 'tactic' ORDER BY alerts DESC, attack_id)),"             \
+    " WHERE incident_id = i.id AND kind = 'tactic' ORDER BY" TACTIC_ORDER ")),"                    \
     " (SELECT group_concat(attack_id, ',') FROM (SELECT attack_id FROM incident_attack"            \
     " WHERE incident_id = i.id AND kind = 'technique' ORDER BY attack_id))"
 
@@ -254,7 +263,7 @@ static const char sql_case_tech[] =
     " AND kind = 'technique' ORDER BY attack_id";
 static const char sql_case_tactics[] =
     "SELECT attack_id FROM incident_attack WHERE incident_id = ?1 AND kind = 'tactic'"
-    " ORDER BY alerts DESC, attack_id";
+    " ORDER BY" TACTIC_ORDER;
 static const char sql_case_entities[] =
     "SELECT key, first_seen, last_seen, alerts FROM entities WHERE incident_id = ?1"
     " ORDER BY alerts DESC, key";

@@ -301,6 +301,22 @@ fail:
     return r;
 }
 
+/*
+ * The busy handler: another process holds the write lock. Poll often (1 ms, then 5 ms) so a
+ * waiter gets in between a busy writer's transactions instead of starving, and give up
+ * only after WARD_STORE_BUSY_MS (default 60 s) of waiting for one statement.
+ */
+static int busy_wait(void *ctx, int count)
+{
+    struct ward_store *st = ctx;
+    uint64_t now = ward_clock_ns();
+    if (count == 0) st->busy_since = now;
+    if (now - st->busy_since > (uint64_t)st->busy_ms * 1000000u) return 0;
+    struct timespec ts = {0, (count < 20 ? 1 : 5) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static int open_impl(const char *path, int version, int create, struct ward_store **out,
                      struct ward_err *err)
 {
@@ -316,6 +332,9 @@ static int open_impl(const char *path, int version, int create, struct ward_stor
     if (!st) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     st->path = strdup(path);
     st->now_fixed = WARD_TIME_NONE;
+    st->busy_ms = 60000;
+    const char *bm = getenv("WARD_STORE_BUSY_MS");
+    if (bm && atol(bm) > 0) st->busy_ms = atol(bm);
     ward_store_set_actor(st, NULL);
     ward_arena_init(&st->scratch, 8192, 0);
     int r;
@@ -330,7 +349,7 @@ static int open_impl(const char *path, int version, int create, struct ward_stor
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 15000);
+    sqlite3_busy_handler(st->db, busy_wait, st);
     if ((r = exec_sql(st, "PRAGMA journal_mode=WAL", err, "cannot use WAL"))) goto fail;
     if ((r = exec_sql(st,
                       "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"

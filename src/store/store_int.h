@@ -16,6 +16,8 @@ struct ward_store {
     ward_time_t now_fixed;
     int schema;
     int in_tx;
+    long busy_ms;        /* how long to wait for another writer */
+    uint64_t busy_since; /* when the current wait began */
     /* the journal head, valid inside a write transaction once read */
     int head_valid;
     int64_t head_seq;
