@@ -164,7 +164,14 @@ static int do_list(struct copts *o, int argc, char **argv)
             ward_jw_key(&w, "last_seen");
             ward_jw_strn(&w, t2, ward_time_format(x->last_seen, 3, t2, sizeof t2));
             ward_jw_key(&w, "tactics");
-            ward_jw_str(&w, x->tactics ? x->tactics : "");
+            ward_jw_arr(&w);
+            for (const char *p = x->tactics ? x->tactics : ""; *p;) {
+                size_t tl = strcspn(p, ",");
+                if (tl) ward_jw_strn(&w, p, tl);
+                p += tl;
+                if (*p == ',') p++;
+            }
+            ward_jw_end(&w);
             if (x->merged_into) {
                 ward_jw_key(&w, "merged_into");
                 ward_jw_int(&w, x->merged_into);
