@@ -16,9 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const types[] = {"ip", "domain", "url", "hash", "user", "host", "file"};
-    static const char *const keys[] = {"Event.EventData.CommandLine", "Event.EventData.Hashes",
-                                       "Event.EventData.IpAddress", "Event.System.Computer",
-                                       "user", "url"};
+    static const char *const keys[] = {"Event.EventData.CommandLine",
+                                       "Event.EventData.Hashes",
+                                       "Event.EventData.IpAddress",
+                                       "Event.System.Computer",
+                                       "user",
+                                       "url"};
     if (size < 1 || size > 8192) return 0;
     unsigned sel = data[0];
     char *v = malloc(size);

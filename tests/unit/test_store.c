@@ -8,6 +8,8 @@
 #include "test.h"
 #include "store_fixture.h"
 #include "ward/event.h"
+#include "ward/json_reader.h"
+#include "ward/report.h"
 #include "ward/store.h"
 
 static char tmpdir[256];
@@ -277,6 +279,33 @@ static void test_fixture(void)
         CHECK_INT(m->mttr_n, 1);
     }
     ward_metrics_free(m);
+
+    /* an event that is not JSON (from a careless caller) is still rendered as valid JSON */
+    struct ward_alert bad_ev;
+    memset(&bad_ev, 0, sizeof bad_ev);
+    bad_ev.ts = fx_time("2026-04-01T00:00:00Z");
+    bad_ev.host = "weird";
+    bad_ev.rule.id = "rule-weird";
+    bad_ev.rule.title = "Weird";
+    bad_ev.event_json = "{not json";
+    CHECK_INT(ward_store_add_alerts(st, &bad_ev, 1, NULL, NULL, &err), 0);
+    int64_t winc = q(st, "SELECT incident_id FROM alerts WHERE rule_id = 'rule-weird'");
+    CHECK_INT(ward_store_load_case(st, winc, 1, &c, &err), 0);
+    if (c) {
+        struct ward_buf jb;
+        struct ward_jw w;
+        ward_buf_init(&jb, 0);
+        ward_jw_init(&w, &jb);
+        CHECK_INT(ward_case_write_json(&w, c), 0);
+        struct ward_event jev;
+        if (ward_event_init(&jev, NULL) == 0) {
+            CHECK_INT(ward_json_flatten(&jev, jb.data, jb.len, NULL, NULL, &err), 0);
+            ward_event_free(&jev);
+        }
+        CHECK(strstr(jb.data, "\"event\":\"{not json\"") != NULL);
+        ward_buf_free(&jb);
+    }
+    ward_case_free(c);
 
     /* tampering: change one entry's detail by hand; verify names it */
     CHECK_INT(ward_store_exec(st,
