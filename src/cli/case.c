@@ -17,7 +17,7 @@
 struct copts {
     const char *store, *actor, *format, *output;
     const char *reason, *resolution, *root_cause, *lessons, *assignee, *note, *status;
-    const char *title;
+    const char *title, *type;
     int severity;
     size_t limit;
     int events, all, open, none, create, help;
@@ -540,10 +540,78 @@ static int do_task(struct copts *o, int argc, char **argv)
     return done(st, r, &err, msg);
 }
 
+static int do_observable_search(struct copts *o, int argc, char **argv)
+{
+    if (optind >= argc) return usage("no VALUE given");
+    const char *value = argv[optind];
+    const char *type = o->type;
+    struct ward_store *st;
+    int rc = store_cli_open(store_cli_path(o->store), o->actor, 0, &st);
+    if (rc) return rc;
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_observable_hits *h = NULL;
+    if (ward_store_find_observable(st, type, value, &h, &err)) {
+        ward_store_close(st);
+        return fail(&err);
+    }
+    struct ward_buf b;
+    ward_buf_init(&b, 0);
+    int e = 0;
+    char t[48];
+    if (strcmp(o->format, "json") == 0) {
+        struct ward_jw w;
+        ward_jw_init(&w, &b);
+        ward_jw_arr(&w);
+        for (size_t i = 0; i < h->n; i++) {
+            const struct ward_observable_hit *x = &h->items[i];
+            char id[32];
+            snprintf(id, sizeof id, "INC-%04lld", (long long)x->incident);
+            ward_jw_obj(&w);
+            ward_jw_key(&w, "incident");
+            ward_jw_str(&w, id);
+            ward_jw_key(&w, "title");
+            ward_jw_str(&w, x->title ? x->title : "");
+            ward_jw_key(&w, "status");
+            ward_jw_str(&w, ward_status_name(x->status));
+            ward_jw_key(&w, "type");
+            ward_jw_str(&w, x->type);
+            ward_jw_key(&w, "value");
+            ward_jw_str(&w, x->value);
+            ward_jw_key(&w, "source");
+            ward_jw_str(&w, x->source);
+            ward_jw_key(&w, "sightings");
+            ward_jw_int(&w, x->sightings);
+            ward_jw_key(&w, "first_seen");
+            ward_jw_strn(&w, t, ward_time_format(x->first_seen, 3, t, sizeof t));
+            ward_jw_end(&w);
+        }
+        ward_jw_end(&w);
+        e = ward_jw_error(&w) || ward_buf_putc(&b, '\n');
+    } else {
+        e |= ward_buf_printf(&b, "%-9s %-9s %-7s %-8s %9s  %-20s %s\n", "INCIDENT", "STATUS",
+                             "TYPE", "SOURCE", "SIGHTINGS", "FIRST SEEN", "TITLE");
+        for (size_t i = 0; i < h->n; i++) {
+            const struct ward_observable_hit *x = &h->items[i];
+            ward_time_format(x->first_seen, 0, t, sizeof t);
+            e |= ward_buf_printf(&b, "INC-%04lld  %-9s %-7s %-8s %9lld  %-20s %s\n",
+                                 (long long)x->incident, ward_status_name(x->status), x->type,
+                                 x->source, (long long)x->sightings, t, x->title ? x->title : "");
+        }
+    }
+    rc = e ? EX_SOFTWARE : store_cli_output(o->output, b.data ? b.data : "", b.len);
+    ward_buf_free(&b);
+    size_t found = h->n;
+    ward_observable_hits_free(h);
+    ward_store_close(st);
+    return rc ? rc : (found ? 0 : 1);
+}
+
 static int do_observable(struct copts *o, int argc, char **argv)
 {
-    if (optind >= argc) return usage("no action given (add, list)");
+    if (optind >= argc) return usage("no action given (add, list, search)");
     const char *act = argv[optind++];
+    if (strcmp(act, "search") == 0) return do_observable_search(o, argc, argv);
     int64_t id;
     int rc = need_incident(argc, argv, optind, &id);
     if (rc) return rc;
@@ -595,7 +663,8 @@ static int do_observable(struct copts *o, int argc, char **argv)
         ward_store_close(st);
         return rc;
     }
-    if (strcmp(act, "add") != 0) return usage("unknown observable action '%s' (add, list)", act);
+    if (strcmp(act, "add") != 0)
+        return usage("unknown observable action '%s' (add, list, search)", act);
     if (optind + 2 >= argc) return usage("give TYPE and VALUE (types: " WARD_OBS_TYPES ")");
     const char *type = argv[optind + 1], *value = argv[optind + 2];
     if (!ward_observable_type_ok(type))
@@ -1304,14 +1373,17 @@ static const struct sub subs[] = {
      "Tasks are the response actions of a case; their states are open, doing, done and\n"
      "cancelled. Every change is journaled.\n",
      do_task},
-    {"observable", "add and list the observables of an incident",
+    {"observable", "add, list and search observables",
      "usage: ward case observable add INCIDENT TYPE VALUE [--note TEXT]\n"
-     "       ward case observable list INCIDENT [--format table|json]\n\n"
+     "       ward case observable list INCIDENT [--format table|json]\n"
+     "       ward case observable search VALUE [--type TYPE] [--format table|json]\n\n"
      "Observables are the indicators of a case: types ip, domain, url, hash, user, host,\n"
      "file. Values are validated and normalised (addresses in canonical form, hashes and\n"
      "domains in lower case; hashes must be hex MD5, SHA-1, SHA-256 or SHA-512). Those\n"
      "found in the alerts' events are recorded automatically with source 'alert'.\n"
-     "Exit status 65 when the value is not valid for its type.\n",
+     "search looks a value up in every incident (normalised for each type it is valid for,\n"
+     "or only for --type): have we seen this address, hash or user before? Exit status 1\n"
+     "when it is nowhere. Exit status 65 when the value is not valid for its type.\n",
      do_observable},
     {"evidence", "record evidence files, their chain of custody, and re-verify them",
      "usage: ward case evidence add INCIDENT FILE --reason TEXT\n"
@@ -1384,7 +1456,7 @@ static const char help_text[] =
     "  title       change an incident's title\n"
     "  note        add a note to an incident\n"
     "  task        add, list and update the tasks of an incident\n"
-    "  observable  add and list the observables of an incident\n"
+    "  observable  add, list and search observables\n"
     "  evidence    record evidence files, their chain of custody, and re-verify them\n"
     "  timeline    the timeline of an incident: alerts and handling steps in time order\n"
     "  merge       merge one incident into another\n"
@@ -1456,7 +1528,8 @@ static int run(int argc, char **argv)
         O_DEDUP,
         O_GROUP,
         O_NOHOST,
-        O_BATCH
+        O_BATCH,
+        O_TYPE
     };
     static const struct option opts[] = {
         {"store", required_argument, NULL, 'd'},
@@ -1471,6 +1544,7 @@ static int run(int argc, char **argv)
         {"lessons", required_argument, NULL, O_LESSONS},
         {"assignee", required_argument, NULL, O_ASSIGNEE},
         {"note", required_argument, NULL, O_NOTE},
+        {"type", required_argument, NULL, O_TYPE},
         {"severity", required_argument, NULL, O_SEV},
         {"events", no_argument, NULL, O_EVENTS},
         {"all", no_argument, NULL, O_ALL},
@@ -1515,6 +1589,7 @@ static int run(int argc, char **argv)
         case O_LESSONS: o.lessons = optarg; break;
         case O_ASSIGNEE: o.assignee = optarg; break;
         case O_NOTE: o.note = optarg; break;
+        case O_TYPE: o.type = optarg; break;
         case O_SEV:
             if ((o.severity = ward_level_parse(optarg)) < 0)
                 return usage("unknown severity '%s'", optarg);

@@ -426,6 +426,14 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
             if (shared[i]) ward_jw_str(&w, keys[i]);
         ward_jw_end(&w);
     }
+    if (ncand > 1) {
+        /* other open incidents it shares entities with: candidates for a merge */
+        ward_jw_key(&w, "related");
+        ward_jw_arr(&w);
+        for (size_t j = 0; j < ncand; j++)
+            if (cand[j] != inc) ward_jw_int(&w, cand[j]);
+        ward_jw_end(&w);
+    }
     if (obs_new) {
         ward_jw_key(&w, "observables_new");
         ward_jw_int(&w, obs_new);

@@ -52,6 +52,11 @@ expect 0 case list --status closed --since 2026-03-01 --until 2026-03-02 --forma
 expect 0 case list --assignee alice.analyst -n 5
 contains "$tmp/out" "INC-0001"
 expect 64 case list --severity extreme
+expect 0 case observable search WS01 --format json
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); assert [x["incident"] for x in v]==["INC-0001","INC-0003"], v' "$tmp/out" &&
+    ok "observable search across incidents" || bad "observable search"
+expect 1 case observable search 192.0.2.200
+expect 65 case observable search not-an-ip --type ip
 
 # the lifecycle of INC-0003 (new, one alert) through the CLI
 expect 0 case list

@@ -340,6 +340,43 @@ static void test_fixture(void)
     ward_store_close(st);
 }
 
+/* An alert that shares entities with two open incidents joins one and names the other. */
+static void test_related(void)
+{
+    char db[512];
+    path_in(db, sizeof db, "rel.db");
+    struct ward_store *st = NULL;
+    struct ward_err err;
+    ward_err_clear(&err);
+    CHECK_INT(ward_store_open(db, &st, &err), 0);
+    if (!st) return;
+    ward_store_set_now(st, fx_time("2026-05-01T12:00:00Z"));
+    struct ward_entity ex = {WARD_ENT_USER, "xavier"}, ey = {WARD_ENT_USER, "yvonne"};
+    struct ward_alert a[3];
+    FX_ALERT(a[0], "2026-05-01T10:00:00Z", "hosta", "r1", "R1", 2);
+    a[0].entities = &ex;
+    a[0].nentities = 1;
+    FX_ALERT(a[1], "2026-05-01T10:01:00Z", "hostb", "r2", "R2", 2);
+    a[1].entities = &ey;
+    a[1].nentities = 1;
+    FX_ALERT(a[2], "2026-05-01T10:02:00Z", "hosta", "r3", "R3", 2);
+    a[2].entities = &ey;
+    a[2].nentities = 1;
+    struct ward_store_stats stats = {0};
+    CHECK_INT(ward_store_add_alerts(st, a, 3, NULL, &stats, &err), 0);
+    CHECK_INT(stats.incidents_new, 2);
+    CHECK_INT(q(st, "SELECT incident_id FROM alerts WHERE rule_id = 'r3'"), 1); /* tie: older */
+    CHECK_INT(q(st, "SELECT count(*) FROM journal WHERE action = 'alert.add' AND"
+                    " detail LIKE '%\"related\":[2]%'"),
+              1);
+    struct ward_observable_hits *h = NULL;
+    CHECK_INT(ward_store_find_observable(st, NULL, "YVONNE", &h, &err), 0);
+    if (h) CHECK_INT(h->n, 2);
+    ward_observable_hits_free(h);
+    CHECK_INT(ward_store_find_observable(st, "ip", "yvonne", &h, &err), WARD_EINVAL);
+    ward_store_close(st);
+}
+
 static void test_entities(void)
 {
     struct ward_event ev;
@@ -410,6 +447,7 @@ int main(void)
     test_lifecycle_table();
     test_entities();
     test_fixture();
+    test_related();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
