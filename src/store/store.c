@@ -129,9 +129,19 @@ sqlite3_stmt *st_prep(struct ward_store *st, const char *sql, struct ward_err *e
         return NULL;
     }
     if (free_slot < 0) {
-        /* full: evict slot 0 (rare; the cache is larger than the statements in use) */
-        sqlite3_finalize(st->cache[0].stmt);
-        free_slot = 0;
+        /* full (not expected: the cache is larger than the statements there are): evict
+         * round-robin a statement that is not in the middle of a step */
+        for (int k = 0; k < STMT_CACHE && free_slot < 0; k++) {
+            int i = (st->evict + k) % STMT_CACHE;
+            if (!sqlite3_stmt_busy(st->cache[i].stmt)) free_slot = i;
+        }
+        if (free_slot < 0) {
+            sqlite3_finalize(s);
+            ward_err_set(err, WARD_ELIMIT, "too many statements in use");
+            return NULL;
+        }
+        st->evict = (free_slot + 1) % STMT_CACHE;
+        sqlite3_finalize(st->cache[free_slot].stmt);
     }
     st->cache[free_slot].sql = sql;
     st->cache[free_slot].stmt = s;

@@ -7,7 +7,8 @@
 #include "ward/json.h"
 #include "ward/store.h"
 
-#define STMT_CACHE 48
+/* more than the distinct statements of src/store, so nothing is ever evicted in practice */
+#define STMT_CACHE 160
 
 struct ward_store {
     sqlite3 *db;
@@ -27,6 +28,7 @@ struct ward_store {
         sqlite3_stmt *stmt;
     } cache[STMT_CACHE];
     struct ward_arena scratch; /* for results that live until the next call */
+    int evict;                 /* next cache slot to evict when full */
 };
 
 /* A cached prepared statement for a static SQL string (keyed by its address), reset and
