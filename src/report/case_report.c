@@ -41,7 +41,7 @@ static const char *fmt_time(ward_time_t t, char *buf, size_t n)
 static const char *dur_between(ward_time_t a, ward_time_t b, char *buf, size_t n)
 {
     if (a == WARD_TIME_NONE || b == WARD_TIME_NONE) return "-";
-    ward_format_duration((double)(b - a) / 1e9, buf, n);
+    ward_format_duration(((double)b - (double)a) / 1e9, buf, n);
     return buf;
 }
 
@@ -330,7 +330,7 @@ static void durations_json(struct ward_jw *w, const struct ward_incident *x)
         if (d[i].a == WARD_TIME_NONE || d[i].b == WARD_TIME_NONE)
             ward_jw_null(w);
         else
-            ward_jw_int(w, (d[i].b - d[i].a) / 1000000000LL);
+            ward_jw_int(w, (int64_t)(((double)d[i].b - (double)d[i].a) / 1e9));
     }
     ward_jw_end(w);
 }

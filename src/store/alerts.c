@@ -84,6 +84,14 @@ static void tactic_shortname(const char *name, char *out, size_t outsz)
     out[n] = 0;
 }
 
+/* t + d without overflow (times come from untrusted input) */
+static ward_time_t sat_add(ward_time_t t, ward_time_t d)
+{
+    if (d > 0 && t > INT64_MAX - d) return INT64_MAX;
+    if (d < 0 && t < INT64_MIN + 1 - d) return INT64_MIN + 1;
+    return t + d;
+}
+
 static int json_str_array(struct ward_buf *b, const char *const *v, size_t n)
 {
     struct ward_jw w;
@@ -195,8 +203,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     ward_alert_dedup_key(a, dkey);
     PREP(s, sql_dedup);
     st_bind_text(s, 1, dkey);
-    sqlite3_bind_int64(s, 2, ts - o->dedup_window);
-    sqlite3_bind_int64(s, 3, ts + o->dedup_window);
+    sqlite3_bind_int64(s, 2, sat_add(ts, -o->dedup_window));
+    sqlite3_bind_int64(s, 3, sat_add(ts, o->dedup_window));
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int64_t alert_id = sqlite3_column_int64(s, 0);
@@ -236,8 +244,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     for (size_t i = 0; i < nk; i++) {
         PREP(s, sql_group);
         st_bind_text(s, 1, keys[i]);
-        sqlite3_bind_int64(s, 2, ts - o->group_window);
-        sqlite3_bind_int64(s, 3, ts + o->group_window);
+        sqlite3_bind_int64(s, 2, sat_add(ts, -o->group_window));
+        sqlite3_bind_int64(s, 3, sat_add(ts, o->group_window));
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             int64_t inc = sqlite3_column_int64(s, 0);
             size_t j = 0;
@@ -364,8 +372,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
             PREP(s, sql_has_entity);
             sqlite3_bind_int64(s, 1, inc);
             st_bind_text(s, 2, keys[i]);
-            sqlite3_bind_int64(s, 3, ts - o->group_window);
-            sqlite3_bind_int64(s, 4, ts + o->group_window);
+            sqlite3_bind_int64(s, 3, sat_add(ts, -o->group_window));
+            sqlite3_bind_int64(s, 4, sat_add(ts, o->group_window));
             shared[i] = sqlite3_step(s) == SQLITE_ROW;
             sqlite3_reset(s);
         }

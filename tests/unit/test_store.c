@@ -374,6 +374,22 @@ static void test_related(void)
     if (h) CHECK_INT(h->n, 2);
     ward_observable_hits_free(h);
     CHECK_INT(ward_store_find_observable(st, "ip", "yvonne", &h, &err), WARD_EINVAL);
+    /* times at the ends of the range do not overflow the windows */
+    FX_ALERT(a[0], "2026-05-01T10:00:00Z", "hostz", "r9", "R9", 2);
+    a[0].ts = INT64_MAX - 5;
+    a[1] = a[0];
+    a[1].ts = INT64_MIN + 5;
+    CHECK_INT(ward_store_add_alerts(st, a, 2, NULL, &stats, &err), 0);
+    struct ward_case *c = NULL;
+    CHECK_INT(ward_store_load_case(st, q(st, "SELECT max(incident_id) FROM alerts"), 0, &c, &err),
+              0);
+    if (c) {
+        struct ward_buf b;
+        ward_buf_init(&b, 0);
+        CHECK_INT(ward_report_incident(c, "json", WARD_TIME_NONE, &b, &err), 0);
+        ward_buf_free(&b);
+    }
+    ward_case_free(c);
     ward_store_close(st);
 }
 
