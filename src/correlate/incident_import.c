@@ -220,4 +220,3 @@ int ward_alert_from_event(struct ward_event *ev, struct ward_event *sub, struct 
     }
     return 0;
 }
-
