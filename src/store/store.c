@@ -12,6 +12,11 @@
 
 #include "store_int.h"
 
+static const char sql_meta_set[] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+static const char sql_user[] = "INSERT OR IGNORE INTO users(name, created_at) VALUES(?1, ?2)";
+
 /* ---- migrations -------------------------------------------------------------------------
  * Each entry takes the schema from version i to i+1 in one transaction. Never edit a
  * migration that has shipped: add a new one. */
@@ -212,9 +217,35 @@ int st_begin(struct ward_store *st, struct ward_err *err)
     return 0;
 }
 
+/* Before COMMIT: the journal head, so that cutting entries off the end is seen too, and
+ * the actor in users. Once per transaction, not per entry. */
+static int journal_finish(struct ward_store *st, struct ward_err *err)
+{
+    if (!st->journal_dirty) return 0;
+    sqlite3_stmt *s = st_prep(st, sql_meta_set, err);
+    if (!s) return WARD_EIO;
+    char head[96];
+    snprintf(head, sizeof head, "%lld:%s", (long long)st->head_seq, st->head_hash);
+    st_bind_text(s, 1, "journal_head");
+    st_bind_text(s, 2, head);
+    int r = st_step_done(st, s, err, "cannot record the journal head");
+    if (r) return r;
+    if (!(s = st_prep(st, sql_user, err))) return WARD_EIO;
+    st_bind_text(s, 1, st->actor);
+    sqlite3_bind_int64(s, 2, ward_store_now(st));
+    if ((r = st_step_done(st, s, err, "cannot record the user"))) return r;
+    st->journal_dirty = 0;
+    return 0;
+}
+
 int st_commit(struct ward_store *st, struct ward_err *err)
 {
-    int r = exec_sql(st, "COMMIT", err, "cannot commit");
+    int r = journal_finish(st, err);
+    if (r) {
+        st_rollback(st);
+        return r;
+    }
+    r = exec_sql(st, "COMMIT", err, "cannot commit");
     if (r) {
         st_rollback(st);
         return r;
@@ -229,6 +260,7 @@ void st_rollback(struct ward_store *st)
     if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_tx = 0;
     st->head_valid = 0;
+    st->journal_dirty = 0;
 }
 
 void ward_store_set_actor(struct ward_store *st, const char *actor)
@@ -426,9 +458,6 @@ static const char sql_head[] = "SELECT seq, hash FROM journal ORDER BY seq DESC 
 static const char sql_jins[] =
     "INSERT INTO journal(seq, incident_id, ts, actor, action, detail, prev_hash, hash)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char sql_meta_set[] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-static const char sql_user[] = "INSERT OR IGNORE INTO users(name, created_at) VALUES(?1, ?2)";
 
 int st_journal(struct ward_store *st, int64_t incident, const char *action, const char *detail,
                struct ward_err *err)
@@ -471,17 +500,8 @@ int st_journal(struct ward_store *st, int64_t incident, const char *action, cons
     st_bind_text(s, 8, hash);
     int r = st_step_done(st, s, err, "cannot append to the journal");
     if (r) return r;
-    /* the head, so that cutting entries off the end is seen too */
-    if (!(s = st_prep(st, sql_meta_set, err))) return err ? err->code : WARD_EIO;
-    char head[96];
-    snprintf(head, sizeof head, "%lld:%s", (long long)seq, hash);
-    st_bind_text(s, 1, "journal_head");
-    st_bind_text(s, 2, head);
-    if ((r = st_step_done(st, s, err, "cannot record the journal head"))) return r;
-    if (!(s = st_prep(st, sql_user, err))) return err ? err->code : WARD_EIO;
-    st_bind_text(s, 1, st->actor);
-    sqlite3_bind_int64(s, 2, ts);
-    if ((r = st_step_done(st, s, err, "cannot record the user"))) return r;
+    /* the head (meta) and the actor (users) are written once, at commit */
+    st->journal_dirty = 1;
     st->head_seq = seq;
     memcpy(st->head_hash, hash, sizeof hash);
     return 0;

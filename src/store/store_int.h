@@ -21,6 +21,7 @@ struct ward_store {
     uint64_t busy_since; /* when the current wait began */
     /* the journal head, valid inside a write transaction once read */
     int head_valid;
+    int journal_dirty; /* entries appended in this transaction: head and user to write */
     int64_t head_seq;
     char head_hash[65];
     struct {
