@@ -545,6 +545,25 @@ int main(void)
     CHECK(strstr(r.first_err, "file header") != NULL);
     free(m);
 
+    /* file header magic destroyed: reported, every chunk still read */
+    m = copy_of(orig, n);
+    m[0] = 'X';
+    decode(m, n, &r);
+    CHECK_INT(r.events, total);
+    CHECK_INT(r.errors, 1);
+    CHECK(strstr(r.first_err, "bad magic") != NULL);
+    free(m);
+
+    /* not EVTX at all (forced): two errors, then the decoder stops */
+    m = malloc(CHUNK0 + 3 * CHUNK);
+    if (!m) return 1;
+    memset(m, 'x', CHUNK0 + 3 * CHUNK);
+    decode(m, CHUNK0 + 3 * CHUNK, &r);
+    CHECK_INT(r.events, 0);
+    CHECK_INT(r.errors, 2);
+    CHECK(strstr(r.all_errs, "not an EVTX file") != NULL);
+    free(m);
+
     /* wrong chunk count in the header (checksum fixed): the count is not trusted */
     m = copy_of(orig, n);
     m[42] = 1;
