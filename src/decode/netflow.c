@@ -63,6 +63,11 @@ struct tfield {
     uint16_t id;
     uint16_t len;  /* 65535 = variable */
     uint8_t scope; /* v9 options: scope field type (1 system ...), else 0 */
+    /* resolved when the template is stored */
+    uint8_t kind;
+    uint8_t skip;
+    const char *name; /* static, or nbuf */
+    char nbuf[40];
 };
 
 struct tmpl {
@@ -372,6 +377,14 @@ static int tstore(struct nf_state *st, uint64_t key, const struct tfield *f, uin
     t->dup_ids = 0;
     memcpy(t->f, f, n * sizeof *f);
     for (uint32_t i = 0; i < n; i++) {
+        enum nf_kind kind = K_NUM;
+        const char *name = NULL;
+        t->f[i].skip = !element((unsigned)(key >> 48), &t->f[i], t->f[i].nbuf, sizeof t->f[i].nbuf,
+                                &name, &kind);
+        t->f[i].name = name == NULL ? "" : name;
+        t->f[i].kind = (uint8_t)kind;
+    }
+    for (uint32_t i = 0; i < n; i++) {
         t->minlen += f[i].len == 65535 ? 1 : f[i].len;
         for (uint32_t j = 0; j < i && !t->dup_ids; j++)
             if (f[j].id == f[i].id && f[j].pen == f[i].pen && f[j].scope == f[i].scope)
@@ -508,9 +521,12 @@ static int add_str(struct ward_event *ev, const char *key, const char *v, size_t
 
 static int add_u64(struct ward_event *ev, const char *key, uint64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    return add_str(ev, key, b, (size_t)n, WARD_V_NUM);
+    char b[24], *p = b + sizeof b;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return add_str(ev, key, p, (size_t)(b + sizeof b - p), WARD_V_NUM);
 }
 
 static int add_iso_ms(struct ward_event *ev, const char *key, int64_t ms)
@@ -550,7 +566,14 @@ static int add_value(struct nf_state *st, struct ward_event *ev, const char *key
     case K_SKIP: return 0;
     case K_IP4:
         if (n != 4) break;
-        k = snprintf(b, sizeof b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+        k = 0;
+        for (int i = 0; i < 4; i++) {
+            unsigned o = p[i];
+            if (o >= 100) b[k++] = (char)('0' + o / 100);
+            if (o >= 10) b[k++] = (char)('0' + o / 10 % 10);
+            b[k++] = (char)('0' + o % 10);
+            if (i < 3) b[k++] = '.';
+        }
         return add_str(ev, key, b, (size_t)k, WARD_V_STR);
     case K_IP6:
         if (n != 16 || !inet_ntop(AF_INET6, p, b, sizeof b)) break;
@@ -739,12 +762,9 @@ static int data_record(struct nf_state *st, struct ward_event *ev, struct ward_e
                 p += 2;
             }
         }
-        char nb[64];
-        const char *name;
-        enum nf_kind kind;
-        if (element(st->version, &t->f[i], nb, sizeof nb, &name, &kind) &&
-            !(t->dup_ids && ward_event_find(ev, name, strlen(name))))
-            rc = add_value(st, ev, name, kind, d + p, len);
+        const struct tfield *tf = &t->f[i];
+        if (!tf->skip && !(t->dup_ids && ward_event_find(ev, tf->name, strlen(tf->name))))
+            rc = add_value(st, ev, tf->name, (enum nf_kind)tf->kind, d + p, len);
         p += len;
     }
     if (rc) return ward_err_at(err, rc, st->s->path, 0, 0, "cannot build the flow event");
