@@ -494,7 +494,7 @@ static const char *service_of(struct ward_str prog, int *auth)
         {"polkitd", "auth", 1},     {"pkexec", "auth", 1},     {"unix_chkpwd", "auth", 1},
         {"CRON", "cron", 0},        {"cron", "cron", 0},       {"crond", "cron", 0},
         {"anacron", "cron", 0},     {"vsftpd", "vsftpd", 0},   {"clamd", "clamav", 0},
-        {"freshclam", "clamav", 0}, {"guacd", "guacamole", 0}, {"auditd", "auditd", 0},
+        {"freshclam", "clamav", 0}, {"guacd", "guacamole", 0},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (ward_str_eq_c(prog, map[i].prog)) {
