@@ -147,17 +147,28 @@ static int make_input(const char *name, size_t want, struct input *in)
     const char *head = "", *unit = NULL;
     unsigned char nf[2048];
     size_t head_n = 0, unit_n = 0;
-    if (!strcmp(name, "syslog")) unit = s_syslog;
-    else if (!strcmp(name, "auditd")) unit = s_auditd;
-    else if (!strcmp(name, "cef")) unit = s_cef;
-    else if (!strcmp(name, "leef")) unit = s_leef;
-    else if (!strcmp(name, "zeek")) head = s_zeek_head, unit = s_zeek;
-    else if (!strcmp(name, "zeek-json")) unit = s_zeek_json;
-    else if (!strcmp(name, "weblog")) unit = s_weblog;
-    else if (!strcmp(name, "squid")) unit = s_squid;
-    else if (!strcmp(name, "eve")) unit = s_eve;
-    else if (!strcmp(name, "cloudtrail")) unit = s_cloudtrail;
-    else if (strcmp(name, "netflow") != 0) return -1;
+    if (!strcmp(name, "syslog"))
+        unit = s_syslog;
+    else if (!strcmp(name, "auditd"))
+        unit = s_auditd;
+    else if (!strcmp(name, "cef"))
+        unit = s_cef;
+    else if (!strcmp(name, "leef"))
+        unit = s_leef;
+    else if (!strcmp(name, "zeek"))
+        head = s_zeek_head, unit = s_zeek;
+    else if (!strcmp(name, "zeek-json"))
+        unit = s_zeek_json;
+    else if (!strcmp(name, "weblog"))
+        unit = s_weblog;
+    else if (!strcmp(name, "squid"))
+        unit = s_squid;
+    else if (!strcmp(name, "eve"))
+        unit = s_eve;
+    else if (!strcmp(name, "cloudtrail"))
+        unit = s_cloudtrail;
+    else if (strcmp(name, "netflow") != 0)
+        return -1;
     if (unit) {
         head_n = strlen(head);
         unit_n = strlen(unit);
@@ -237,8 +248,9 @@ static uint64_t baseline(const struct input *in)
 
 int main(int argc, char **argv)
 {
-    static const char *const all[] = {"syslog", "auditd",  "cef", "leef", "zeek",       "zeek-json",
-                                      "weblog", "squid",   "netflow", "eve", "cloudtrail", NULL};
+    static const char *const all[] = {"syslog",  "auditd",    "cef",        "leef",
+                                      "zeek",    "zeek-json", "weblog",     "squid",
+                                      "netflow", "eve",       "cloudtrail", NULL};
     int rounds = argc > 1 ? atoi(argv[1]) : 3;
     if (rounds < 1) rounds = 1;
     const char *mbs = getenv("BENCH_MB");
@@ -267,8 +279,8 @@ int main(int argc, char **argv)
         uint64_t base = baseline(&in);
         double secs = (double)best / 1e9;
         printf("%-11s %8.1f %10.1f %12.0f %8.1f%% %9llu\n", names[i], (double)in.n / 1e6,
-               (double)in.n / 1e6 / secs, (double)events / secs, 100.0 * (double)base / (double)best,
-               (unsigned long long)errors);
+               (double)in.n / 1e6 / secs, (double)events / secs,
+               100.0 * (double)base / (double)best, (unsigned long long)errors);
         if (errors) status = 1;
         free(in.data);
     }
