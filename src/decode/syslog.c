@@ -98,7 +98,8 @@ static void scan_from(const char *p, const char *end, struct auth_fields *a)
             const char *q = ip.ptr + ip.len;
             if (starts(q, end, " port ")) {
                 struct ward_str port = token(q + 6, end);
-                if (port.len && port.ptr[port.len - 1] == ':') port.len--;
+                const char *pc = memchr(port.ptr, ':', port.len);
+                if (pc) port.len = (size_t)(pc - port.ptr);
                 if (text_all_digits(port)) a->port = port;
                 q = port.ptr + port.len;
                 if (q < end && *q == ' ') {
@@ -198,8 +199,9 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
         const char *e = u;
         while (e < end && *e != ' ' && *e != '(') e++;
         a->user = ward_str_make(u, (size_t)(e - u));
-        if (starts(e, end, " by ")) {
-            const char *b = e + 4, *be = b;
+        const char *by = find(e, end, " by ");
+        if (by) {
+            const char *b = by + 4, *be = b;
             while (be < end && *be != '(' && *be != ' ') be++;
             if (be > b) a->ruser = ward_str_make(b, (size_t)(be - b));
         }
@@ -271,7 +273,8 @@ static void parse_sshd(const char *p, const char *end, struct auth_fields *a)
             const char *r = ip.ptr + ip.len;
             if (starts(r, end, " port ")) {
                 struct ward_str port = token(r + 6, end);
-                if (port.len && port.ptr[port.len - 1] == ':') port.len--;
+                const char *pc = memchr(port.ptr, ':', port.len);
+                if (pc) port.len = (size_t)(pc - port.ptr);
                 if (text_all_digits(port)) a->port = port;
             }
         }
@@ -385,9 +388,19 @@ static void parse_account(const char *p, const char *end, struct ward_str prog,
 {
     if (starts(p, end, "new user: "))
         a->action = WARD_STR("user_added");
-    else if (starts(p, end, "new group: "))
+    else if (starts(p, end, "new group: ") || starts(p, end, "group added to "))
         a->action = WARD_STR("group_added");
-    else if (starts(p, end, "delete user "))
+    else if (starts(p, end, "New session ") || starts(p, end, "Removed session ")) {
+        /* systemd-logind: "New session 5 of user alice." */
+        a->action = p[0] == 'N' ? WARD_STR("session_new") : WARD_STR("session_removed");
+        const char *of = find(p, end, " of user ");
+        if (of) {
+            struct ward_str u = token(of + 9, end);
+            if (u.len && u.ptr[u.len - 1] == '.') u.len--;
+            a->user = u;
+        }
+        return;
+    } else if (starts(p, end, "delete user "))
         a->action = WARD_STR("user_deleted");
     else if (starts(p, end, "delete group ") || starts(p, end, "group '"))
         a->action = WARD_STR("group_deleted");
