@@ -173,6 +173,8 @@ static void scan_pam_kv(const char *p, const char *end, struct auth_fields *a)
 }
 
 /* "pam_unix(sshd:auth): ..." */
+static void parse_pam_body(const char *m, const char *end, struct auth_fields *a);
+
 static int parse_pam(const char *p, const char *end, struct auth_fields *a)
 {
     const char *lp = memchr(p, '(', (size_t)(end - p));
@@ -187,7 +189,13 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
     } else {
         a->pam_service = ward_str_make(lp + 1, (size_t)(rp - lp - 1));
     }
-    const char *m = rp + 2;
+    parse_pam_body(rp + 2, end, a);
+    return 1;
+}
+
+/* The text of a PAM message after "module(service:type): ". */
+static void parse_pam_body(const char *m, const char *end, struct auth_fields *a)
+{
     while (m < end && *m == ' ') m++;
     if (starts(m, end, "authentication failure")) {
         a->action = WARD_STR("authentication_failure");
@@ -218,7 +226,6 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
     } else {
         a->action = WARD_STR("pam");
     }
-    return 1;
 }
 
 /* Length of a "connection ended" prefix of sshd, 0 when the message has none. */
@@ -741,7 +748,15 @@ static int decode_message(struct syslog_state *st, struct ward_event *ev, struct
 
     int auth = 0;
     ev->product = "linux";
+    /* "sshd(pam_unix)[pid]:" (older PAM): the program is sshd, the message PAM's */
+    struct ward_str pam_mod = {0};
+    const char *lpar = prog.len ? memchr(prog.ptr, '(', prog.len) : NULL;
+    if (lpar && prog.ptr[prog.len - 1] == ')') {
+        pam_mod = ward_str_make(lpar + 1, (size_t)(prog.ptr + prog.len - lpar - 2));
+        prog.len = (size_t)(lpar - prog.ptr);
+    }
     ev->service = service_of(prog, &auth);
+    if (pam_mod.len && strcmp(ev->service, "syslog") == 0) ev->service = "auth";
     const char *mp = msg;
     /* "message repeated N times: [ inner ]" carries a real message inside */
     if (starts(mp, end, "message repeated ")) {
@@ -757,7 +772,11 @@ static int decode_message(struct syslog_state *st, struct ward_event *ev, struct
     }
     struct auth_fields a;
     memset(&a, 0, sizeof a);
-    if (auth) {
+    if (pam_mod.len) {
+        a.pam_module = pam_mod;
+        a.pam_service = prog;
+        parse_pam_body(mp, end, &a);
+    } else if (auth) {
         if (ward_str_eq_c(prog, "sshd"))
             parse_sshd(mp, end, &a);
         else if (ward_str_eq_c(prog, "sudo"))

@@ -154,8 +154,7 @@ static int record(struct w3c_state *st, struct ward_event *ev, struct ward_str l
         if (i >= st->nfields)
             return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno,
                                (uint64_t)(s - l.ptr) + 1,
-                               "record has more values than the %u fields of #Fields",
-                               st->nfields);
+                               "record has more values than the %u fields of #Fields", st->nfields);
         if ((int)i == st->date_i) date = v;
         if ((int)i == st->time_i) tim = v;
         if (!(v.len == 1 && v.ptr[0] == '-')) {
@@ -247,6 +246,7 @@ static void w3c_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_w3c = {
-    "w3c", "W3C extended log format (IIS, web proxies such as Blue Coat)",
-    w3c_probe, w3c_open, w3c_next, w3c_close,
+    "w3c",     "W3C extended log format (IIS, web proxies such as Blue Coat)",
+    w3c_probe, w3c_open,
+    w3c_next,  w3c_close,
 };

@@ -172,6 +172,28 @@ static void test_auth_variants(void)
     trun_free(&r);
 }
 
+/* the older "program(pam_module)[pid]:" tag */
+static void test_old_pam_tag(void)
+{
+    struct trun r;
+    CHECK(trun_str(&r, "syslog",
+                   "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; "
+                   "logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root\n"
+                   "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by "
+                   "(uid=0)\n") == 0);
+    CHECK_INT(r.n, 2);
+    CHECK_FIELD(&r, 0, "program", "sshd(pam_unix)");
+    CHECK_FIELD(&r, 0, "action", "authentication_failure");
+    CHECK_FIELD(&r, 0, "user", "root");
+    CHECK_FIELD(&r, 0, "src_ip", "218.188.2.4");
+    CHECK_FIELD(&r, 0, "pam_module", "pam_unix");
+    CHECK_STR(r.ev[0].service, "sshd");
+    CHECK_FIELD(&r, 1, "action", "session_opened");
+    CHECK_FIELD(&r, 1, "user", "cyrus");
+    CHECK_STR(r.ev[1].service, "auth");
+    trun_free(&r);
+}
+
 static void test_probe(void)
 {
     CHECK_STR(tdetect("<34>Oct 11 22:14:15 mymachine su: 'su root' failed\n"), "syslog");
@@ -188,6 +210,7 @@ int main(void)
     test_octet_counting();
     test_auth_messages();
     test_auth_variants();
+    test_old_pam_tag();
     test_probe();
     return test_done("test_decode_syslog");
 }
