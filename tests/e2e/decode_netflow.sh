@@ -54,6 +54,7 @@ def same(key, want, got):
 
 total = passed = values = 0
 failures = []
+by_case = {}
 for i, case in enumerate(cases):
     stream = b""
     for f in case["dat_files"]:
@@ -63,6 +64,7 @@ for i, case in enumerate(cases):
     open(path, "wb").write(stream)
     p = subprocess.run([ward, "dump", "-m", "-t", "netflow", path], capture_output=True, text=True)
     got = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    by_case[i] = [{k: v for k, v in g.items() if k != "_ward"} for g in got]
     want = case["expected_events"]
     total += 1
     ok = True
@@ -132,20 +134,20 @@ def records(path, fmt=None):
     p = subprocess.run(cmd, capture_output=True, text=True)
     return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
 
-cap_cases = cap_records = 0
+# every case in one capture, each case from its own exporter address
+frames, ref = [], []
 for i, case in enumerate(cases):
-    if not case["expected_events"]:
-        continue
-    dats = [open(os.path.join(d, f), "rb").read() for f in case["dat_files"]]
-    ref = records(os.path.join(tmp, "case%d.nf" % i), "netflow")
-    for name, build in (("pcap", pcap), ("pcapng", pcapng)):
-        path = os.path.join(tmp, "case%d.%s" % (i, name))
-        open(path, "wb").write(build([ipv4_udp(x, [192, 0, 2, 1], 40000) for x in dats]))
-        got = records(path)
-        if got != ref:
-            failures.append("%s in %s: %d records, the stream gave %d" % (case["context"], name, len(got), len(ref)))
-    cap_cases += 1
-    cap_records += len(ref)
+    src = [10, 0, i // 250, i % 250 + 1]
+    frames += [ipv4_udp(open(os.path.join(d, f), "rb").read(), src, 2055) for f in case["dat_files"]]
+    ref += by_case.get(i, [])
+for name, build in (("pcap", pcap), ("pcapng", pcapng)):
+    path = os.path.join(tmp, "all." + name)
+    open(path, "wb").write(build(frames))
+    got = records(path)
+    if got != ref:
+        bad = next((k for k, (a, b) in enumerate(zip(got, ref)) if a != b), min(len(got), len(ref)))
+        failures.append("%s: %d records, the streams gave %d; first difference at record %d" % (name, len(got), len(ref), bad + 1))
+cap_cases, cap_records = len(cases), len(ref)
 # templates per exporter: the template from one exporter does not decode another's data
 mac = [c for c in cases if c["context"] == "Netflow 9 macaddress"][0]
 want_set = mac["expected_events"][0]["netflow"]["flowset_id"]
@@ -158,7 +160,7 @@ for senders, want in ((([192, 0, 2, 1], 40000), ([192, 0, 2, 2], 40000)), 0), \
     n = sum(1 for r in records(path) if r.get("flowset_id") == want_set)
     if (n > 0) != (want > 0):
         failures.append("templates per exporter %s: %d data records, expected %s" % (senders, n, "some" if want else "none"))
-print("packet captures: %d cases, %d records each in pcap and pcapng" % (cap_cases, cap_records))
+print("packet captures: %d cases from %d exporters, %d records each in pcap and pcapng" % (cap_cases, cap_cases, cap_records))
 
 for f in failures:
     print("FAIL:", f)
