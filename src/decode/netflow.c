@@ -1256,7 +1256,7 @@ static void nf_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_netflow = {
-    "netflow", "NetFlow v5, v9 and IPFIX datagrams (raw or 4-byte length-prefixed)",
+    "netflow", "NetFlow v5, v9 and IPFIX (raw or length-prefixed datagrams, pcap, pcapng)",
     nf_probe,  nf_open,
     nf_next,   nf_close,
 };
