@@ -7,9 +7,11 @@
  *
  * A joined event has every field twice: qualified by its record ("SYSCALL.exe",
  * "EXECVE.a0", "PATH.1.name" when a type occurs more than once), and under its plain name
- * ("exe", "a0", "name") taken from the first record that has it in the order EXECVE,
- * SYSCALL, PATH, then the others -- the values Sigma's auditd rules mean. "type" is the
- * first of those record types; "record_types" lists them all in line order.
+ * ("exe", "a0", "name"). A plain name that several records carry (type, name, inode ...)
+ * becomes name.0, name.1 ... in the order EXECVE, SYSCALL, PATH, then the others, which
+ * Sigma matching reads as one field with several values: "type: PATH" and "name:
+ * /etc/shadow" match a joined event with a PATH record for /etc/shadow. "record_types"
+ * lists the record types in line order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,8 @@
 #include "decoders.h"
 
 #define MAX_RECORDS_PER_EVENT 1024
-#define NAME_SLOTS 2048
+#define NAME_SLOTS 4096
+#define MAX_PLAIN (NAME_SLOTS / 2)
 
 struct rec_head;
 
@@ -34,10 +37,21 @@ struct auditd_state {
     uint64_t pending_serial, pending_line, pending_offset;
     int eof;
     struct rec_head *heads; /* the parsed records of the event being built */
-    /* plain names already in the event: field index + 1 by hash, stamped per event */
+    /* the plain names of the event being built, emitted once all records are read */
+    struct plain *plain;
+    uint32_t nplain, plain_cap;
+    /* plain names by hash: first entry + 1, count, next index; stamped per event */
     uint32_t name_slot[NAME_SLOTS];
+    uint32_t name_count[NAME_SLOTS];
+    uint32_t name_next[NAME_SLOTS];
     uint32_t name_gen[NAME_SLOTS];
     uint32_t gen;
+};
+
+struct plain {
+    const char *k, *v;
+    uint32_t kl, vl;
+    uint8_t t;
 };
 
 struct rec_head {
@@ -114,22 +128,69 @@ static int encoded_field(struct ward_str type, struct ward_str key)
     return 0;
 }
 
-/* Whether a field named key is in the event already (plain names only); remembers it
- * when not, as the field about to be added at index ev->nfields. */
-static int name_seen(struct auditd_state *st, struct ward_event *ev, struct ward_str key)
+/* Keeps key=val for the plain-name pass (at most MAX_PLAIN per event; the qualified names
+ * hold everything). */
+static int plain_push(struct auditd_state *st, struct ward_str key, struct ward_str val,
+                      enum ward_vtype t)
 {
-    uint64_t h = ward_hash64(key.ptr, key.len, 0);
-    for (uint32_t i = 0; i < NAME_SLOTS; i++) {
-        uint32_t s = (uint32_t)((h + i) & (NAME_SLOTS - 1));
+    if (st->nplain >= MAX_PLAIN) return 0;
+    if (st->nplain == st->plain_cap) {
+        uint32_t cap = st->plain_cap ? st->plain_cap * 2 : 128;
+        struct plain *np = realloc(st->plain, cap * sizeof *np);
+        if (!np) return WARD_ENOMEM;
+        st->plain = np;
+        st->plain_cap = cap;
+    }
+    st->plain[st->nplain++] =
+        (struct plain){key.ptr, val.ptr, (uint32_t)key.len, (uint32_t)val.len, (uint8_t)t};
+    return 0;
+}
+
+/* The hash slot of plain entry i's name (inserted on first sight). */
+static uint32_t plain_slot(struct auditd_state *st, uint32_t i)
+{
+    const struct plain *e = &st->plain[i];
+    uint64_t h = ward_hash64(e->k, e->kl, 0);
+    for (uint32_t j = 0;; j++) {
+        uint32_t s = (uint32_t)((h + j) & (NAME_SLOTS - 1));
         if (st->name_gen[s] != st->gen) {
             st->name_gen[s] = st->gen;
-            st->name_slot[s] = ev->nfields + 1;
-            return 0;
+            st->name_slot[s] = i + 1;
+            st->name_count[s] = 0;
+            st->name_next[s] = 0;
+            return s;
         }
-        const struct ward_field *f = &ev->fields[st->name_slot[s] - 1];
-        if (f->klen == key.len && memcmp(ev->keys + f->koff, key.ptr, key.len) == 0) return 1;
+        const struct plain *f = &st->plain[st->name_slot[s] - 1];
+        if (f->kl == e->kl && memcmp(f->k, e->k, e->kl) == 0) return s;
     }
-    return 1; /* table full: treat as seen (the qualified name is there) */
+}
+
+/* Adds the plain names: a name one record has keeps its name; a name several records
+ * have becomes name.0, name.1 ... in record order (EXECVE, SYSCALL, PATH, others), which
+ * Sigma matching reads as one field with several values. */
+static int plain_emit(struct auditd_state *st, struct ward_event *ev)
+{
+    if (++st->gen == 0) {
+        memset(st->name_gen, 0, sizeof st->name_gen);
+        st->gen = 1;
+    }
+    for (uint32_t i = 0; i < st->nplain; i++) st->name_count[plain_slot(st, i)]++;
+    for (uint32_t i = 0; i < st->nplain; i++) {
+        const struct plain *e = &st->plain[i];
+        uint32_t s = plain_slot(st, i);
+        int rc;
+        if (st->name_count[s] == 1) {
+            rc = ward_event_add(ev, e->k, e->kl, e->v, e->vl, (enum ward_vtype)e->t, 0);
+        } else {
+            char k[160];
+            int kl = snprintf(k, sizeof k, "%.*s.%u", (int)(e->kl > 128 ? 128 : e->kl), e->k,
+                              st->name_next[s]++);
+            rc = ward_event_add(ev, k, (size_t)kl, e->v, e->vl, (enum ward_vtype)e->t, 0);
+        }
+        if (rc) return rc;
+    }
+    st->nplain = 0;
+    return 0;
 }
 
 static int add_value(struct auditd_state *st, struct ward_event *ev, struct ward_str type,
@@ -167,8 +228,7 @@ static int add_value(struct auditd_state *st, struct ward_event *ev, struct ward
     if (has_execve && key.len == 2 && key.ptr[0] == 'a' && text_is_digit(key.ptr[1]) &&
         ward_str_eq_c(type, "SYSCALL"))
         return 0;
-    if (name_seen(st, ev, key)) return 0;
-    return ward_event_add(ev, key.ptr, key.len, val.ptr, val.len, t, 0);
+    return plain_push(st, key, val, t);
 }
 
 /* key=value pairs; values "quoted", 'quoted' (a nested msg) or bare. */
@@ -231,10 +291,7 @@ static int emit(struct auditd_state *st, struct ward_event *ev)
         if (parse_head(ward_str_make(p, len), &hd[n]) == 0) n++;
         p += len + 1;
     }
-    if (++st->gen == 0) {
-        memset(st->name_gen, 0, sizeof st->name_gen);
-        st->gen = 1;
-    }
+    st->nplain = 0;
     int rc = 0;
     ward_time_t ts = WARD_TIME_NONE;
     struct ward_str node = {0};
@@ -260,8 +317,7 @@ static int emit(struct auditd_state *st, struct ward_event *ev)
         for (unsigned i = 0; i < n && !rc; i++) {
             const struct rec_head *h = &hd[i];
             if (rank(h->type) != r) continue;
-            if (!name_seen(st, ev, WARD_STR("type")))
-                rc = text_add(ev, "type", h->type, WARD_V_STR);
+            rc = plain_push(st, WARD_STR("type"), h->type, WARD_V_STR);
             /* the record's qualifier: TYPE, or TYPE.k for the k-th record of a repeated type */
             unsigned same = 0, idx = 0;
             for (unsigned j = 0; j < n; j++) {
@@ -278,6 +334,7 @@ static int emit(struct auditd_state *st, struct ward_event *ev)
                                h->body.ptr + h->body.len, 0, has_execve);
         }
     }
+    if (!rc) rc = plain_emit(st, ev);
     if (rc) return rc;
     char serial[24];
     int sl = snprintf(serial, sizeof serial, "%llu", (unsigned long long)st->group_serial);
@@ -407,6 +464,7 @@ static void auditd_close(void *state)
     ward_buf_free(&st->group);
     ward_buf_free(&st->pending);
     free(st->heads);
+    free(st->plain);
     free(st);
 }
 
