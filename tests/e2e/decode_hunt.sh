@@ -29,6 +29,15 @@ printf '%s\n' '203.0.113.5 - - [10/Oct/2023:13:55:36 +0000] "GET /index.php?page
 printf '%s\n' '{"timestamp":"2023-10-10T13:55:36+0000","event_type":"http","src_ip":"10.0.0.5","dest_ip":"203.0.113.9","http":{"hostname":"x.example","url":"/a.php?cmd=whoami","http_user_agent":"sqlmap/1.7","http_method":"GET","status":200}}' >"$tmp/web/eve.json"
 printf '%s\n' '1696945000.000 5 10.0.0.5 TCP_MISS/200 100 GET http://evil.example/payload.ps1 - DIRECT/198.51.100.4 text/plain' >"$tmp/web/access.squid"
 
+# a file read (SYSCALL + PATH records) and an exec (EXECVE) of the audit log, joined by serial
+mkdir -p "$tmp/audit"
+cat >"$tmp/audit/audit.log" <<'LOG'
+type=SYSCALL msg=audit(1700000000.2:3): syscall=2 exe="/usr/bin/cat" comm="cat"
+type=CWD msg=audit(1700000000.2:3): cwd="/root"
+type=PATH msg=audit(1700000000.2:3): item=0 name="/etc/login.defs" nametype=NORMAL
+type=PROCTITLE msg=audit(1700000000.2:3): proctitle=636174002F6574632F6C6F67696E2E64656673
+LOG
+
 fail=0
 pass=0
 # expect RULES PATTERN FORMAT PATHS... : an alert whose title matches PATTERN, from FORMAT
@@ -50,6 +59,7 @@ sys.exit(0 if ok else 1)" "$title" "$fmt"; then
     fi
 }
 expect "$R/linux" "Binary Padding" auditd "$tmp/sh_binary_padding_dd"
+expect "$R/linux" "Password Policy Discovery" auditd "$tmp/audit"
 expect "$R/network" "DNS TXT Answer" eve "$C/network/attack-pcaps"
 expect "$R/network/zeek" "BZAR" zeek-json "$C/network/zeek-wrccdc2018-brimdata/zeek-json/dce_rpc.json.gz"
 expect "$R/cloud/aws" "AssumeRole" cloudtrail "$tmp/ec2_proxy_s3_exfiltration"
