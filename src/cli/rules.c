@@ -416,6 +416,8 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
     if (rc) return rc;
     char failure[512] = "";
     size_t npos = 0, nneg = 0;
+    struct ward_event ev, sub;
+    int have_ev = 0;
     if (rules->ndiags) {
         snprintf(failure, sizeof failure, "line %u: %.400s", rules->diags[0].line,
                  rules->diags[0].reason);
@@ -433,8 +435,6 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
         if (rules->ndiags)
             snprintf(failure, sizeof failure, "rejected: %.400s", rules->diags[0].reason);
     }
-    struct ward_event ev, sub;
-    int have_ev = 0;
     if (!failure[0]) {
         const struct ward_intern *reg = rs ? ward_ruleset_fields(rs) : NULL;
         if (ward_event_init(&ev, NULL) || ward_event_init(&sub, reg)) {
