@@ -168,9 +168,9 @@ static int build_values(struct pctx *c, struct ward_sigma_item *item, const stru
         for (size_t i = 0; i < n; i++) {
             tmp[i] = yaml_document_get_node(d, vn->data.sequence.items.start[i]);
             if (!tmp[i] || tmp[i]->type != YAML_SCALAR_NODE) {
+                const yaml_node_t *at = tmp[i] ? tmp[i] : vn;
                 free(tmp);
-                return fail(c, tmp[i] ? tmp[i] : vn,
-                            "field '%s': a list of values may only hold plain values",
+                return fail(c, at, "field '%s': a list of values may only hold plain values",
                             item->field ? item->field : "(keywords)");
             }
         }
