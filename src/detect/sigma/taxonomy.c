@@ -385,11 +385,11 @@ int ward_taxonomy_default(struct ward_taxonomy **out, struct ward_err *err)
 void ward_taxonomy_free(struct ward_taxonomy *t)
 {
     if (!t) return;
+    for (size_t i = 0; i < t->combo_cap; i++) free(t->combo_keys[i]);
     ward_intern_free(&t->service_names);
     ward_intern_free(&t->cat_names);
     ward_intern_free(&t->combos);
     ward_intern_free(&t->keys);
-    for (size_t i = 0; i < t->combos.count && i < t->combo_cap; i++) free(t->combo_keys[i]);
     free(t->combo_keys);
     free(t->combo_nkeys);
     pthread_mutex_destroy(&t->lock);
