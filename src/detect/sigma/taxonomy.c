@@ -746,14 +746,14 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                 out->product = (uint16_t)i;
     }
     const struct tx_product *p = product_by_id(t, out->product);
-    if (ev->service && !refined) {
+    /* the taxonomy's selectors first (so EVTX and JSON renderings of one event agree),
+     * then the service the decoder named */
+    for (size_t i = 0; i < p->nservices && !out->service; i++)
+        if (p->services[i].nsels &&
+            any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
+            out->service = p->services[i].id;
+    if (!out->service && ev->service && !refined)
         out->service = name_id(&t->service_names, ev->service);
-    } else {
-        for (size_t i = 0; i < p->nservices && !out->service; i++)
-            if (p->services[i].nsels &&
-                any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
-                out->service = p->services[i].id;
-    }
     if (ev->category && !refined) add_cat(out, name_id(&t->cat_names, ev->category));
     for (size_t i = 0; i < p->ncats; i++)
         if (p->cats[i].nsels && any_sel(t, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
