@@ -44,6 +44,8 @@ struct builder {
     struct slotb kw;              /* keyword atoms */
     struct ward_intern slot_keys; /* slot dedupe: "id,id,..." */
     struct ward_intern atom_keys; /* atom dedupe: slot + flags + expression */
+    struct ward_intern wp_keys;   /* prefixes of "*" keys */
+    size_t wpfx_cap;
     struct ward_buf tmp;
     /* per rule, while emitting */
     uint32_t *rslots;
@@ -208,7 +210,23 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
         k->len = (uint32_t)len;
         k->wild = strchr(keys[i], '*') != NULL;
         k->id = k->id0 = WARD_FIELD_NOID;
-        if (k->wild) continue;
+        if (k->wild) {
+            s->has_wild = 1;
+            size_t pl = (size_t)(strchr(keys[i], '*') - keys[i]);
+            uint32_t before_wp = b->wp_keys.count;
+            int64_t wp = ward_intern_add(&b->wp_keys, keys[i], pl);
+            if (wp < 0) return WARD_ENOMEM;
+            if (b->wp_keys.count != before_wp) {
+                if (grow((void **)&rs->wpfx, &b->wpfx_cap, (size_t)wp + 1, sizeof *rs->wpfx))
+                    return WARD_ENOMEM;
+                rs->wpfx[wp].s = ward_arena_strndup(&rs->arena, keys[i], pl);
+                if (!rs->wpfx[wp].s) return WARD_ENOMEM;
+                rs->wpfx[wp].len = (uint32_t)pl;
+                rs->nwpfx = (uint32_t)wp + 1;
+            }
+            k->wp = (uint32_t)wp;
+            continue;
+        }
         int64_t id = intern(rs, keys[i], len);
         if (id < 0) return WARD_ENOMEM;
         k->id = (uint32_t)id;
@@ -786,6 +804,35 @@ static int pair_cmp(const void *x, const void *y)
     return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
+/* Lists for each field id the slots that read it. */
+static int link_fields(struct ward_ruleset *rs)
+{
+    size_t nf = rs->fields.count;
+    rs->id_slots_off = calloc(nf + 2, sizeof *rs->id_slots_off);
+    if (!rs->id_slots_off) return WARD_ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t si = 0; si < rs->nslots; si++) {
+            const struct slot *s = &rs->slots[si];
+            for (uint32_t k = 0; k < s->nkeys; k++) {
+                uint32_t ids[2] = {s->keys[k].id, s->keys[k].id0};
+                for (int j = 0; j < 2; j++) {
+                    if (ids[j] == WARD_FIELD_NOID) continue;
+                    if (pass == 0)
+                        rs->id_slots_off[ids[j] + 2]++;
+                    else
+                        rs->id_slots[rs->id_slots_off[ids[j] + 1]++] = si;
+                }
+            }
+        }
+        if (pass == 0) {
+            for (size_t i = 2; i < nf + 2; i++) rs->id_slots_off[i] += rs->id_slots_off[i - 1];
+            rs->id_slots = malloc((rs->id_slots_off[nf + 1] + 1) * sizeof *rs->id_slots);
+            if (!rs->id_slots) return WARD_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 /* Lists for each scanned atom the gated rules that read it. */
 static int link_atoms(struct ward_ruleset *rs)
 {
@@ -842,6 +889,7 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     b.t = t;
     ward_intern_init(&b.slot_keys);
     ward_intern_init(&b.atom_keys);
+    ward_intern_init(&b.wp_keys);
     ward_buf_init(&b.tmp, 0);
     int rc = 0;
 
@@ -860,6 +908,7 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     if (!rc) rc = build_db(&b, &b.kw, 1, &rs->kwdb);
     if (!rc) rc = build_db(&b, &b.kw, 0, &rs->kwdb2);
     if (!rc) rc = link_atoms(rs);
+    if (!rc) rc = link_fields(rs);
     if (!rc) {
         for (uint32_t a = 0; a < rs->natoms; a++) {
             if (rs->atoms[a].mode == ATOM_EXACT)
@@ -877,6 +926,7 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     free(b.rslots);
     ward_intern_free(&b.slot_keys);
     ward_intern_free(&b.atom_keys);
+    ward_intern_free(&b.wp_keys);
     ward_buf_free(&b.tmp);
     if (rc) {
         ward_ruleset_free(rs);
@@ -903,6 +953,9 @@ void ward_ruleset_free(struct ward_ruleset *rs)
     free(rs->nodes);
     free(rs->rules);
     free(rs->atom_rules);
+    free(rs->id_slots_off);
+    free(rs->id_slots);
+    free(rs->wpfx);
     ward_intern_free(&rs->fields);
     ward_arena_free(&rs->arena);
     free(rs);

@@ -71,6 +71,14 @@ struct slot_key {
     uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a "*" key) */
     uint32_t id0; /* field id of key.0 */
     uint8_t wild; /* has a "*" segment */
+    uint32_t wp;  /* wild: index of its literal prefix (before the '*') in rs->wpfx */
+};
+
+/* The literal start of a "*" key ("Event.UserData."): when no field of an event starts
+ * with it, the key matches nothing and its fields need not be walked. */
+struct wprefix {
+    const char *s;
+    uint32_t len;
 };
 
 /* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
@@ -79,6 +87,7 @@ struct slot_key {
 struct slot {
     struct slot_key *keys; /* priority order */
     uint32_t nkeys;
+    uint8_t has_wild; /* some key has a "*" segment */
     hs_database_t *db;  /* bare literals; NULL when there are none */
     hs_database_t *db2; /* other globs and regexes; NULL when there are none */
     uint32_t *atoms;    /* every atom of the slot (for the docs/stats) */
@@ -117,6 +126,12 @@ struct ward_ruleset {
     struct node *nodes;
     uint32_t nnodes;
     uint32_t *atom_rules;
+    /* for each field id, the slots that read it (as key or key.0):
+     * id_slots[id_slots_off[id] .. id_slots_off[id + 1]) */
+    uint32_t *id_slots_off;
+    uint32_t *id_slots;
+    struct wprefix *wpfx;
+    uint32_t nwpfx;
     hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */

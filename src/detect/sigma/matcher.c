@@ -17,9 +17,12 @@
 
 struct route {
     struct ward_ls_ids ls;
-    uint64_t *sel; /* rules selected by the logsource (bitset) */
-    uint32_t *slots;
+    uint64_t *sel;      /* rules selected by the logsource (bitset) */
+    uint64_t *slot_sel; /* slots scanned for them (bitset) */
+    uint32_t *slots;    /* the same as a list */
     uint32_t nslots;
+    uint32_t *wild_slots; /* those with a "*" key */
+    uint32_t nwild;
     uint32_t *always; /* selected rules that are not gated: evaluated on every event */
     uint32_t nalways;
     uint32_t nsel;
@@ -39,6 +42,9 @@ struct ward_matcher {
     uint32_t *pending; /* prefilter hits of the current scan, to confirm */
     uint32_t npending;
     uint32_t *rule_gen; /* per rule: == gen when already a candidate */
+    uint32_t *slot_gen; /* per slot: == gen when already scanned */
+    uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
+    uint8_t *wp_has;
     uint32_t *cands;
     uint32_t ncands;
     struct route *routes;
@@ -66,6 +72,8 @@ static int ls_eq(const struct ward_ls_ids *a, const struct ward_ls_ids *b)
 static void route_free(struct route *r)
 {
     free(r->sel);
+    free(r->slot_sel);
+    free(r->wild_slots);
     free(r->slots);
     free(r->always);
 }
@@ -80,7 +88,9 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
     uint8_t *slot_seen = calloc(rs->nslots ? rs->nslots : 1, 1);
     r->slots = malloc((rs->nslots ? rs->nslots : 1) * sizeof *r->slots);
     r->always = malloc((rs->nrules ? rs->nrules : 1) * sizeof *r->always);
-    if (!r->sel || !slot_seen || !r->slots || !r->always) {
+    r->slot_sel = calloc((rs->nslots + 63) / 64 + 1, sizeof *r->slot_sel);
+    r->wild_slots = malloc((rs->nslots ? rs->nslots : 1) * sizeof *r->wild_slots);
+    if (!r->sel || !slot_seen || !r->slots || !r->always || !r->slot_sel || !r->wild_slots) {
         free(slot_seen);
         route_free(r);
         return WARD_ENOMEM;
@@ -97,6 +107,8 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
             if (slot_seen[slot] || (!rs->slots[slot].db && !rs->slots[slot].db2)) continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
+            r->slot_sel[slot / 64] |= 1ULL << (slot % 64);
+            if (rs->slots[slot].has_wild) r->wild_slots[r->nwild++] = slot;
         }
     }
     free(slot_seen);
@@ -142,11 +154,14 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->pending = malloc(na * sizeof *m->pending);
     m->rule_gen = calloc(nr, sizeof *m->rule_gen);
     m->cands = malloc(nr * sizeof *m->cands);
+    m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
+    m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
+    m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
+    if (!m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
         !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
@@ -179,6 +194,9 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->pending);
     free(m->rule_gen);
     free(m->cands);
+    free(m->slot_gen);
+    free(m->wp_gen);
+    free(m->wp_has);
     free(m->vals);
     free(m->vals2);
     free(m);
@@ -196,6 +214,22 @@ const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher 
 
 /* ---- values ---------------------------------------------------------------------------------- */
 
+/* Whether some field of the event starts with the literal prefix of a "*" key. */
+static int wp_present(struct ward_matcher *m, uint32_t wp)
+{
+    if (m->wp_gen[wp] != m->gen) {
+        const struct wprefix *p = &m->rs->wpfx[wp];
+        const struct ward_event *ev = m->ev;
+        uint8_t has = 0;
+        for (uint32_t i = 0; i < ev->nfields && !has; i++)
+            has = ev->fields[i].klen > p->len &&
+                  memcmp(ward_field_key(ev, &ev->fields[i]), p->s, p->len) == 0;
+        m->wp_has[wp] = has;
+        m->wp_gen[wp] = m->gen;
+    }
+    return m->wp_has[wp];
+}
+
 /* The values of a slot (see struct slot_key): fills out, returns the count (0 = absent). */
 static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_field **out)
 {
@@ -204,6 +238,7 @@ static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_f
     for (uint32_t k = 0; k < s->nkeys; k++) {
         const struct slot_key *key = &s->keys[k];
         if (WARD_UNLIKELY(key->wild)) {
+            if (!wp_present(m, key->wp)) continue;
             uint32_t n = 0;
             for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
                 struct ward_field *f = &ev->fields[i];
@@ -528,6 +563,18 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
     m->npending = 0;
 }
 
+static void scan_slot(struct ward_matcher *m, uint32_t s)
+{
+    const struct slot *sl = &m->rs->slots[s];
+    uint32_t n = slot_values(m, s, m->vals);
+    for (uint32_t k = 0; k < n; k++) {
+        struct ward_str v;
+        if (field_value(m, m->vals[k], &v)) continue;
+        if (sl->db) scan(m, sl->db, v);
+        if (sl->db2) scan(m, sl->db2, v);
+    }
+}
+
 static int u32_cmp(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
@@ -543,6 +590,8 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->hit_gen, 0, na * sizeof *m->hit_gen);
         memset(m->lazy_gen, 0, na * sizeof *m->lazy_gen);
         memset(m->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof *m->rule_gen);
+        memset(m->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->slot_gen);
+        memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
         m->gen = 1;
     }
     m->ev = ev;
@@ -559,15 +608,23 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
     if (m->profile) t1 = ward_clock_ns();
     if (r->nsel == 0) goto done_scan;
 
-    for (uint32_t i = 0; i < r->nslots; i++) {
-        uint32_t s = r->slots[i];
-        uint32_t n = slot_values(m, s, m->vals);
-        for (uint32_t k = 0; k < n; k++) {
-            struct ward_str v;
-            if (field_value(m, m->vals[k], &v)) continue;
-            if (rs->slots[s].db) scan(m, rs->slots[s].db, v);
-            if (rs->slots[s].db2) scan(m, rs->slots[s].db2, v);
+    /* the slots to scan are found from the event's fields (most slots a route reads are
+     * absent from any one event), plus the slots with "*" keys */
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        uint32_t id = ev->fields[i].id;
+        if (id == WARD_FIELD_NOID || id >= rs->fields.count) continue;
+        for (uint32_t k = rs->id_slots_off[id]; k < rs->id_slots_off[id + 1]; k++) {
+            uint32_t s = rs->id_slots[k];
+            if (m->slot_gen[s] == m->gen || !(r->slot_sel[s / 64] >> (s % 64) & 1)) continue;
+            m->slot_gen[s] = m->gen;
+            scan_slot(m, s);
         }
+    }
+    for (uint32_t i = 0; i < r->nwild; i++) {
+        uint32_t s = r->wild_slots[i];
+        if (m->slot_gen[s] == m->gen) continue;
+        m->slot_gen[s] = m->gen;
+        scan_slot(m, s);
     }
     if (r->keywords && (rs->kwdb || rs->kwdb2)) {
         uint32_t n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
@@ -592,7 +649,15 @@ done_scan:
             m->cands[m->ncands++] = ri;
         }
     }
-    if (m->ncands > 1) qsort(m->cands, m->ncands, sizeof *m->cands, u32_cmp);
+    if (m->ncands > 48) {
+        qsort(m->cands, m->ncands, sizeof *m->cands, u32_cmp);
+    } else {
+        for (uint32_t i = 1; i < m->ncands; i++) {
+            uint32_t x = m->cands[i], j = i;
+            for (; j > 0 && m->cands[j - 1] > x; j--) m->cands[j] = m->cands[j - 1];
+            m->cands[j] = x;
+        }
+    }
     if (m->profile) m->prof.candidates += m->ncands + r->nalways;
 
     /* evaluate in rule order: merge the sorted candidates with the sorted ungated rules */
