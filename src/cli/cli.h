@@ -27,5 +27,6 @@ int cli_write(const char *p, size_t n);
 
 /* one row per subcommand file */
 extern const struct ward_cmd ward_cmd_dump;
+extern const struct ward_cmd ward_cmd_rules, ward_cmd_match;
 
 #endif

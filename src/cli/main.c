@@ -10,6 +10,8 @@
 
 const struct ward_cmd *const ward_cmds[] = {
     &ward_cmd_dump,
+    &ward_cmd_rules,
+    &ward_cmd_match,
     NULL,
 };
 

@@ -24,6 +24,8 @@
 #define REASON_SZ 384
 
 struct sigma_priv {
+    struct ward_sigma_diag *diags; /* the array set->diags had when we last grew it */
+    size_t diags_cap;
     struct sigma_re_list res;
     struct sigma_placeholders ph;
     char *ph_path; /* malloc'd; the file ph came from */
@@ -582,11 +584,15 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
 static int push_diag(struct ward_sigma_rules *set, const char *path, uint32_t line, const char *id,
                      const char *title, const char *reason)
 {
-    if ((set->ndiags & (set->ndiags + 1)) == 0) { /* grow at 0, 1, 3, 7 ... */
-        size_t cap = (set->ndiags + 1) * 2;
-        struct ward_sigma_diag *d = realloc(set->diags, cap * sizeof *d);
+    /* diags live in the arena (the compiler appends too, by reallocating there) */
+    struct sigma_priv *p = set->priv;
+    if (set->diags != p->diags || set->ndiags >= p->diags_cap) {
+        size_t cap = set->ndiags < 8 ? 16 : set->ndiags * 2;
+        struct ward_sigma_diag *d = ward_arena_alloc(&set->arena, cap * sizeof *d);
         if (!d) return WARD_ENOMEM;
-        set->diags = d;
+        if (set->ndiags) memcpy(d, set->diags, set->ndiags * sizeof *d);
+        set->diags = p->diags = d;
+        p->diags_cap = cap;
     }
     struct ward_sigma_diag *dg = &set->diags[set->ndiags];
     memset(dg, 0, sizeof *dg);
@@ -638,7 +644,6 @@ void ward_sigma_rules_free(struct ward_sigma_rules *set)
         free(p);
     }
     free(set->rules);
-    free(set->diags);
     ward_arena_free(&set->arena);
     free(set);
 }
