@@ -175,6 +175,17 @@ static int field_keys(struct builder *b, const struct ward_ls_ids *ls, const cha
     return (int)ward_taxonomy_field_keys(b->t, ls, field, keys, MAX_KEYS_PER_FIELD);
 }
 
+/* Where the first pattern segment of a taxonomy key starts ("*" alone, or "~Name"), or -1
+ * for a plain key (the taxonomy's own rule, see ward_taxonomy_key_match). */
+static long key_pattern_at(const char *key)
+{
+    for (const char *s = key; *s; s++) {
+        if (s != key && s[-1] != '.') continue;
+        if (*s == '~' || (*s == '*' && (s[1] == '.' || s[1] == 0))) return (long)(s - key);
+    }
+    return -1;
+}
+
 static int64_t intern(struct ward_ruleset *rs, const char *s, size_t n)
 {
     return ward_intern_add(&rs->fields, s, n);
@@ -208,11 +219,12 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
         k->name = ward_arena_strndup(&rs->arena, keys[i], len);
         if (!k->name) return WARD_ENOMEM;
         k->len = (uint32_t)len;
-        k->wild = strchr(keys[i], '*') != NULL;
+        long pat = key_pattern_at(keys[i]);
+        k->wild = pat >= 0;
         k->id = k->id0 = WARD_FIELD_NOID;
         if (k->wild) {
             s->has_wild = 1;
-            size_t pl = (size_t)(strchr(keys[i], '*') - keys[i]);
+            size_t pl = (size_t)pat;
             uint32_t before_wp = b->wp_keys.count;
             int64_t wp = ward_intern_add(&b->wp_keys, keys[i], pl);
             if (wp < 0) return WARD_ENOMEM;
@@ -724,14 +736,14 @@ done:
 
 /* ---- diagnostics ------------------------------------------------------------------------- */
 
-/* Appends a diagnostic to the parsed set's list (malloc'ed by the front end, which grows
- * it by doubling: room for twice the count keeps its growth points valid). */
+/* Appends a diagnostic to the parsed set's list, which lives in the set's arena: the
+ * array is copied into a larger one allocated there. */
 static int add_diag(struct builder *b, const struct ward_sigma_rule *r, const char *reason)
 {
     struct ward_sigma_rules *set = b->rules;
-    struct ward_sigma_diag *nd = realloc(set->diags, 2 * (set->ndiags + 1) * sizeof *nd);
+    struct ward_sigma_diag *nd = ward_arena_alloc(&set->arena, (set->ndiags + 1) * sizeof *nd);
     if (!nd) return WARD_ENOMEM;
-    set->diags = nd;
+    if (set->ndiags) memcpy(nd, set->diags, set->ndiags * sizeof *nd);
     struct ward_sigma_diag *d = &nd[set->ndiags];
     memset(d, 0, sizeof *d);
     d->path = r->path;
@@ -740,6 +752,7 @@ static int add_diag(struct builder *b, const struct ward_sigma_rule *r, const ch
     d->title = r->title;
     d->reason = ward_arena_strdup(&set->arena, reason);
     if (!d->reason) return WARD_ENOMEM;
+    set->diags = nd;
     set->ndiags++;
     return 0;
 }

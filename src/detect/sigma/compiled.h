@@ -68,10 +68,10 @@ struct atom {
 struct slot_key {
     const char *name;
     uint32_t len;
-    uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a "*" key) */
+    uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a pattern key) */
     uint32_t id0; /* field id of key.0 */
-    uint8_t wild; /* has a "*" segment */
-    uint32_t wp;  /* wild: index of its literal prefix (before the '*') in rs->wpfx */
+    uint8_t wild; /* a pattern key: has a "*" or "~Name" segment */
+    uint32_t wp;  /* wild: index of its literal prefix (before that segment) in rs->wpfx */
 };
 
 /* The literal start of a "*" key ("Event.UserData."): when no field of an event starts
@@ -87,7 +87,7 @@ struct wprefix {
 struct slot {
     struct slot_key *keys; /* priority order */
     uint32_t nkeys;
-    uint8_t has_wild; /* some key has a "*" segment */
+    uint8_t has_wild;   /* some key has a "*" segment */
     hs_database_t *db;  /* bare literals; NULL when there are none */
     hs_database_t *db2; /* other globs and regexes; NULL when there are none */
     uint32_t *atoms;    /* every atom of the slot (for the docs/stats) */

@@ -161,8 +161,9 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
-        !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
+    if (!m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen ||
+        !m->lazy_gen || !m->lazy_val || !m->touched || !m->pending || !m->rule_gen || !m->cands ||
+        !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
         if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
@@ -222,7 +223,7 @@ static int wp_present(struct ward_matcher *m, uint32_t wp)
         const struct ward_event *ev = m->ev;
         uint8_t has = 0;
         for (uint32_t i = 0; i < ev->nfields && !has; i++)
-            has = ev->fields[i].klen > p->len &&
+            has = ev->fields[i].klen >= p->len &&
                   memcmp(ward_field_key(ev, &ev->fields[i]), p->s, p->len) == 0;
         m->wp_has[wp] = has;
         m->wp_gen[wp] = m->gen;
@@ -281,6 +282,12 @@ static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward
         v->len = 0;
     }
     return rc;
+}
+
+/* Whether a field takes part in keyword (field-less) searches: strings and numbers. */
+static int keyword_field(const struct ward_field *f)
+{
+    return f->type == WARD_V_STR || f->type == WARD_V_NUM;
 }
 
 /* ---- lazy evaluation of one pattern on one value ------------------------------------------ */
@@ -461,8 +468,9 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
     struct ward_field **f = m->vals;
     uint32_t n;
     if (a->slot == WARD_KW_SLOT) {
-        n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
-        for (uint32_t i = 0; i < n; i++) f[i] = &ev->fields[i];
+        n = 0;
+        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+            if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
     } else {
         n = slot_values(m, a->slot, f);
     }
@@ -627,9 +635,11 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         scan_slot(m, s);
     }
     if (r->keywords && (rs->kwdb || rs->kwdb2)) {
-        uint32_t n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
-        for (uint32_t i = 0; i < n; i++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
             struct ward_str v;
+            if (!keyword_field(&ev->fields[i])) continue;
+            n++;
             if (field_value(m, &ev->fields[i], &v)) continue;
             if (rs->kwdb) scan(m, rs->kwdb, v);
             if (rs->kwdb2) scan(m, rs->kwdb2, v);
