@@ -175,6 +175,18 @@ static int field_keys(struct builder *b, const struct ward_ls_ids *ls, const cha
     return (int)ward_taxonomy_field_keys(b->t, ls, field, keys, MAX_KEYS_PER_FIELD);
 }
 
+uint64_t ward_sigma_seg_hash(const char *s, size_t n)
+{
+    char buf[256];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ') continue;
+        if (k == sizeof buf) return UINT64_MAX; /* too long: the caller filters nothing */
+        buf[k++] = s[i];
+    }
+    return ward_hash64(buf, k, 0x5e9);
+}
+
 /* Where the first pattern segment of a taxonomy key starts ("*" alone, or "~Name"), or -1
  * for a plain key (the taxonomy's own rule, see ward_taxonomy_key_match). */
 static long key_pattern_at(const char *key)
@@ -189,6 +201,77 @@ static long key_pattern_at(const char *key)
 static int64_t intern(struct ward_ruleset *rs, const char *s, size_t n)
 {
     return ward_intern_add(&rs->fields, s, n);
+}
+
+/* Fills one slot key: its field ids (key and key.0) or, for a pattern key, its prefix. */
+static int key_setup(struct builder *b, struct slot_key *k, const char *key)
+{
+    struct ward_ruleset *rs = b->rs;
+    size_t len = strlen(key);
+    memset(k, 0, sizeof *k);
+    k->name = ward_arena_strndup(&rs->arena, key, len);
+    if (!k->name) return WARD_ENOMEM;
+    k->len = (uint32_t)len;
+    long pat = key_pattern_at(key);
+    k->wild = pat >= 0;
+    k->id = k->id0 = WARD_FIELD_NOID;
+    if (k->wild) {
+        size_t pl = (size_t)pat;
+        uint32_t before_wp = b->wp_keys.count;
+        int64_t wp = ward_intern_add(&b->wp_keys, key, pl);
+        if (wp < 0) return WARD_ENOMEM;
+        if (b->wp_keys.count != before_wp) {
+            if (grow((void **)&rs->wpfx, &b->wpfx_cap, (size_t)wp + 1, sizeof *rs->wpfx))
+                return WARD_ENOMEM;
+            rs->wpfx[wp].s = ward_arena_strndup(&rs->arena, key, pl);
+            if (!rs->wpfx[wp].s) return WARD_ENOMEM;
+            rs->wpfx[wp].len = (uint32_t)pl;
+            rs->nwpfx = (uint32_t)wp + 1;
+        }
+        k->wp = (uint32_t)wp;
+        const char *last = strrchr(key, '.');
+        last = last ? last + 1 : key;
+        if (strcmp(last, "*") == 0) {
+            k->seg_any = 1;
+        } else {
+            if (*last == '~') last++;
+            k->seg_h = ward_sigma_seg_hash(last, strlen(last));
+        }
+        return 0;
+    }
+    int64_t id = intern(rs, key, len);
+    if (id < 0) return WARD_ENOMEM;
+    k->id = (uint32_t)id;
+    ward_buf_reset(&b->tmp);
+    if (ward_buf_append(&b->tmp, key, len) || ward_buf_puts(&b->tmp, ".0")) return WARD_ENOMEM;
+    id = intern(rs, b->tmp.data, b->tmp.len);
+    if (id < 0) return WARD_ENOMEM;
+    k->id0 = (uint32_t)id;
+    return 0;
+}
+
+#define MAX_CLASSIFY_KEYS 1024
+
+/* The keys logsource classification reads, for the matcher's memo. */
+static int class_keys(struct builder *b)
+{
+    struct ward_ruleset *rs = b->rs;
+    if (!b->t) return 0;
+    const char **keys = malloc(MAX_CLASSIFY_KEYS * sizeof *keys);
+    if (!keys) return WARD_ENOMEM;
+    size_t n = ward_taxonomy_classify_keys(b->t, keys, MAX_CLASSIFY_KEYS);
+    int rc = 0;
+    if (n <= MAX_CLASSIFY_KEYS) {
+        rs->ckeys = ward_arena_alloc(&rs->arena, (n ? n : 1) * sizeof *rs->ckeys);
+        if (!rs->ckeys) rc = WARD_ENOMEM;
+        for (size_t i = 0; i < n && !rc; i++) rc = key_setup(b, &rs->ckeys[i], keys[i]);
+        if (!rc) {
+            rs->nckeys = (uint32_t)n;
+            rs->cmemo = 1;
+        }
+    }
+    free(keys);
+    return rc;
 }
 
 /* Returns the slot index for the keys, creating it (and the field ids) when new. */
@@ -214,40 +297,9 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
     s->keys = ward_arena_alloc(&rs->arena, (nkeys ? nkeys : 1) * sizeof *s->keys);
     if (!s->keys) return WARD_ENOMEM;
     for (size_t i = 0; i < nkeys; i++) {
-        struct slot_key *k = &s->keys[i];
-        size_t len = strlen(keys[i]);
-        k->name = ward_arena_strndup(&rs->arena, keys[i], len);
-        if (!k->name) return WARD_ENOMEM;
-        k->len = (uint32_t)len;
-        long pat = key_pattern_at(keys[i]);
-        k->wild = pat >= 0;
-        k->id = k->id0 = WARD_FIELD_NOID;
-        if (k->wild) {
-            s->has_wild = 1;
-            size_t pl = (size_t)pat;
-            uint32_t before_wp = b->wp_keys.count;
-            int64_t wp = ward_intern_add(&b->wp_keys, keys[i], pl);
-            if (wp < 0) return WARD_ENOMEM;
-            if (b->wp_keys.count != before_wp) {
-                if (grow((void **)&rs->wpfx, &b->wpfx_cap, (size_t)wp + 1, sizeof *rs->wpfx))
-                    return WARD_ENOMEM;
-                rs->wpfx[wp].s = ward_arena_strndup(&rs->arena, keys[i], pl);
-                if (!rs->wpfx[wp].s) return WARD_ENOMEM;
-                rs->wpfx[wp].len = (uint32_t)pl;
-                rs->nwpfx = (uint32_t)wp + 1;
-            }
-            k->wp = (uint32_t)wp;
-            continue;
-        }
-        int64_t id = intern(rs, keys[i], len);
-        if (id < 0) return WARD_ENOMEM;
-        k->id = (uint32_t)id;
-        ward_buf_reset(&b->tmp);
-        if (ward_buf_append(&b->tmp, keys[i], len) || ward_buf_puts(&b->tmp, ".0"))
-            return WARD_ENOMEM;
-        id = intern(rs, b->tmp.data, b->tmp.len);
-        if (id < 0) return WARD_ENOMEM;
-        k->id0 = (uint32_t)id;
+        int rc = key_setup(b, &s->keys[i], keys[i]);
+        if (rc) return rc;
+        if (s->keys[i].wild) s->has_wild = 1;
     }
     s->nkeys = (uint32_t)nkeys;
     return si;
@@ -584,6 +636,7 @@ static int kleene(const struct ward_ruleset *rs, uint32_t i)
     case N_FALSE: return K_F;
     case N_TRUE: return K_T;
     case N_ATOM: return rs->atoms[n->arg].mode == ATOM_LAZY ? K_U : K_F;
+    case N_ANYHIT: return K_F;
     case N_NOT: {
         int v = kleene(rs, i + 1);
         return v == K_U ? K_U : !v;
@@ -817,6 +870,49 @@ static int pair_cmp(const void *x, const void *y)
     return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
+/* Turns each OR over scanned atoms only into N_ANYHIT and lists, for each atom, those
+ * nodes. */
+static int mark_anyhit(struct ward_ruleset *rs)
+{
+    struct pair *pairs = NULL;
+    size_t np = 0, cap = 0;
+    for (uint32_t i = 0; i < rs->nnodes; i++) {
+        struct node *n = &rs->nodes[i];
+        if (n->op != N_OR) continue;
+        uint32_t kids = 0;
+        int all = 1;
+        for (uint32_t j = i + 1; j < n->end && all; j = rs->nodes[j].end, kids++)
+            all = rs->nodes[j].op == N_ATOM && rs->atoms[rs->nodes[j].arg].mode != ATOM_LAZY;
+        if (!all || kids < 2) continue;
+        n->op = N_ANYHIT;
+        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+            if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
+                free(pairs);
+                return WARD_ENOMEM;
+            }
+            pairs[np].atom = rs->nodes[j].arg;
+            pairs[np].rule = i; /* the node */
+            np++;
+        }
+    }
+    if (np) qsort(pairs, np, sizeof *pairs, pair_cmp);
+    rs->atom_nodes = malloc((np ? np : 1) * sizeof *rs->atom_nodes);
+    if (!rs->atom_nodes) {
+        free(pairs);
+        return WARD_ENOMEM;
+    }
+    uint32_t k = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i && pairs[i].atom == pairs[i - 1].atom && pairs[i].rule == pairs[i - 1].rule) continue;
+        struct atom *a = &rs->atoms[pairs[i].atom];
+        if (!a->nodes_n) a->nodes_off = k;
+        a->nodes_n++;
+        rs->atom_nodes[k++] = pairs[i].rule;
+    }
+    free(pairs);
+    return 0;
+}
+
 /* Lists for each field id the slots that read it. */
 static int link_fields(struct ward_ruleset *rs)
 {
@@ -855,9 +951,21 @@ static int link_atoms(struct ward_ruleset *rs)
         struct crule *cr = &rs->rules[r];
         cr->gated = kleene(rs, cr->prog_off) == K_F;
         if (!cr->gated) continue;
-        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+        /* Only atoms in positive position (under an even number of NOTs) can make the
+         * rule true: with none of them hit the condition is false whatever the others
+         * (it falls as negative atoms rise, and is false with all scanned atoms false). */
+        uint32_t end = cr->prog_off + cr->prog_len;
+        uint32_t not_ends[MAX_COND_DEPTH * 4 + 8]; /* NOT nesting <= depth + 1 (neq) */
+        size_t nnot = 0;
+        for (uint32_t i = cr->prog_off; i < end; i++) {
             const struct node *n = &rs->nodes[i];
+            while (nnot && not_ends[nnot - 1] <= i) nnot--;
+            if (n->op == N_NOT) {
+                if (nnot < sizeof not_ends / sizeof *not_ends) not_ends[nnot++] = n->end;
+                continue;
+            }
             if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY) continue;
+            if (nnot % 2) continue;
             if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
                 free(pairs);
                 return WARD_ENOMEM;
@@ -921,6 +1029,8 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     if (!rc) rc = build_db(&b, &b.kw, 1, &rs->kwdb);
     if (!rc) rc = build_db(&b, &b.kw, 0, &rs->kwdb2);
     if (!rc) rc = link_atoms(rs);
+    if (!rc) rc = mark_anyhit(rs);
+    if (!rc) rc = class_keys(&b);
     if (!rc) rc = link_fields(rs);
     if (!rc) {
         for (uint32_t a = 0; a < rs->natoms; a++) {
@@ -966,6 +1076,7 @@ void ward_ruleset_free(struct ward_ruleset *rs)
     free(rs->nodes);
     free(rs->rules);
     free(rs->atom_rules);
+    free(rs->atom_nodes);
     free(rs->id_slots_off);
     free(rs->id_slots);
     free(rs->wpfx);

@@ -59,7 +59,9 @@ struct atom {
     pcre2_code *re;     /* CONFIRM and LZ_RE */
     uint32_t rules_off; /* gated rules that read this atom: rs->atom_rules[off .. off+n) */
     uint32_t rules_n;
-    uint32_t ref_slot; /* FIELDREF: the other field's slot */
+    uint32_t ref_slot;  /* FIELDREF: the other field's slot */
+    uint32_t nodes_off; /* N_ANYHIT nodes over this atom: rs->atom_nodes[off .. off+n) */
+    uint32_t nodes_n;
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -68,11 +70,16 @@ struct atom {
 struct slot_key {
     const char *name;
     uint32_t len;
-    uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a pattern key) */
-    uint32_t id0; /* field id of key.0 */
-    uint8_t wild; /* a pattern key: has a "*" or "~Name" segment */
-    uint32_t wp;  /* wild: index of its literal prefix (before that segment) in rs->wpfx */
+    uint32_t id;     /* field id of the key (WARD_FIELD_NOID for a pattern key) */
+    uint32_t id0;    /* field id of key.0 */
+    uint8_t wild;    /* a pattern key: has a "*" or "~Name" segment */
+    uint32_t wp;     /* wild: index of its literal prefix (before that segment) in rs->wpfx */
+    uint8_t seg_any; /* wild: its last segment is "*" (no filter on it) */
+    uint64_t seg_h;  /* wild: hash of its last segment without spaces (and without '~') */
 };
+
+/* Hash of a key segment with its spaces removed (the filter of pattern keys). */
+uint64_t ward_sigma_seg_hash(const char *s, size_t n);
 
 /* The literal start of a "*" key ("Event.UserData."): when no field of an event starts
  * with it, the key matches nothing and its fields need not be walked. */
@@ -94,7 +101,9 @@ struct slot {
     uint32_t natoms;
 };
 
-enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT };
+/* N_ANYHIT: an N_OR whose children are all scanned atoms; the matcher stamps it when one
+ * of them hits, so evaluating it is one load (its children stay, unvisited). */
+enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT, N_ANYHIT };
 
 struct node {
     uint8_t op;
@@ -126,12 +135,18 @@ struct ward_ruleset {
     struct node *nodes;
     uint32_t nnodes;
     uint32_t *atom_rules;
+    uint32_t *atom_nodes;
     /* for each field id, the slots that read it (as key or key.0):
      * id_slots[id_slots_off[id] .. id_slots_off[id + 1]) */
     uint32_t *id_slots_off;
     uint32_t *id_slots;
     struct wprefix *wpfx;
     uint32_t nwpfx;
+    /* the event keys logsource classification reads (ward_taxonomy_classify_keys): the
+     * matcher memoizes the classification on their values; cmemo = 0 when unknown */
+    struct slot_key *ckeys;
+    uint32_t nckeys;
+    uint8_t cmemo;
     hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
@@ -150,6 +165,9 @@ struct ward_matcher_prof {
     uint64_t candidates;
 };
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
+/* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so
+ * that the cost of each phase is the difference between runs. */
+void ward_matcher_set_stop(struct ward_matcher *m, int phase);
 const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m);
 
 #endif

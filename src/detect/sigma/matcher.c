@@ -14,6 +14,15 @@
 #include "detect/sigma/compiled.h"
 
 #define MAX_ROUTES 256
+#define CMEMO_SIZE 1024 /* classification memo entries (a power of two) */
+
+/* One memoized classification: the values of the classification keys -> logsource. */
+struct cmemo {
+    uint64_t h;
+    char *key;
+    size_t len;
+    struct ward_ls_ids ls;
+};
 
 struct route {
     struct ward_ls_ids ls;
@@ -43,18 +52,24 @@ struct ward_matcher {
     uint32_t npending;
     uint32_t *rule_gen; /* per rule: == gen when already a candidate */
     uint32_t *slot_gen; /* per slot: == gen when already scanned */
+    uint32_t *node_gen; /* per node: == gen when an N_ANYHIT node holds */
     uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
     uint8_t *wp_has;
+    uint32_t seg_gen;      /* == gen when seg_bloom is built for this event */
+    uint64_t seg_bloom[4]; /* bits of the event's last key segments (spaces removed) */
     uint32_t *cands;
     uint32_t ncands;
     struct route *routes;
     uint32_t nroutes;
+    struct cmemo *cmemo;
+    struct ward_buf ckey; /* the memo key being built */
     struct ward_event *ev;
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
     int err;
     int profile;
+    int stop; /* ward_matcher_set_stop */
     struct ward_matcher_prof prof;
 };
 
@@ -155,15 +170,18 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->rule_gen = calloc(nr, sizeof *m->rule_gen);
     m->cands = malloc(nr * sizeof *m->cands);
     m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
+    m->node_gen = calloc(rs->nnodes ? rs->nnodes : 1, sizeof *m->node_gen);
     m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
     m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
+    m->cmemo = calloc(CMEMO_SIZE, sizeof *m->cmemo);
+    ward_buf_init(&m->ckey, 0);
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen ||
-        !m->lazy_gen || !m->lazy_val || !m->touched || !m->pending || !m->rule_gen || !m->cands ||
-        !m->routes || !m->md)
+    if (!m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals ||
+        !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched || !m->pending ||
+        !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
         if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
@@ -188,6 +206,10 @@ void ward_matcher_free(struct ward_matcher *m)
     pcre2_match_data_free(m->md);
     for (uint32_t i = 0; i < m->nroutes; i++) route_free(&m->routes[i]);
     free(m->routes);
+    if (m->cmemo)
+        for (size_t i = 0; i < CMEMO_SIZE; i++) free(m->cmemo[i].key);
+    free(m->cmemo);
+    ward_buf_free(&m->ckey);
     free(m->hit_gen);
     free(m->lazy_gen);
     free(m->lazy_val);
@@ -196,6 +218,7 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->rule_gen);
     free(m->cands);
     free(m->slot_gen);
+    free(m->node_gen);
     free(m->wp_gen);
     free(m->wp_has);
     free(m->vals);
@@ -208,9 +231,94 @@ void ward_matcher_set_profile(struct ward_matcher *m, int on)
     m->profile = on;
 }
 
+void ward_matcher_set_stop(struct ward_matcher *m, int phase)
+{
+    m->stop = phase;
+}
+
 const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m)
 {
     return &m->prof;
+}
+
+/* ---- logsource classification, memoized ------------------------------------------------ */
+
+static int wp_present(struct ward_matcher *m, uint32_t wp);
+static int seg_maybe(struct ward_matcher *m, const struct slot_key *k);
+static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v);
+
+static int ckey_str(struct ward_buf *b, const char *s, size_t n)
+{
+    uint32_t l = (uint32_t)n;
+    if (ward_buf_append(b, &l, sizeof l)) return -1;
+    return ward_buf_append(b, s, n);
+}
+
+/* The first field of an event key as ward_sigma_field_values reads it with max 1. */
+static struct ward_field *ckey_field(struct ward_matcher *m, const struct slot_key *k)
+{
+    struct ward_event *ev = m->ev;
+    if (k->wild) {
+        if (!wp_present(m, k->wp) || !seg_maybe(m, k)) return NULL;
+        for (uint32_t i = 0; i < ev->nfields; i++)
+            if (ward_taxonomy_key_match(k->name, ward_field_key(ev, &ev->fields[i]),
+                                        ev->fields[i].klen))
+                return &ev->fields[i];
+        return NULL;
+    }
+    struct ward_field *f = ward_event_by_id(ev, k->id);
+    return f ? f : ward_event_by_id(ev, k->id0);
+}
+
+/*
+ * ward_taxonomy_classify reads only ev->product/service/category and the first value of
+ * the keys of ward_taxonomy_classify_keys: the classification is memoized on exactly
+ * those (compared whole on a hit, so a hash collision cannot mislead).
+ */
+static void classify(struct ward_matcher *m, struct ward_ls_ids *ls)
+{
+    const struct ward_ruleset *rs = m->rs;
+    struct ward_event *ev = m->ev;
+    if (!rs->cmemo) {
+        ward_taxonomy_classify(rs->tax, ev, ls);
+        return;
+    }
+    struct ward_buf *b = &m->ckey;
+    ward_buf_reset(b);
+    const char *meta[3] = {ev->product, ev->service, ev->category};
+    int bad = 0;
+    for (int i = 0; i < 3 && !bad; i++)
+        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ward_buf_putc(b, 0);
+    for (uint32_t i = 0; i < rs->nckeys && !bad; i++) {
+        struct ward_field *f = ckey_field(m, &rs->ckeys[i]);
+        struct ward_str v;
+        if (!f) {
+            bad = ward_buf_putc(b, 0);
+        } else if (field_value(m, f, &v) == 0) {
+            bad = ward_buf_putc(b, 1) || ckey_str(b, v.ptr, v.len);
+        } else {
+            bad = 1;
+        }
+    }
+    if (bad) {
+        ward_taxonomy_classify(rs->tax, ev, ls);
+        return;
+    }
+    uint64_t h = ward_hash64(b->data, b->len, 0);
+    struct cmemo *e = &m->cmemo[h & (CMEMO_SIZE - 1)];
+    if (e->key && e->h == h && e->len == b->len && memcmp(e->key, b->data, b->len) == 0) {
+        *ls = e->ls;
+        return;
+    }
+    ward_taxonomy_classify(rs->tax, ev, ls);
+    char *copy = malloc(b->len ? b->len : 1);
+    if (!copy) return;
+    memcpy(copy, b->data, b->len);
+    free(e->key);
+    e->key = copy;
+    e->len = b->len;
+    e->h = h;
+    e->ls = *ls;
 }
 
 /* ---- values ---------------------------------------------------------------------------------- */
@@ -231,6 +339,31 @@ static int wp_present(struct ward_matcher *m, uint32_t wp)
     return m->wp_has[wp];
 }
 
+/* Whether some field of the event may match a pattern key by its last segment: a
+ * 256-bit filter of the hashes of every field's last key segment (spaces removed), built
+ * once per event when a pattern key is first consulted. No false negatives. */
+static int seg_maybe(struct ward_matcher *m, const struct slot_key *k)
+{
+    if (k->seg_any || k->seg_h == UINT64_MAX) return 1;
+    if (m->seg_gen != m->gen) {
+        const struct ward_event *ev = m->ev;
+        memset(m->seg_bloom, 0, sizeof m->seg_bloom);
+        for (uint32_t i = 0; i < ev->nfields; i++) {
+            const char *key = ward_field_key(ev, &ev->fields[i]);
+            const char *last = memrchr(key, '.', ev->fields[i].klen);
+            last = last ? last + 1 : key;
+            uint64_t h = ward_sigma_seg_hash(last, (size_t)(key + ev->fields[i].klen - last));
+            if (h == UINT64_MAX) {
+                memset(m->seg_bloom, 0xFF, sizeof m->seg_bloom);
+                break;
+            }
+            m->seg_bloom[(h >> 6) & 3] |= 1ULL << (h & 63);
+        }
+        m->seg_gen = m->gen;
+    }
+    return (int)(m->seg_bloom[(k->seg_h >> 6) & 3] >> (k->seg_h & 63) & 1);
+}
+
 /* The values of a slot (see struct slot_key): fills out, returns the count (0 = absent). */
 static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_field **out)
 {
@@ -239,7 +372,7 @@ static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_f
     for (uint32_t k = 0; k < s->nkeys; k++) {
         const struct slot_key *key = &s->keys[k];
         if (WARD_UNLIKELY(key->wild)) {
-            if (!wp_present(m, key->wp)) continue;
+            if (!wp_present(m, key->wp) || !seg_maybe(m, key)) continue;
             uint32_t n = 0;
             for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
                 struct ward_field *f = &ev->fields[i];
@@ -510,6 +643,7 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_FALSE: return 0;
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
+    case N_ANYHIT: return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
         for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
@@ -524,6 +658,15 @@ static int eval(struct ward_matcher *m, uint32_t i)
 }
 
 /* ---- scanning -------------------------------------------------------------------------------- */
+
+static void mark_hit(struct ward_matcher *m, uint32_t id)
+{
+    const struct atom *a = &m->rs->atoms[id];
+    m->hit_gen[id] = m->gen;
+    m->touched[m->ntouched++] = id;
+    const uint32_t *nodes = m->rs->atom_nodes + a->nodes_off;
+    for (uint32_t k = 0; k < a->nodes_n; k++) m->node_gen[nodes[k]] = m->gen;
+}
 
 static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
                   unsigned int flags, void *ctx)
@@ -548,8 +691,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         m->pending[m->npending++] = id;
         return 0;
     }
-    m->hit_gen[id] = m->gen;
-    m->touched[m->ntouched++] = id;
+    mark_hit(m, id);
     return 0;
 }
 
@@ -563,10 +705,7 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
     for (uint32_t i = 0; i < m->npending; i++) {
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
-        if (re_match(m, m->rs->atoms[id].re, v)) {
-            m->hit_gen[id] = m->gen;
-            m->touched[m->ntouched++] = id;
-        }
+        if (re_match(m, m->rs->atoms[id].re, v)) mark_hit(m, id);
     }
     m->npending = 0;
 }
@@ -599,7 +738,9 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->lazy_gen, 0, na * sizeof *m->lazy_gen);
         memset(m->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof *m->rule_gen);
         memset(m->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->slot_gen);
+        memset(m->node_gen, 0, (rs->nnodes ? rs->nnodes : 1) * sizeof *m->node_gen);
         memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
+        m->seg_gen = 0;
         m->gen = 1;
     }
     m->ev = ev;
@@ -610,10 +751,11 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
 
     struct ward_ls_ids ls;
     memset(&ls, 0, sizeof ls);
-    if (rs->tax) ward_taxonomy_classify(rs->tax, ev, &ls);
+    if (rs->tax) classify(m, &ls);
     struct route *r = route_for(m, &ls);
     if (!r) return WARD_ENOMEM;
     if (m->profile) t1 = ward_clock_ns();
+    if (WARD_UNLIKELY(m->stop == 1)) return 0;
     if (r->nsel == 0) goto done_scan;
 
     /* the slots to scan are found from the event's fields (most slots a route reads are
@@ -647,6 +789,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
     }
 done_scan:
     if (m->profile) t2 = ward_clock_ns();
+    if (WARD_UNLIKELY(m->stop == 2)) return 0;
 
     /* candidates: gated rules with a hit atom, and every ungated selected rule */
     for (uint32_t i = 0; i < m->ntouched; i++) {
