@@ -686,6 +686,90 @@ static void demote(struct atom *a)
     a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
 }
 
+static uint64_t lit_hash(const char *p, size_t n, int cased)
+{
+    return cased ? ward_hash64(p, n, 0) : ward_hash64_lower(p, n, 0);
+}
+
+static int eq_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, int cased,
+                    uint32_t **out, uint32_t *mask)
+{
+    size_t cap = 8;
+    while (cap < n * 2) cap *= 2;
+    uint32_t *t = ward_arena_alloc(&rs->arena, cap * sizeof *t);
+    if (!t) return WARD_ENOMEM;
+    memset(t, 0, cap * sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        const struct atom *a = &rs->atoms[ids[i]];
+        size_t j = lit_hash(a->lit, a->litlen, cased) & (cap - 1);
+        while (t[j]) j = (j + 1) & (cap - 1);
+        t[j] = ids[i] + 1;
+    }
+    *out = t;
+    *mask = (uint32_t)(cap - 1);
+    return 0;
+}
+
+/*
+ * Takes the exact literals of a slot out of its Vectorscan database where that is
+ * cheaper: equality literals go to hash tables of whole values, and when few other
+ * literals remain they are compared in C (a Vectorscan call costs more than a few
+ * compares).
+ */
+static int split_literals(struct builder *b, struct slotb *sb, struct slot *sl)
+{
+    struct ward_ruleset *rs = b->rs;
+    size_t n = sb->natoms, nci = 0, ncs = 0, nother = 0;
+    uint32_t *ci = malloc((n ? n : 1) * sizeof *ci), *cs = malloc((n ? n : 1) * sizeof *cs);
+    uint32_t *other = malloc((n ? n : 1) * sizeof *other);
+    int rc = 0;
+    if (!ci || !cs || !other) {
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct atom *a = &rs->atoms[sb->atoms[i]];
+        size_t off = 0, len = 0;
+        if (a->mode != ATOM_EXACT || !atom_is_literal(a, &off, &len)) continue;
+        unsigned fl;
+        if (glob_expr(a->pat, &b->tmp, &fl, &a->pos, &a->litlen)) {
+            rc = WARD_ENOMEM;
+            goto done;
+        }
+        a->lit = a->pat->text + off;
+        a->litlen = (uint32_t)len;
+        a->cased = (a->pat->flags & WARD_SP_CASED) != 0;
+        if (a->pos == POS_EQ) {
+            a->via = VIA_EQ;
+            if (a->cased)
+                cs[ncs++] = sb->atoms[i];
+            else
+                ci[nci++] = sb->atoms[i];
+        } else {
+            other[nother++] = sb->atoms[i];
+        }
+    }
+    if (nci) rc = eq_build(rs, ci, nci, 0, &sl->eq_ci, &sl->eq_ci_mask);
+    if (!rc && ncs) rc = eq_build(rs, cs, ncs, 1, &sl->eq_cs, &sl->eq_cs_mask);
+    if (!rc && nother && nother <= WARD_DIRECT_MAX) {
+        sl->direct = ward_arena_alloc(&rs->arena, nother * sizeof *sl->direct);
+        if (!sl->direct) {
+            rc = WARD_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < nother; i++) {
+            rs->atoms[other[i]].via = VIA_DIRECT;
+            sl->direct[i] = other[i];
+        }
+        sl->ndirect = (uint32_t)nother;
+    }
+done:
+    free(ci);
+    free(cs);
+    free(other);
+    return rc;
+}
+
 /*
  * Builds one database over the scanned atoms of a slot: literal = 1 takes the bare
  * literals (hs_compile_lit_multi: fast to compile, no regex parsing), literal = 0 the
@@ -710,7 +794,7 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[sb->atoms[i]];
-        if (a->mode == ATOM_LAZY) continue;
+        if (a->mode == ATOM_LAZY || a->via != VIA_HS) continue;
         size_t off = 0, len = 0;
         int lit = atom_is_literal(a, &off, &len);
         if (lit != literal) continue;
@@ -724,6 +808,9 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
                 if (exprs[m]) memcpy(exprs[m], a->pat->text + off, len), exprs[m][len] = '\0';
                 lens[m] = len;
                 flags[m] &= ~(unsigned)HS_FLAG_DOTALL;
+                /* keyword literals are scanned over all values joined: a first match may
+                 * straddle two values and be refused, so every match must be reported */
+                if (sb == &b->kw) flags[m] &= ~(unsigned)HS_FLAG_SINGLEMATCH;
             } else {
                 exprs[m] = strdup(b->tmp.data);
             }
@@ -1020,7 +1107,8 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
         rc = compile_rule(&b, r);
     }
     for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
-        rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
+        rc = split_literals(&b, &b.sb[s], &rs->slots[s]);
+        if (!rc) rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
         if (!rc) rc = build_db(&b, &b.sb[s], 0, &rs->slots[s].db2);
         rs->slots[s].atoms = b.sb[s].atoms;
         rs->slots[s].natoms = (uint32_t)b.sb[s].natoms;

@@ -49,12 +49,22 @@ enum atom_pos {
     POS_EQ,    /* equals: both */
 };
 
+/* How an exact literal is found in a value. */
+enum atom_via {
+    VIA_HS,     /* the slot's Vectorscan database */
+    VIA_EQ,     /* equality: the slot's hash table of whole values */
+    VIA_DIRECT, /* one of a few literals of the slot, compared in C */
+};
+
 struct atom {
     uint32_t slot;   /* slot index or WARD_KW_SLOT */
     uint8_t mode;    /* enum atom_mode */
     uint8_t lazy;    /* enum lazy_kind (ATOM_LAZY) */
     uint8_t pos;     /* enum atom_pos (ATOM_EXACT) */
+    uint8_t via;     /* ATOM_EXACT literals: enum atom_via */
+    uint8_t cased;   /* literal compared with exact case */
     uint32_t litlen; /* POS_START / POS_EQ: the literal's length */
+    const char *lit; /* the literal's bytes (VIA_EQ, VIA_DIRECT) */
     const struct ward_sigma_pattern *pat;
     pcre2_code *re;     /* CONFIRM and LZ_RE */
     uint32_t rules_off; /* gated rules that read this atom: rs->atom_rules[off .. off+n) */
@@ -97,9 +107,17 @@ struct slot {
     uint8_t has_wild;   /* some key has a "*" segment */
     hs_database_t *db;  /* bare literals; NULL when there are none */
     hs_database_t *db2; /* other globs and regexes; NULL when there are none */
-    uint32_t *atoms;    /* every atom of the slot (for the docs/stats) */
+    /* equality literals: open addressing over atom index + 1 (0 = empty), keyed by the
+     * hash of the value (ASCII-lowered for caseless atoms, which go to eq_ci) */
+    uint32_t *eq_ci, *eq_cs;
+    uint32_t eq_ci_mask, eq_cs_mask;
+    uint32_t *direct; /* a few literals compared in C */
+    uint32_t ndirect;
+    uint32_t *atoms; /* every atom of the slot (for the docs/stats) */
     uint32_t natoms;
 };
+
+#define WARD_DIRECT_MAX 6 /* at most this many non-equality literals are compared in C */
 
 /* N_ANYHIT: an N_OR whose children are all scanned atoms; the matcher stamps it when one
  * of them hits, so evaluating it is one load (its children stay, unvisited). */

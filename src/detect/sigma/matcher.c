@@ -67,6 +67,13 @@ struct ward_matcher {
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
+    /* keyword literals: every keyword field's value joined in kwbuf, value i spanning
+     * [kwseg[2i], kwseg[2i+1]); kw_joined is set while that buffer is scanned */
+    struct ward_buf kwbuf;
+    uint32_t *kwseg;
+    uint32_t kwseg_cap;
+    uint32_t nkwseg;
+    int kw_joined;
     int err;
     int profile;
     int stop; /* ward_matcher_set_stop */
@@ -119,7 +126,10 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         if (cr->keywords) r->keywords = 1;
         for (uint32_t s = 0; s < cr->nslots; s++) {
             uint32_t slot = cr->slots[s];
-            if (slot_seen[slot] || (!rs->slots[slot].db && !rs->slots[slot].db2)) continue;
+            const struct slot *sl = &rs->slots[slot];
+            if (slot_seen[slot] ||
+                (!sl->db && !sl->db2 && !sl->eq_ci && !sl->eq_cs && !sl->ndirect))
+                continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
             r->slot_sel[slot / 64] |= 1ULL << (slot % 64);
@@ -176,6 +186,7 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
     m->cmemo = calloc(CMEMO_SIZE, sizeof *m->cmemo);
     ward_buf_init(&m->ckey, 0);
+    ward_buf_init(&m->kwbuf, 0);
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
@@ -210,6 +221,8 @@ void ward_matcher_free(struct ward_matcher *m)
         for (size_t i = 0; i < CMEMO_SIZE; i++) free(m->cmemo[i].key);
     free(m->cmemo);
     ward_buf_free(&m->ckey);
+    ward_buf_free(&m->kwbuf);
+    free(m->kwseg);
     free(m->hit_gen);
     free(m->lazy_gen);
     free(m->lazy_val);
@@ -676,6 +689,23 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     struct ward_matcher *m = ctx;
     if (m->hit_gen[id] == m->gen) return 0;
     const struct atom *a = &m->rs->atoms[id];
+    if (m->kw_joined) {
+        /* the match [to - litlen, to) must lie inside one value of the joined buffer */
+        unsigned long long start = to - a->litlen;
+        uint32_t lo = 0, hi = m->nkwseg; /* last value starting at or before `start` */
+        while (hi - lo > 1) {
+            uint32_t mid = (lo + hi) / 2;
+            if (m->kwseg[2 * mid] <= start)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (m->nkwseg == 0 || m->kwseg[2 * lo] > start || to > m->kwseg[2 * lo + 1]) return 0;
+        if ((a->pos == POS_START || a->pos == POS_EQ) && start != m->kwseg[2 * lo]) return 0;
+        if ((a->pos == POS_END || a->pos == POS_EQ) && to != m->kwseg[2 * lo + 1]) return 0;
+        mark_hit(m, id);
+        return 0;
+    }
     switch (a->pos) {
     case POS_START:
         if (to != a->litlen) return 0;
@@ -710,6 +740,56 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
     m->npending = 0;
 }
 
+static int same(const char *a, const char *b, size_t n, int cased)
+{
+    if (cased) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (ward_lower((unsigned char)a[i]) != ward_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+static void eq_lookup(struct ward_matcher *m, const uint32_t *t, uint32_t mask, int cased,
+                      struct ward_str v)
+{
+    uint64_t h = cased ? ward_hash64(v.ptr, v.len, 0) : ward_hash64_lower(v.ptr, v.len, 0);
+    const struct atom *atoms = m->rs->atoms;
+    for (uint32_t j = (uint32_t)h & mask; t[j]; j = (j + 1) & mask) {
+        uint32_t id = t[j] - 1;
+        const struct atom *a = &atoms[id];
+        if (a->litlen == v.len && m->hit_gen[id] != m->gen && same(a->lit, v.ptr, v.len, cased))
+            mark_hit(m, id);
+    }
+}
+
+static int contains(const char *s, size_t n, const char *lit, size_t l, int cased)
+{
+    if (l > n) return 0;
+    unsigned char f0 = (unsigned char)lit[0], f1 = cased ? f0 : ward_lower(f0);
+    for (size_t i = 0; i + l <= n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != f0 && (cased || ward_lower(c) != f1)) continue;
+        if (same(s + i, lit, l, cased)) return 1;
+    }
+    return 0;
+}
+
+static void direct_check(struct ward_matcher *m, const struct slot *sl, struct ward_str v)
+{
+    const struct atom *atoms = m->rs->atoms;
+    for (uint32_t k = 0; k < sl->ndirect; k++) {
+        uint32_t id = sl->direct[k];
+        const struct atom *a = &atoms[id];
+        if (m->hit_gen[id] == m->gen || a->litlen > v.len) continue;
+        int ok;
+        switch (a->pos) {
+        case POS_START: ok = same(v.ptr, a->lit, a->litlen, a->cased); break;
+        case POS_END: ok = same(v.ptr + v.len - a->litlen, a->lit, a->litlen, a->cased); break;
+        default: ok = contains(v.ptr, v.len, a->lit, a->litlen, a->cased); break;
+        }
+        if (ok) mark_hit(m, id);
+    }
+}
+
 static void scan_slot(struct ward_matcher *m, uint32_t s)
 {
     const struct slot *sl = &m->rs->slots[s];
@@ -717,8 +797,57 @@ static void scan_slot(struct ward_matcher *m, uint32_t s)
     for (uint32_t k = 0; k < n; k++) {
         struct ward_str v;
         if (field_value(m, m->vals[k], &v)) continue;
+        if (!v.ptr) v.ptr = "";
+        if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
+        if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        if (sl->ndirect) direct_check(m, sl, v);
         if (sl->db) scan(m, sl->db, v);
         if (sl->db2) scan(m, sl->db2, v);
+    }
+}
+
+/* Keywords look at every string and number field: the literal keyword database scans
+ * all those values joined, once (matches that straddle two values are refused); other
+ * keyword patterns are scanned value by value. */
+static void keyword_scan(struct ward_matcher *m)
+{
+    const struct ward_ruleset *rs = m->rs;
+    struct ward_event *ev = m->ev;
+    ward_buf_reset(&m->kwbuf);
+    m->nkwseg = 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
+        struct ward_str v;
+        if (!keyword_field(&ev->fields[i])) continue;
+        n++;
+        if (field_value(m, &ev->fields[i], &v)) continue;
+        if (rs->kwdb2) scan(m, rs->kwdb2, v);
+        if (!rs->kwdb) continue;
+        if (m->nkwseg == m->kwseg_cap) {
+            uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
+            uint32_t *seg = realloc(m->kwseg, 2 * (size_t)cap * sizeof *seg);
+            if (!seg) {
+                m->err = WARD_ENOMEM;
+                return;
+            }
+            m->kwseg = seg;
+            m->kwseg_cap = cap;
+        }
+        if (m->kwbuf.len + v.len + 1 > UINT32_MAX ||
+            ward_buf_append(&m->kwbuf, v.ptr ? v.ptr : "", v.len) ||
+            ward_buf_putc(&m->kwbuf, '\0')) {
+            m->err = WARD_ENOMEM;
+            return;
+        }
+        m->kwseg[2 * m->nkwseg] = (uint32_t)(m->kwbuf.len - v.len - 1);
+        m->kwseg[2 * m->nkwseg + 1] = (uint32_t)(m->kwbuf.len - 1);
+        m->nkwseg++;
+    }
+    if (rs->kwdb && m->nkwseg) {
+        struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
+        m->kw_joined = 1;
+        scan(m, rs->kwdb, all);
+        m->kw_joined = 0;
     }
 }
 
@@ -776,17 +905,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
-    if (r->keywords && (rs->kwdb || rs->kwdb2)) {
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
-            struct ward_str v;
-            if (!keyword_field(&ev->fields[i])) continue;
-            n++;
-            if (field_value(m, &ev->fields[i], &v)) continue;
-            if (rs->kwdb) scan(m, rs->kwdb, v);
-            if (rs->kwdb2) scan(m, rs->kwdb2, v);
-        }
-    }
+    if (r->keywords && (rs->kwdb || rs->kwdb2)) keyword_scan(m);
 done_scan:
     if (m->profile) t2 = ward_clock_ns();
     if (WARD_UNLIKELY(m->stop == 2)) return 0;
