@@ -55,10 +55,21 @@ struct ward_matcher {
     uint32_t *node_gen; /* per node: == gen when an N_ANYHIT node holds */
     uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
     uint8_t *wp_has;
-    uint32_t seg_gen;      /* == gen when seg_bloom is built for this event */
-    uint64_t seg_bloom[4]; /* bits of the event's last key segments (spaces removed) */
+    /* index of the event's fields by the hash of their last key segment (spaces removed),
+     * built once per event when a pattern key is first consulted */
+    uint32_t seg_gen; /* == gen when built */
+    uint64_t *seg_h;  /* open addressing: hash, field index + 1 (0 = empty) */
+    uint32_t *seg_ix;
+    uint32_t seg_cap;   /* allocated */
+    uint32_t seg_mask;  /* of the table built for this event */
+    uint32_t *seg_long; /* fields whose last segment is too long to hash */
+    uint32_t nseg_long;
+    uint32_t *seg_cand; /* candidates of one lookup */
+    uint32_t seg_fields_cap;
     uint32_t *cands;
     uint32_t ncands;
+    uint64_t *cbits; /* zero between events */
+    size_t ncbits;
     struct route *routes;
     uint32_t nroutes;
     struct cmemo *cmemo;
@@ -179,6 +190,8 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->pending = malloc(na * sizeof *m->pending);
     m->rule_gen = calloc(nr, sizeof *m->rule_gen);
     m->cands = malloc(nr * sizeof *m->cands);
+    m->ncbits = (nr + 63) / 64;
+    m->cbits = calloc(m->ncbits, sizeof *m->cbits);
     m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
     m->node_gen = calloc(rs->nnodes ? rs->nnodes : 1, sizeof *m->node_gen);
     m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
@@ -190,9 +203,9 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has || !m->vals ||
-        !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched || !m->pending ||
-        !m->rule_gen || !m->cands || !m->routes || !m->md)
+    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has ||
+        !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
+        !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
         if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
@@ -230,12 +243,17 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->pending);
     free(m->rule_gen);
     free(m->cands);
+    free(m->cbits);
     free(m->slot_gen);
     free(m->node_gen);
     free(m->wp_gen);
     free(m->wp_has);
     free(m->vals);
     free(m->vals2);
+    free(m->seg_h);
+    free(m->seg_ix);
+    free(m->seg_long);
+    free(m->seg_cand);
     free(m);
 }
 
@@ -257,7 +275,8 @@ const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher 
 /* ---- logsource classification, memoized ------------------------------------------------ */
 
 static int wp_present(struct ward_matcher *m, uint32_t wp);
-static int seg_maybe(struct ward_matcher *m, const struct slot_key *k);
+static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
+                               struct ward_field **out, uint32_t max);
 static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v);
 
 static int ckey_str(struct ward_buf *b, const char *s, size_t n)
@@ -272,12 +291,8 @@ static struct ward_field *ckey_field(struct ward_matcher *m, const struct slot_k
 {
     struct ward_event *ev = m->ev;
     if (k->wild) {
-        if (!wp_present(m, k->wp) || !seg_maybe(m, k)) return NULL;
-        for (uint32_t i = 0; i < ev->nfields; i++)
-            if (ward_taxonomy_key_match(k->name, ward_field_key(ev, &ev->fields[i]),
-                                        ev->fields[i].klen))
-                return &ev->fields[i];
-        return NULL;
+        struct ward_field *f = NULL;
+        return pattern_fields(m, k, &f, 1) ? f : NULL;
     }
     struct ward_field *f = ward_event_by_id(ev, k->id);
     return f ? f : ward_event_by_id(ev, k->id0);
@@ -352,29 +367,78 @@ static int wp_present(struct ward_matcher *m, uint32_t wp)
     return m->wp_has[wp];
 }
 
-/* Whether some field of the event may match a pattern key by its last segment: a
- * 256-bit filter of the hashes of every field's last key segment (spaces removed), built
- * once per event when a pattern key is first consulted. No false negatives. */
-static int seg_maybe(struct ward_matcher *m, const struct slot_key *k)
+/* Builds the last-segment index of the event's fields (see struct ward_matcher). */
+static int seg_build(struct ward_matcher *m)
 {
-    if (k->seg_any || k->seg_h == UINT64_MAX) return 1;
-    if (m->seg_gen != m->gen) {
-        const struct ward_event *ev = m->ev;
-        memset(m->seg_bloom, 0, sizeof m->seg_bloom);
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            const char *key = ward_field_key(ev, &ev->fields[i]);
-            const char *last = memrchr(key, '.', ev->fields[i].klen);
-            last = last ? last + 1 : key;
-            uint64_t h = ward_sigma_seg_hash(last, (size_t)(key + ev->fields[i].klen - last));
-            if (h == UINT64_MAX) {
-                memset(m->seg_bloom, 0xFF, sizeof m->seg_bloom);
-                break;
-            }
-            m->seg_bloom[(h >> 6) & 3] |= 1ULL << (h & 63);
-        }
-        m->seg_gen = m->gen;
+    const struct ward_event *ev = m->ev;
+    uint32_t cap = 16;
+    while (cap < 2 * ev->nfields) cap *= 2;
+    if (cap > m->seg_cap) {
+        uint64_t *h = realloc(m->seg_h, cap * sizeof *h);
+        if (h) m->seg_h = h;
+        uint32_t *ix = realloc(m->seg_ix, cap * sizeof *ix);
+        if (ix) m->seg_ix = ix;
+        if (!h || !ix) return WARD_ENOMEM;
+        m->seg_cap = cap;
     }
-    return (int)(m->seg_bloom[(k->seg_h >> 6) & 3] >> (k->seg_h & 63) & 1);
+    if (ev->nfields > m->seg_fields_cap) {
+        uint32_t *l = realloc(m->seg_long, ev->nfields * sizeof *l);
+        if (l) m->seg_long = l;
+        uint32_t *c = realloc(m->seg_cand, ev->nfields * sizeof *c);
+        if (c) m->seg_cand = c;
+        if (!l || !c) return WARD_ENOMEM;
+        m->seg_fields_cap = ev->nfields;
+    }
+    memset(m->seg_ix, 0, cap * sizeof *m->seg_ix);
+    m->seg_mask = cap - 1;
+    m->nseg_long = 0;
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const char *key = ward_field_key(ev, &ev->fields[i]);
+        const char *last = memrchr(key, '.', ev->fields[i].klen);
+        last = last ? last + 1 : key;
+        uint64_t h = ward_sigma_seg_hash(last, (size_t)(key + ev->fields[i].klen - last));
+        if (h == UINT64_MAX) {
+            m->seg_long[m->nseg_long++] = i;
+            continue;
+        }
+        uint32_t j = (uint32_t)h & (cap - 1);
+        while (m->seg_ix[j]) j = (j + 1) & (cap - 1);
+        m->seg_h[j] = h;
+        m->seg_ix[j] = i + 1;
+    }
+    m->seg_gen = m->gen;
+    return 0;
+}
+
+/* The fields a pattern key matches, in event order (at most max). Only the fields whose
+ * last segment hashes like the key's are tried, unless the key ends in "*". */
+static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
+                               struct ward_field **out, uint32_t max)
+{
+    struct ward_event *ev = m->ev;
+    uint32_t n = 0;
+    if (!wp_present(m, k->wp)) return 0;
+    if (k->seg_any || k->seg_h == UINT64_MAX || (m->seg_gen != m->gen && seg_build(m) != 0)) {
+        for (uint32_t i = 0; i < ev->nfields && n < max; i++) {
+            struct ward_field *f = &ev->fields[i];
+            if (ward_taxonomy_key_match(k->name, ward_field_key(ev, f), f->klen)) out[n++] = f;
+        }
+        return n;
+    }
+    uint32_t nc = 0, mask = m->seg_mask;
+    for (uint32_t j = (uint32_t)k->seg_h & mask; m->seg_ix[j]; j = (j + 1) & mask)
+        if (m->seg_h[j] == k->seg_h) m->seg_cand[nc++] = m->seg_ix[j] - 1;
+    for (uint32_t i = 0; i < m->nseg_long; i++) m->seg_cand[nc++] = m->seg_long[i];
+    for (uint32_t i = 1; i < nc; i++) { /* event order */
+        uint32_t x = m->seg_cand[i], j = i;
+        for (; j > 0 && m->seg_cand[j - 1] > x; j--) m->seg_cand[j] = m->seg_cand[j - 1];
+        m->seg_cand[j] = x;
+    }
+    for (uint32_t i = 0; i < nc && n < max; i++) {
+        struct ward_field *f = &ev->fields[m->seg_cand[i]];
+        if (ward_taxonomy_key_match(k->name, ward_field_key(ev, f), f->klen)) out[n++] = f;
+    }
+    return n;
 }
 
 /* The values of a slot (see struct slot_key): fills out, returns the count (0 = absent). */
@@ -385,13 +449,7 @@ static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_f
     for (uint32_t k = 0; k < s->nkeys; k++) {
         const struct slot_key *key = &s->keys[k];
         if (WARD_UNLIKELY(key->wild)) {
-            if (!wp_present(m, key->wp) || !seg_maybe(m, key)) continue;
-            uint32_t n = 0;
-            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
-                struct ward_field *f = &ev->fields[i];
-                if (ward_taxonomy_key_match(key->name, ward_field_key(ev, f), f->klen))
-                    out[n++] = f;
-            }
+            uint32_t n = pattern_fields(m, key, out, WARD_SLOT_MAX_VALUES);
             if (n) return n;
             continue;
         }
@@ -851,12 +909,6 @@ static void keyword_scan(struct ward_matcher *m)
     }
 }
 
-static int u32_cmp(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return (a > b) - (a < b);
-}
-
 int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn hit, void *ctx)
 {
     const struct ward_ruleset *rs = m->rs;
@@ -921,8 +973,16 @@ done_scan:
             m->cands[m->ncands++] = ri;
         }
     }
-    if (m->ncands > 48) {
-        qsort(m->cands, m->ncands, sizeof *m->cands, u32_cmp);
+    if (m->ncands > 32) {
+        /* many: through a bitset over the rules (no comparison sort) */
+        for (uint32_t i = 0; i < m->ncands; i++)
+            m->cbits[m->cands[i] / 64] |= 1ULL << (m->cands[i] % 64);
+        uint32_t n = 0;
+        for (size_t w = 0; w < m->ncbits; w++) {
+            for (uint64_t bits = m->cbits[w]; bits; bits &= bits - 1)
+                m->cands[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            m->cbits[w] = 0;
+        }
     } else {
         for (uint32_t i = 1; i < m->ncands; i++) {
             uint32_t x = m->cands[i], j = i;
