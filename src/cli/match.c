@@ -196,6 +196,8 @@ static int run(int argc, char **argv)
         }
         nrules = ward_ruleset_count(rs);
     } else {
+        size_t usable;
+        if ((rc = sigma_cli_reference_check(rules, tax, &usable))) goto done;
         nrules = rules->nrules;
     }
     for (size_t i = 0; i < rules->ndiags; i++) sigma_cli_print_diag(stderr, &rules->diags[i]);

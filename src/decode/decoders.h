@@ -16,5 +16,6 @@ extern const struct ward_decoder ward_decoder_zeek;
 extern const struct ward_decoder ward_decoder_leef;
 extern const struct ward_decoder ward_decoder_cef;
 extern const struct ward_decoder ward_decoder_auditd;
+extern const struct ward_decoder ward_decoder_evtx;
 
 #endif

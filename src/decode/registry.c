@@ -17,6 +17,7 @@ const struct ward_decoder *const ward_decoders[] = {
     &ward_decoder_leef,
     &ward_decoder_cef,
     &ward_decoder_auditd,
+    &ward_decoder_evtx,
     NULL,
 };
 

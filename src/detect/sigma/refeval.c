@@ -376,6 +376,35 @@ static int cond_holds(struct rctx *c, const struct ward_sigma_cond *n, int depth
     }
 }
 
+/* The event's logsource, remembered per thread for the last event seen: evaluating many
+ * rules on one event classifies it once. The key covers everything classification reads
+ * (the event's identity, generation, field count and decoder logsource). */
+static void classify(const struct ward_taxonomy *t, struct ward_event *ev, struct ward_ls_ids *out)
+{
+    static _Thread_local struct {
+        const struct ward_taxonomy *t;
+        const struct ward_event *ev;
+        uint32_t gen, nfields;
+        const char *product, *service, *category;
+        struct ward_ls_ids ls;
+    } last;
+    if (last.t == t && last.ev == ev && last.gen == ev->gen && last.nfields == ev->nfields &&
+        last.product == ev->product && last.service == ev->service &&
+        last.category == ev->category) {
+        *out = last.ls;
+        return;
+    }
+    ward_taxonomy_classify(t, ev, out);
+    last.t = t;
+    last.ev = ev;
+    last.gen = ev->gen;
+    last.nfields = ev->nfields;
+    last.product = ev->product;
+    last.service = ev->service;
+    last.category = ev->category;
+    last.ls = *out;
+}
+
 static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
                  struct ward_event *ev, char *why, size_t wsz)
 {
@@ -389,7 +418,7 @@ static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct war
     }
     if (!ward_taxonomy_rule_ls(t, &rule->logsource, &c->rls, why, wsz)) return 0;
     struct ward_ls_ids els;
-    ward_taxonomy_classify(t, ev, &els);
+    classify(t, ev, &els);
     if (!ward_taxonomy_selects(&c->rls, &els)) {
         const char *p = ward_taxonomy_product_name(t, els.product);
         const char *s = ward_taxonomy_service_name(t, els.service);

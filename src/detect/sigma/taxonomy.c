@@ -385,11 +385,11 @@ int ward_taxonomy_default(struct ward_taxonomy **out, struct ward_err *err)
 void ward_taxonomy_free(struct ward_taxonomy *t)
 {
     if (!t) return;
+    for (size_t i = 0; i < t->combo_cap; i++) free(t->combo_keys[i]);
     ward_intern_free(&t->service_names);
     ward_intern_free(&t->cat_names);
     ward_intern_free(&t->combos);
     ward_intern_free(&t->keys);
-    for (size_t i = 0; i < t->combos.count && i < t->combo_cap; i++) free(t->combo_keys[i]);
     free(t->combo_keys);
     free(t->combo_nkeys);
     pthread_mutex_destroy(&t->lock);
@@ -746,14 +746,14 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                 out->product = (uint16_t)i;
     }
     const struct tx_product *p = product_by_id(t, out->product);
-    if (ev->service && !refined) {
+    /* the taxonomy's selectors first (so EVTX and JSON renderings of one event agree),
+     * then the service the decoder named */
+    for (size_t i = 0; i < p->nservices && !out->service; i++)
+        if (p->services[i].nsels &&
+            any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
+            out->service = p->services[i].id;
+    if (!out->service && ev->service && !refined)
         out->service = name_id(&t->service_names, ev->service);
-    } else {
-        for (size_t i = 0; i < p->nservices && !out->service; i++)
-            if (p->services[i].nsels &&
-                any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
-                out->service = p->services[i].id;
-    }
     if (ev->category && !refined) add_cat(out, name_id(&t->cat_names, ev->category));
     for (size_t i = 0; i < p->ncats; i++)
         if (p->cats[i].nsels && any_sel(t, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
