@@ -315,6 +315,11 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
  * fields, e.g. Event.System.Channel and EventID). */
 void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev,
                             struct ward_ls_ids *out);
+/* Every event key (plain or pattern, as ward_taxonomy_field_keys gives them) that
+ * ward_taxonomy_classify may read, for callers that memoize the classification on their
+ * values (with ev->product/service/category). Fills up to max keys (borrowed from the
+ * taxonomy) and returns how many there are (more than max: the list is incomplete). */
+size_t ward_taxonomy_classify_keys(const struct ward_taxonomy *t, const char **keys, size_t max);
 /* Whether an event with logsource `ev_ls` is selected by a rule with logsource `rule_ls`. */
 int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_ls_ids *ev_ls);
 /* The event keys a Sigma field name reads for a rule's logsource, in priority order (the

@@ -833,3 +833,42 @@ const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t 
 {
     return id ? ward_intern_name(&t->cat_names, (uint32_t)id - 1) : NULL;
 }
+
+/* ---- the keys classification reads (added for the compiled matcher's memo) -------------- */
+
+static size_t add_class_keys(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *v,
+                             size_t nv, const char **out, size_t n, size_t max)
+{
+    struct ward_ls_ids ls;
+    memset(&ls, 0, sizeof ls);
+    ls.product = pid;
+    for (size_t i = 0; i < nv; i++) {
+        for (size_t c = 0; c < v[i].n; c++) {
+            const char *keys[TX_MAX_KEYS];
+            size_t nk = ward_taxonomy_field_keys(t, &ls, v[i].conds[c].field, keys, TX_MAX_KEYS);
+            for (size_t k = 0; k < nk; k++) {
+                size_t j = 0;
+                while (j < n && j < max && strcmp(out[j], keys[k]) != 0) j++;
+                if (j < n && j < max) continue;
+                if (n < max) out[n] = keys[k];
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+size_t ward_taxonomy_classify_keys(const struct ward_taxonomy *t, const char **keys, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nproducts; i++) {
+        const struct tx_product *p = &t->products[i];
+        n = add_class_keys(t, (uint16_t)i, p->recognise, p->nrecognise, keys, n, max);
+        for (size_t s = 0; s < p->nservices; s++)
+            n = add_class_keys(t, (uint16_t)i, p->services[s].sels, p->services[s].nsels, keys, n,
+                               max);
+        for (size_t c = 0; c < p->ncats; c++)
+            n = add_class_keys(t, (uint16_t)i, p->cats[c].sels, p->cats[c].nsels, keys, n, max);
+    }
+    return n;
+}
