@@ -231,6 +231,16 @@ static int key_setup(struct builder *b, struct slot_key *k, const char *key)
         k->wp = (uint32_t)wp;
         const char *last = strrchr(key, '.');
         last = last ? last + 1 : key;
+        if (key[pl] == '~' && !strchr(key + pl, '.')) {
+            /* "prefix.~Name": without spaces in keys, only "prefix.Name" can match */
+            ward_buf_reset(&b->tmp);
+            if (ward_buf_append(&b->tmp, key, pl) || ward_buf_puts(&b->tmp, key + pl + 1))
+                return WARD_ENOMEM;
+            int64_t tid = intern(rs, b->tmp.data, b->tmp.len);
+            if (tid < 0) return WARD_ENOMEM;
+            k->tilde_last = 1;
+            k->tid = (uint32_t)tid;
+        }
         if (strcmp(last, "*") == 0) {
             k->seg_any = 1;
         } else {
@@ -741,6 +751,7 @@ static int split_literals(struct builder *b, struct slotb *sb, struct slot *sl)
         a->cased = (a->pat->flags & WARD_SP_CASED) != 0;
         if (a->pos == POS_EQ) {
             a->via = VIA_EQ;
+            sl->eq_lens |= 1ULL << (len < 63 ? len : 63);
             if (a->cased)
                 cs[ncs++] = sb->atoms[i];
             else

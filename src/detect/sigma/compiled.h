@@ -80,12 +80,15 @@ struct atom {
 struct slot_key {
     const char *name;
     uint32_t len;
-    uint32_t id;     /* field id of the key (WARD_FIELD_NOID for a pattern key) */
-    uint32_t id0;    /* field id of key.0 */
-    uint8_t wild;    /* a pattern key: has a "*" or "~Name" segment */
-    uint32_t wp;     /* wild: index of its literal prefix (before that segment) in rs->wpfx */
-    uint8_t seg_any; /* wild: its last segment is "*" (no filter on it) */
-    uint64_t seg_h;  /* wild: hash of its last segment without spaces (and without '~') */
+    uint32_t id;        /* field id of the key (WARD_FIELD_NOID for a pattern key) */
+    uint32_t id0;       /* field id of key.0 */
+    uint8_t wild;       /* a pattern key: has a "*" or "~Name" segment */
+    uint32_t wp;        /* wild: index of its literal prefix (before that segment) in rs->wpfx */
+    uint8_t seg_any;    /* wild: its last segment is "*" (no filter on it) */
+    uint8_t tilde_last; /* wild: the only pattern segment is the last one, "~Name" */
+    uint32_t tid;       /* tilde_last: field id of the key with "Name" in its place, which
+                           is the only key it can match when no key holds a space */
+    uint64_t seg_h;     /* wild: hash of its last segment without spaces (and without '~') */
 };
 
 /* Hash of a key segment with its spaces removed (the filter of pattern keys). */
@@ -111,6 +114,7 @@ struct slot {
      * hash of the value (ASCII-lowered for caseless atoms, which go to eq_ci) */
     uint32_t *eq_ci, *eq_cs;
     uint32_t eq_ci_mask, eq_cs_mask;
+    uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
     uint32_t *direct; /* a few literals compared in C */
     uint32_t ndirect;
     uint32_t *atoms; /* every atom of the slot (for the docs/stats) */

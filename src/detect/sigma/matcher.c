@@ -57,8 +57,10 @@ struct ward_matcher {
     uint8_t *wp_has;
     /* index of the event's fields by the hash of their last key segment (spaces removed),
      * built once per event when a pattern key is first consulted */
-    uint32_t seg_gen; /* == gen when built */
-    uint64_t *seg_h;  /* open addressing: hash, field index + 1 (0 = empty) */
+    uint32_t seg_gen;   /* == gen when built */
+    uint32_t space_gen; /* == gen when key_space is known for this event */
+    int key_space;      /* some key of the event holds a space */
+    uint64_t *seg_h;    /* open addressing: hash, field index + 1 (0 = empty) */
     uint32_t *seg_ix;
     uint32_t seg_cap;   /* allocated */
     uint32_t seg_mask;  /* of the table built for this event */
@@ -410,6 +412,15 @@ static int seg_build(struct ward_matcher *m)
     return 0;
 }
 
+static int keys_have_space(struct ward_matcher *m)
+{
+    if (m->space_gen != m->gen) {
+        m->key_space = m->ev->keys_len && memchr(m->ev->keys, ' ', m->ev->keys_len) != NULL;
+        m->space_gen = m->gen;
+    }
+    return m->key_space;
+}
+
 /* The fields a pattern key matches, in event order (at most max). Only the fields whose
  * last segment hashes like the key's are tried, unless the key ends in "*". */
 static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
@@ -418,6 +429,12 @@ static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
     struct ward_event *ev = m->ev;
     uint32_t n = 0;
     if (!wp_present(m, k->wp)) return 0;
+    if (k->tilde_last && !keys_have_space(m)) {
+        struct ward_field *f = ward_event_by_id(ev, k->tid);
+        if (!f || !max) return 0;
+        out[0] = f;
+        return 1;
+    }
     if (k->seg_any || k->seg_h == UINT64_MAX || (m->seg_gen != m->gen && seg_build(m) != 0)) {
         for (uint32_t i = 0; i < ev->nfields && n < max; i++) {
             struct ward_field *f = &ev->fields[i];
@@ -856,8 +873,10 @@ static void scan_slot(struct ward_matcher *m, uint32_t s)
         struct ward_str v;
         if (field_value(m, m->vals[k], &v)) continue;
         if (!v.ptr) v.ptr = "";
-        if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
-        if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        if (sl->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
+            if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
+            if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        }
         if (sl->ndirect) direct_check(m, sl, v);
         if (sl->db) scan(m, sl->db, v);
         if (sl->db2) scan(m, sl->db2, v);
@@ -922,6 +941,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->node_gen, 0, (rs->nnodes ? rs->nnodes : 1) * sizeof *m->node_gen);
         memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
         m->seg_gen = 0;
+        m->space_gen = 0;
         m->gen = 1;
     }
     m->ev = ev;
