@@ -359,6 +359,13 @@ size_t ward_ioc_refang(const char *s, size_t n, char *out, size_t cap)
         {"hxxps", "https"}, {"hxxp", "http"}, {"fxp", "ftp"},
     };
     size_t o = 0;
+    /* the common case: nothing defanged */
+    if (n + 1 <= cap && !memchr(s, '[', n) && !memchr(s, '(', n) && !memchr(s, '{', n) &&
+        !(n && ((s[0] | 32) == 'h' || (s[0] | 32) == 'f'))) {
+        memcpy(out, s, n);
+        out[n] = 0;
+        return n;
+    }
     for (size_t i = 0; i < n && o + 8 < cap;) {
         int done = 0;
         if (s[i] == '[' || s[i] == '(' || s[i] == '{' || ((s[i] | 32) == 'h' && i == 0) ||
