@@ -394,8 +394,10 @@ def check_rule(path, rule, ids, problems, attack_ids=None):
     ls = rule.get("logsource") or {}
     if not isinstance(ls, dict) or not ls.get("product"):
         bad("logsource needs a product")
-    elif not (ls.get("category") or ls.get("service")):
-        bad("logsource needs a category or a service")
+    elif not (ls.get("category") or ls.get("service")) and "Channel:" not in yaml.safe_dump(
+            rule.get("detection")):
+        # a channel the taxonomy has no service for: the detection must pick the Channel
+        bad("logsource needs a category or a service (or the detection must select a Channel)")
     det = rule.get("detection")
     if not isinstance(det, dict) or "condition" not in det:
         bad("detection needs a condition")

@@ -63,6 +63,20 @@ void ward_json_reader_stats(const struct ward_json_reader *r, struct ward_json_s
 /* For tests: the most bytes asked of the stream per read (default 1 MiB; minimum 1). */
 void ward_json_reader_set_chunk(struct ward_json_reader *r, size_t n);
 
+/*
+ * Flattens one JSON value held in memory into ev, with the reader's rules and checks (for
+ * decoders that find JSON inside another format, or a record inside a larger document).
+ * The text is copied into the event's arena first, so json is borrowed only for the call
+ * and the values live as long as the event's record. With a prefix (may be NULL), keys
+ * become "prefix.key" and any JSON value is accepted (a scalar gives one field named
+ * prefix); without, the value must be an object. Only whitespace may follow the value.
+ * Fields are appended to those ev has. Returns 0, or WARD_ESYNTAX / WARD_ELIMIT /
+ * WARD_ENOMEM with err (line and column within json, no path); after an error ev may hold
+ * some of the fields: reset it.
+ */
+int ward_json_flatten(struct ward_event *ev, const char *json, size_t n, const char *prefix,
+                      const struct ward_decode_opts *o, struct ward_err *err) WARD_MUST_USE;
+
 /* Frees the reader (not the stream). Accepts NULL. */
 void ward_json_reader_free(struct ward_json_reader *r);
 

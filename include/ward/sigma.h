@@ -201,7 +201,9 @@ struct ward_sigma_rules {
     struct ward_arena arena;
     struct ward_sigma_rule **rules;
     size_t nrules;
-    struct ward_sigma_diag *diags; /* rejected rules and unreadable files */
+    struct ward_sigma_diag *diags; /* rejected rules and unreadable files; the array and its
+                                      strings live in `arena` (append by copying into a
+                                      larger array allocated there) */
     size_t ndiags;
     size_t files;
     size_t documents;
@@ -223,6 +225,9 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
                                 size_t len, const struct ward_sigma_opts *o,
                                 struct ward_err *err) WARD_MUST_USE;
 int ward_sigma_rules_new(struct ward_sigma_rules **out) WARD_MUST_USE;
+/* Records a rejected rule (the strings are copied). The one way to add to set->diags. */
+int ward_sigma_rules_add_diag(struct ward_sigma_rules *set, const char *path, uint32_t line,
+                              const char *id, const char *title, const char *reason) WARD_MUST_USE;
 void ward_sigma_rules_free(struct ward_sigma_rules *set);
 
 const char *ward_sigma_level_name(enum ward_sigma_level l);
@@ -265,8 +270,10 @@ int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_l
  * the taxonomy. */
 size_t ward_taxonomy_field_keys(const struct ward_taxonomy *t, const struct ward_ls_ids *rule_ls,
                                 const char *sigma_field, const char **keys, size_t max);
-/* A key from ward_taxonomy_field_keys may hold a "*" path segment ("Event.UserData.*.User":
- * any one segment). Whether key (klen bytes) matches such a pattern. */
+/* A key from ward_taxonomy_field_keys may hold pattern segments: "*" (any one segment:
+ * "Event.UserData.*.User") or "~Name" (a segment equal to Name once its spaces are removed:
+ * "Event.EventData.~ThreatName" reads "Event.EventData.Threat Name"). Whether key (klen
+ * bytes) matches such a pattern; plain keys compare exactly. */
 int ward_taxonomy_key_match(const char *pattern, const char *key, size_t klen);
 /*
  * The values of a Sigma field in an event, as the reference evaluator reads them: the keys
@@ -292,8 +299,9 @@ const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t 
  *   (correlation, filter) match nothing here.
  * - a field's values: ward_sigma_field_values (first key present; an array gives several
  *   values); every pattern kind holds when it holds for ANY value. Keywords (field NULL)
- *   look at every field of the event. Keyword values without contains/startswith/endswith
- *   already carry leading and trailing '*' (the parser adds them).
+ *   look at every string or number field (WARD_V_STR, WARD_V_NUM) of the event. Keyword values
+ * without contains/startswith/endswith already carry leading and trailing '*' (the parser adds
+ * them).
  * - value = any of its alts; item = any value (WARD_SI_ALL: every value; WARD_SI_NEQ: no
  *   value); group = all items; detection = any group.
  * - GLOB: over the whole value, bytes (not code points): '*' any run, '?' one byte; ASCII

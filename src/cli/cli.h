@@ -29,5 +29,10 @@ int cli_write(const char *p, size_t n);
 extern const struct ward_cmd ward_cmd_dump;
 extern const struct ward_cmd ward_cmd_intel;
 extern const struct ward_cmd ward_cmd_hunt;
+extern const struct ward_cmd ward_cmd_rules, ward_cmd_match;
+extern const struct ward_cmd ward_cmd_case;
+extern const struct ward_cmd ward_cmd_report;
+extern const struct ward_cmd ward_cmd_metrics;
+extern const struct ward_cmd ward_cmd_attack_layer;
 
 #endif

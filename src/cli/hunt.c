@@ -59,6 +59,10 @@ static const char help[] =
     "  -o, --output FILE       write the alerts to FILE instead of standard output\n"
     "      --no-summary        leave the summary out\n"
     "      --color WHEN        auto (default: only on a terminal), always or never\n"
+    "      --store DB          also record the alerts in the case store DB (SQLite; created\n"
+    "                          if missing): repeats are counted on one alert, alerts that\n"
+    "                          share an entity (host, user, address, hash) group into\n"
+    "                          incidents; see `ward case`\n"
     "  -h, --help              show this help\n"
     "\n"
     "The table shows time (UTC), host, level, rule, ATT&CK technique and the key fields of\n"
@@ -97,6 +101,7 @@ struct hunt_opts {
     int threads;
     enum hunt_format format;
     const char *output;
+    const char *store;
     int summary;
     int color;
 };
@@ -162,6 +167,18 @@ static int rule_attack(const struct ward_attack_db *db, const struct ward_sigma_
             ward_jw_end(&wq);
             if (tech.len) rc |= ward_buf_puts(&tech, " ");
             rc |= ward_buf_puts(&tech, tag.id);
+            char **ids = realloc(hr->tech_ids, (hr->ntech + 1) * sizeof *ids);
+            if (ids) hr->tech_ids = ids;
+            char **names = realloc(hr->tech_names, (hr->ntech + 1) * sizeof *names);
+            if (names) hr->tech_names = names;
+            if (!ids || !names) {
+                rc = WARD_ENOMEM;
+                break;
+            }
+            ids[hr->ntech] = strdup(tag.id);
+            names[hr->ntech] = name ? strdup(name) : NULL;
+            if (!ids[hr->ntech] || (name && !names[hr->ntech])) rc = WARD_ENOMEM;
+            hr->ntech++;
             if (!hr->technique_name && name) hr->technique_name = strdup(name);
             /* the technique's own tactics count too, when the rule names none */
             if (tag.technique) tactic_seen |= tag.technique->tactics << 16;
@@ -184,6 +201,13 @@ static int rule_attack(const struct ward_attack_db *db, const struct ward_sigma_
         ward_jw_end(&wt);
         if (tac.len) rc |= ward_buf_puts(&tac, ", ");
         rc |= ward_buf_puts(&tac, t->name);
+        const char **tn = realloc(hr->tactic_names, (hr->ntactics + 1) * sizeof *tn);
+        if (!tn) {
+            rc = WARD_ENOMEM;
+            break;
+        }
+        hr->tactic_names = tn;
+        tn[hr->ntactics++] = t->shortname;
     }
     ward_jw_end(&wt);
     ward_jw_end(&wq);
@@ -358,6 +382,7 @@ struct worker {
     struct ward_buf rec;     /* one serialised alert */
     struct ward_buf details; /* scratch */
     struct ward_buf json;    /* scratch: event JSON */
+    struct ward_buf ents;    /* scratch: entities for the store */
     size_t file;
     int err;
     /* per event: the hits */
@@ -390,6 +415,8 @@ static int emit_alerts(struct worker *w)
     ward_buf_reset(&w->details);
     ward_buf_reset(&w->json);
     if (render_details(ev, &w->details)) return WARD_ENOMEM;
+    ward_buf_reset(&w->ents);
+    if (h->o.store && hunt_store_entities(ev, &w->ents)) return WARD_ENOMEM;
     if (h->need_event_json) {
         struct ward_jw jw;
         ward_jw_init(&jw, &w->json);
@@ -409,6 +436,8 @@ static int emit_alerts(struct worker *w)
             .event_json = w->json.data ? w->json.data : "",
             .event_json_len = w->json.len,
             .format = ev->format,
+            .entities = w->ents.data ? w->ents.data : "",
+            .entities_len = w->ents.len,
         };
         int rc = hunt_sorter_add(&h->sorter, &a, &w->rec);
         if (rc) return rc;
@@ -713,6 +742,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     struct hunt_out w;
     memset(&w, 0, sizeof w);
     int sorter_ready = 0, out_ready = 0;
+    struct hunt_store *hstore = NULL;
     int path_errors = 0;
 
     h->attack = ward_attack_builtin();
@@ -766,7 +796,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     h->ustats = calloc(h->nunits, sizeof *h->ustats);
     if (!h->ustats) goto oom;
     for (size_t i = 0; i < h->npaths; i++) h->files[i].first = h->files[i].last = WARD_TIME_NONE;
-    h->need_event_json = o->format == HUNT_JSONL || o->format == HUNT_JSON;
+    h->need_event_json = o->format == HUNT_JSONL || o->format == HUNT_JSON || o->store;
     if (hunt_sorter_init(&h->sorter, h->paths, 8u << 20)) goto oom;
     sorter_ready = 1;
 
@@ -794,6 +824,11 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     w.summary_out = !o->summary ? NULL : o->format == HUNT_TABLE ? out : stderr;
     if (hunt_out_init(&w)) goto oom;
     out_ready = 1;
+    if (o->store) {
+        rc = hunt_store_open(o->store, &hstore);
+        if (rc) goto out;
+        w.store = hstore;
+    }
 
     size_t nthreads = (size_t)o->threads;
     if (nthreads > h->nunits) nthreads = h->nunits;
@@ -808,6 +843,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         ward_buf_init(&workers[i].rec, 0);
         ward_buf_init(&workers[i].details, 0);
         ward_buf_init(&workers[i].json, 0);
+        ward_buf_init(&workers[i].ents, 0);
     }
     uint64_t start = ward_clock_ns();
     size_t started = 0;
@@ -841,6 +877,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     if (hunt_out_begin(&w) || hunt_sorter_finish(&h->sorter, hunt_out_alert, &w) ||
         hunt_out_end(&w, h->files, atomic_load(&h->events), atomic_load(&h->bytes), secs,
                      (int)started) ||
+        (hstore && hunt_store_finish(hstore, w.summary_out ? w.summary_out : stderr)) ||
         fflush(out) != 0 || ferror(out)) {
         ward_error("cannot write the alerts%s%s: %s", o->output ? " to " : "",
                    o->output ? o->output : "", strerror(errno));
@@ -869,12 +906,14 @@ out:
             ward_buf_free(&workers[i].rec);
             ward_buf_free(&workers[i].details);
             ward_buf_free(&workers[i].json);
+            ward_buf_free(&workers[i].ents);
             free(workers[i].hits);
         }
     }
     free(workers);
     free(tids);
     if (out_ready) hunt_out_free(&w);
+    hunt_store_free(hstore);
     if (out && out != stdout) fclose(out);
     if (sorter_ready) hunt_sorter_free(&h->sorter);
     if (h->files)
@@ -892,6 +931,13 @@ out:
             free(h->rules[i].technique_name);
             free(h->rules[i].tactics_json);
             free(h->rules[i].techniques_json);
+            for (size_t k = 0; k < h->rules[i].ntech; k++) {
+                free(h->rules[i].tech_ids[k]);
+                free(h->rules[i].tech_names[k]);
+            }
+            free(h->rules[i].tech_ids);
+            free(h->rules[i].tech_names);
+            free(h->rules[i].tactic_names);
         }
     free(h->rules);
     ward_ruleset_free(h->rs);
@@ -913,6 +959,7 @@ static int run(int argc, char **argv)
         OPT_UNTIL,
         OPT_NOSUM,
         OPT_COLOR,
+        OPT_STORE,
     };
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -931,6 +978,7 @@ static int run(int argc, char **argv)
         {"no-summary", no_argument, NULL, OPT_NOSUM},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
+        {"store", required_argument, NULL, OPT_STORE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -986,6 +1034,7 @@ static int run(int argc, char **argv)
                 rc = cli_usage_error(me, "--format must be table, csv, jsonl or json");
             break;
         case 'o': o->output = optarg; break;
+        case OPT_STORE: o->store = optarg; break;
         case OPT_NOSUM: o->summary = 0; break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)

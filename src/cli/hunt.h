@@ -8,7 +8,9 @@
 
 #include "ward/attack.h"
 #include "ward/core.h"
+#include "ward/event.h"
 #include "ward/sigma.h"
+#include "hunt_store.h"
 
 enum hunt_format { HUNT_TABLE, HUNT_CSV, HUNT_JSONL, HUNT_JSON };
 
@@ -24,6 +26,12 @@ struct hunt_rule {
     char *tactics_json;    /* [{"id":"TA0006","name":"Credential Access"}] */
     char *techniques_json; /* [{"id":"T1003.001","name":"OS Credential Dumping: LSASS Memory"}] */
     uint32_t tactic_mask;  /* bit i: the tactic of kill-chain order i */
+    /* for the case store */
+    char **tech_ids;
+    char **tech_names;
+    size_t ntech;
+    const char **tactic_names; /* short names */
+    size_t ntactics;
 };
 
 /* One alert on its way to the output. Strings are borrowed. */
@@ -39,7 +47,9 @@ struct hunt_alert {
     size_t details_len;
     const char *event_json; /* the event's fields as a JSON object, or "" */
     size_t event_json_len;
-    const char *format; /* decoder name (static) */
+    const char *format;   /* decoder name (static) */
+    const char *entities; /* for the store: "kind\tvalue\n" lines, or "" */
+    size_t entities_len;
 };
 
 /*
@@ -86,7 +96,8 @@ struct hunt_out {
     FILE *summary_out; /* where the summary goes (NULL: none) */
     enum hunt_format format;
     int color;
-    int width; /* terminal width for the table, 0 = unlimited */
+    int width;                /* terminal width for the table, 0 = unlimited */
+    struct hunt_store *store; /* record the alerts there too, or NULL */
     const struct ward_attack_db *attack;
     const struct hunt_rule *rules;
     size_t nrules;

@@ -35,7 +35,7 @@ struct rec_head {
     uint32_t details_len;
     uint32_t json_len;
     uint32_t format_len;
-    uint32_t pad;
+    uint32_t entities_len;
 };
 
 int hunt_sorter_init(struct hunt_sorter *s, char *const *paths, size_t budget)
@@ -67,6 +67,9 @@ static void rec_decode(const char *p, struct hunt_alert *a)
     a->event_json_len = h.json_len;
     q += h.json_len;
     a->format = h.format_len ? q : NULL;
+    q += h.format_len;
+    a->entities = q;
+    a->entities_len = h.entities_len;
 }
 
 static int rec_cmp_p(char *const *paths, const char *x, const char *y)
@@ -134,8 +137,8 @@ static int spill(struct hunt_sorter *s)
 int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct ward_buf *scratch)
 {
     size_t flen = a->format ? strlen(a->format) + 1 : 0;
-    size_t total =
-        sizeof(struct rec_head) + a->host_len + a->details_len + a->event_json_len + flen;
+    size_t total = sizeof(struct rec_head) + a->host_len + a->details_len + a->event_json_len +
+                   flen + a->entities_len;
     total = (total + 7) & ~(size_t)7;
     if (total > UINT32_MAX) return WARD_ELIMIT;
     struct rec_head h = {
@@ -149,6 +152,7 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
         .details_len = (uint32_t)a->details_len,
         .json_len = (uint32_t)a->event_json_len,
         .format_len = (uint32_t)flen,
+        .entities_len = (uint32_t)a->entities_len,
     };
     ward_buf_reset(scratch);
     int rc = ward_buf_reserve(scratch, total);
@@ -164,6 +168,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
     memcpy(p + o, a->event_json, a->event_json_len);
     o += a->event_json_len;
     if (flen) memcpy(p + o, a->format, flen);
+    o += flen;
+    if (a->entities_len) memcpy(p + o, a->entities, a->entities_len);
 
     pthread_mutex_lock(&s->lock);
     if (s->err) {
@@ -474,6 +480,31 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
         while (*t == ' ') t++;
     }
 
+    if (w->store) {
+        struct hunt_store_alert sa = {
+            .ts = a->ts,
+            .host = a->host,
+            .host_len = a->host_len,
+            .rule_id = r->id ? r->id : (r->name ? r->name : r->title),
+            .rule_title = r->title ? r->title : "(untitled)",
+            .severity = r->level >= WARD_LEVEL_INFORMATIONAL ? (int)r->level - 1 : 2,
+            .tags = r->tags,
+            .ntags = r->ntags,
+            .tech_ids = hr->tech_ids,
+            .tech_names = hr->tech_names,
+            .ntech = hr->ntech,
+            .tactics = hr->tactic_names,
+            .ntactics = hr->ntactics,
+            .path = w->paths[a->file],
+            .record = a->record,
+            .event_json = a->event_json,
+            .event_json_len = a->event_json_len,
+            .entities = a->entities,
+            .entities_len = a->entities_len,
+        };
+        int rc = hunt_store_add(w->store, &sa);
+        if (rc) return rc;
+    }
     switch (w->format) {
     case HUNT_TABLE: {
         put_time(f, a->ts, 3);

@@ -290,7 +290,7 @@ static void resync(struct evtx_state *st, uint32_t from)
         }
         p += 8;
     }
-    st->pos = p;
+    st->pos = (uint64_t)p + EVTX_RECORD_HEADER <= st->end ? p : st->end;
 }
 
 static int rec_err(struct evtx_state *st, struct ward_err *err, int code, uint32_t roff,

@@ -40,6 +40,8 @@ struct frame {
 struct ward_json_reader {
     struct ward_stream *s;
     const char *path;
+    const char *prefix; /* key prefix for ward_json_flatten, else NULL */
+    size_t plen;
     char *buf;      /* data in [0, end), then a NUL and PAD more readable bytes */
     size_t cap;     /* data capacity (allocation is cap + PAD + 1) */
     size_t pos;     /* next unread byte */
@@ -166,6 +168,20 @@ static inline const char *find_special(const char *p)
 #endif
 }
 
+/* Copies a key into the key path: 16 bytes at a time, inline. Over-reads stay inside the
+ * buffer's padding (src ends before the data's end), over-writes inside the key buffer's
+ * slack. */
+static inline void copy_key(char *dst, const char *src, size_t n)
+{
+#if defined(__SSE2__)
+    for (size_t i = 0; i < n; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(dst + i),
+                         _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 when it is invalid. */
 static inline size_t utf8_len(const unsigned char *s)
 {
@@ -250,13 +266,18 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     unsigned flags;
     struct frame *f;
 
-    if (ensure_kbuf(r, (size_t)(end - p) + (size_t)(maxd + 2) * KEY_SLACK + 64)) return P_NOMEM;
+    if (ensure_kbuf(r, (size_t)(end - p) + r->plen + (size_t)(maxd + 2) * KEY_SLACK + 64))
+        return P_NOMEM;
     char *const kb = r->kbuf;
+    if (r->plen) {
+        memcpy(kb, r->prefix, r->plen);
+        klen = r->plen;
+    }
     res->too_many = 0;
     res->bad_utf8 = 0;
     res->utf8_line = 0;
     res->is_obj = *p == '{';
-    if (!res->is_obj) emit = 0;
+    if (!res->is_obj && !r->plen) emit = 0; /* with a prefix any value may be flattened */
 
 #define FAIL_AT(report, scan, m)                                                                   \
     do {                                                                                           \
@@ -267,19 +288,22 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     } while (0)
 #define FAIL(q, m) FAIL_AT(q, q, m)
 #define SKIP_WS()                                                                                  \
-    for (;;) {                                                                                     \
-        unsigned char c_ = (unsigned char)*p;                                                      \
-        if (WARD_LIKELY(c_ > ' ')) break;                                                          \
-        if (c_ == ' ' || c_ == '\t' || c_ == '\r') {                                               \
-            p++;                                                                                   \
-        } else if (c_ == '\n' && !nl_ends) {                                                       \
-            p++;                                                                                   \
-            line++;                                                                                \
-            lsoff = base + (uint64_t)(p - buf);                                                    \
-        } else {                                                                                   \
-            break;                                                                                 \
+    do {                                                                                           \
+        if (*p == ' ') p++; /* the common case: one space */                                       \
+        for (;;) {                                                                                 \
+            unsigned char c_ = (unsigned char)*p;                                                  \
+            if (WARD_LIKELY(c_ > ' ')) break;                                                      \
+            if (c_ == ' ' || c_ == '\t' || c_ == '\r') {                                           \
+                p++;                                                                               \
+            } else if (c_ == '\n' && !nl_ends) {                                                   \
+                p++;                                                                               \
+                line++;                                                                            \
+                lsoff = base + (uint64_t)(p - buf);                                                \
+            } else {                                                                               \
+                break;                                                                             \
+            }                                                                                      \
         }                                                                                          \
-    }
+    } while (0)
 #define EMIT(v, n, t, fl)                                                                          \
     do {                                                                                           \
         if (emit) {                                                                                \
@@ -347,8 +371,10 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     } while (0)
 
 value:
+    if (WARD_LIKELY(*p == '"')) goto string; /* the most common value: skip the jump table */
     switch (*p) {
-    case '"': {
+    case '"':
+    string : {
         const char *open = p++;
         const char *s = p;
         SCAN_STRING(open);
@@ -362,13 +388,13 @@ value:
         SKIP_WS();
         if (*p == '}') {
             p++;
-            if (depth) EMIT("", 0, WARD_V_NULL, 0);
+            if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
         f = &stack[depth++];
         f->base = klen;
         f->is_arr = 0;
-        f->root = depth == 1;
+        f->root = depth == 1 && klen == 0;
         goto member;
     case '[':
         if (WARD_UNLIKELY(depth >= maxd)) FAIL(p, "nesting too deep (see --max-depth)");
@@ -376,13 +402,13 @@ value:
         SKIP_WS();
         if (*p == ']') {
             p++;
-            if (depth) EMIT("", 0, WARD_V_NULL, 0);
+            if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
         f = &stack[depth++];
         f->base = klen;
         f->is_arr = 1;
-        f->root = depth == 1;
+        f->root = depth == 1 && klen == 0;
         f->index = 0;
         klen = put_index(kb, klen, 0, f->root);
         goto value;
@@ -470,7 +496,7 @@ member:
             long n = ward_json_unescape(ks, kl, kb + klen, &part);
             klen += n >= 0 ? (size_t)n : part;
         } else {
-            memcpy(kb + klen, ks, kl);
+            copy_key(kb + klen, ks, kl);
             klen += kl;
         }
         goto value;
@@ -923,6 +949,80 @@ int ward_json_reader_next(struct ward_json_reader *r, struct ward_event *ev, str
         default: return 0;
         }
     }
+}
+
+int ward_json_flatten(struct ward_event *ev, const char *json, size_t n, const char *prefix,
+                      const struct ward_decode_opts *o, struct ward_err *err)
+{
+    struct ward_decode_opts def;
+    if (!o) {
+        ward_decode_opts_default(&def);
+        o = &def;
+    }
+    if (o->max_record && n > o->max_record)
+        return ward_err_at(err, WARD_ELIMIT, NULL, 0, 0,
+                           "JSON text larger than %zu bytes (see --max-record)", o->max_record);
+    struct ward_json_reader r;
+    memset(&r, 0, sizeof r);
+    r.buf = ward_event_alloc(ev, n + PAD + 1);
+    if (!r.buf) return ward_err_at(err, WARD_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(r.buf, json, n);
+    memset(r.buf + n, 0, PAD + 1);
+    r.cap = r.end = n;
+    r.eof = 1;
+    r.line = 1;
+    r.prefix = prefix;
+    r.plen = prefix ? strlen(prefix) : 0;
+    r.max_depth = o->max_depth ? o->max_depth : 64;
+    r.max_fields = o->max_fields ? o->max_fields : WARD_EVENT_MAX_FIELDS_DEFAULT;
+    r.stack = calloc((size_t)r.max_depth + 1, sizeof *r.stack);
+    if (!r.stack) return ward_err_at(err, WARD_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = 0;
+    struct pres res;
+    size_t pos = 0;
+    /* leading whitespace */
+    while (pos < n &&
+           (r.buf[pos] == ' ' || r.buf[pos] == '\t' || r.buf[pos] == '\r' || r.buf[pos] == '\n')) {
+        if (r.buf[pos] == '\n') {
+            r.line++;
+            r.lsoff = pos + 1;
+        }
+        pos++;
+    }
+    int st = pos < n ? parse(&r, ev, pos, 0, &res) : P_ERR;
+    if (pos >= n) {
+        rc = ward_err_at(err, WARD_ESYNTAX, NULL, r.line, pos - r.lsoff + 1,
+                         "unexpected end of input: expected a value");
+    } else if (st == P_NOMEM) {
+        rc = ward_err_at(err, WARD_ENOMEM, NULL, 0, 0, "out of memory");
+    } else if (st != P_OK) {
+        rc = ward_err_at(err, WARD_ESYNTAX, NULL, res.err_line, res.err_col, "%s", res.msg);
+        if (err) err->offset = res.err_off;
+    } else if (res.too_many) {
+        rc = ward_err_at(err, WARD_ELIMIT, NULL, 0, 0, "more than %u fields",
+                         (unsigned)r.max_fields);
+    } else if (!res.is_obj && !r.plen) {
+        rc = ward_err_at(err, WARD_ESYNTAX, NULL, 1, pos - r.lsoff + 1,
+                         "expected a JSON object (or give a key prefix)");
+    } else {
+        /* only whitespace may follow the value */
+        size_t e = res.end;
+        uint64_t line = res.line, lsoff = res.lsoff;
+        while (e < n &&
+               (r.buf[e] == ' ' || r.buf[e] == '\t' || r.buf[e] == '\r' || r.buf[e] == '\n')) {
+            if (r.buf[e] == '\n') {
+                line++;
+                lsoff = e + 1;
+            }
+            e++;
+        }
+        if (e < n)
+            rc = ward_err_at(err, WARD_ESYNTAX, NULL, line, e - lsoff + 1,
+                             "unexpected text after the JSON value");
+    }
+    free(r.stack);
+    free(r.kbuf);
+    return rc;
 }
 
 void ward_json_reader_free(struct ward_json_reader *r)

@@ -3,8 +3,9 @@
  * input goes through ward_stream_open_mem and the decoder row; every field of every event
  * is resolved with ward_event_value and the event is written back with
  * ward_json_write_event, whose output must read back as one event with the same count of
- * fields. The first input byte picks the read size and a small record limit, so buffer
- * refills and the record size limit are exercised too.
+ * fields; the input is also flattened whole with ward_json_flatten. The first input byte picks the
+ * read size and a small record limit, so buffer refills and the record size limit are exercised
+ * too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -96,6 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ward_jw_init(&w, &out);
         if (ward_json_write_event(&w, &ev, 0)) abort();
         check_roundtrip(out.data, out.len, ev.nfields);
+    }
+    /* the same bytes as one in-memory value, with and without a key prefix */
+    ward_event_reset(&ev);
+    if (ward_json_flatten(&ev, (const char *)data, size, (mode & 0x40) ? "p" : NULL, &o, &err) ==
+        0) {
+        for (uint32_t j = 0; j < ev.nfields; j++) {
+            struct ward_str v;
+            if (ward_event_value(&ev, &ev.fields[j], &v)) abort();
+        }
     }
     ward_buf_free(&out);
     ward_event_free(&ev);

@@ -12,7 +12,7 @@
 
 #include "detect/sigma/compiled.h"
 
-#define MAX_KEYS_PER_FIELD 8
+#define MAX_KEYS_PER_FIELD 32 /* as the taxonomy's own limit */
 #define MAX_COND_DEPTH 200
 #define MAX_RULE_NODES (1u << 20)
 #define MAX_PATTERN_BYTES (64u * 1024)
@@ -173,18 +173,18 @@ static int field_keys(struct builder *b, const struct ward_ls_ids *ls, const cha
     return (int)ward_taxonomy_field_keys(b->t, ls, field, keys, MAX_KEYS_PER_FIELD);
 }
 
+static int64_t intern(struct ward_ruleset *rs, const char *s, size_t n)
+{
+    return ward_intern_add(&rs->fields, s, n);
+}
+
 /* Returns the slot index for the keys, creating it (and the field ids) when new. */
 static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
 {
     struct ward_ruleset *rs = b->rs;
-    uint32_t ids[MAX_KEYS_PER_FIELD];
     ward_buf_reset(&b->tmp);
-    for (size_t i = 0; i < nkeys; i++) {
-        int64_t id = ward_intern_add(&rs->fields, keys[i], strlen(keys[i]));
-        if (id < 0) return WARD_ENOMEM;
-        ids[i] = (uint32_t)id;
-        if (ward_buf_printf(&b->tmp, "%u,", (unsigned)id)) return WARD_ENOMEM;
-    }
+    for (size_t i = 0; i < nkeys; i++)
+        if (ward_buf_puts(&b->tmp, keys[i]) || ward_buf_putc(&b->tmp, '\0')) return WARD_ENOMEM;
     uint32_t before = b->slot_keys.count;
     int64_t si = ward_intern_add(&b->slot_keys, b->tmp.data, b->tmp.len);
     if (si < 0) return WARD_ENOMEM;
@@ -197,11 +197,29 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
     memset(&b->sb[si], 0, sizeof b->sb[si]);
     struct slot *s = &rs->slots[si];
     memset(s, 0, sizeof *s);
-    s->keys = ward_arena_alloc(&rs->arena, nkeys * sizeof *s->keys);
-    if (!s->keys) return WARD_ENOMEM;
-    memcpy(s->keys, ids, nkeys * sizeof *ids);
-    s->nkeys = (uint32_t)nkeys;
     rs->nslots = (uint32_t)si + 1;
+    s->keys = ward_arena_alloc(&rs->arena, (nkeys ? nkeys : 1) * sizeof *s->keys);
+    if (!s->keys) return WARD_ENOMEM;
+    for (size_t i = 0; i < nkeys; i++) {
+        struct slot_key *k = &s->keys[i];
+        size_t len = strlen(keys[i]);
+        k->name = ward_arena_strndup(&rs->arena, keys[i], len);
+        if (!k->name) return WARD_ENOMEM;
+        k->len = (uint32_t)len;
+        k->wild = strchr(keys[i], '*') != NULL;
+        k->id = k->id0 = WARD_FIELD_NOID;
+        if (k->wild) continue;
+        int64_t id = intern(rs, keys[i], len);
+        if (id < 0) return WARD_ENOMEM;
+        k->id = (uint32_t)id;
+        ward_buf_reset(&b->tmp);
+        if (ward_buf_append(&b->tmp, keys[i], len) || ward_buf_puts(&b->tmp, ".0"))
+            return WARD_ENOMEM;
+        id = intern(rs, b->tmp.data, b->tmp.len);
+        if (id < 0) return WARD_ENOMEM;
+        k->id0 = (uint32_t)id;
+    }
+    s->nkeys = (uint32_t)nkeys;
     return si;
 }
 
@@ -564,7 +582,34 @@ static int kleene(const struct ward_ruleset *rs, uint32_t i)
 
 /* ---- databases ----------------------------------------------------------------------------- */
 
-static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
+/* Whether a scanned atom is a bare literal (a glob with wildcards only at its ends). */
+static int atom_is_literal(const struct atom *a, size_t *off, size_t *len)
+{
+    const struct ward_sigma_pattern *p = a->pat;
+    if (p->kind != WARD_SP_GLOB) return 0;
+    size_t s = 0, e = p->len;
+    while (s < e && glob_is_wild(p, s) && p->wild[s] == WARD_GLOB_STAR) s++;
+    while (e > s && glob_is_wild(p, e - 1) && p->wild[e - 1] == WARD_GLOB_STAR) e--;
+    for (size_t i = s; i < e; i++)
+        if (glob_is_wild(p, i)) return 0;
+    *off = s;
+    *len = e - s;
+    return 1;
+}
+
+static void demote(struct atom *a)
+{
+    a->mode = ATOM_LAZY;
+    a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
+}
+
+/*
+ * Builds one database over the scanned atoms of a slot: literal = 1 takes the bare
+ * literals (hs_compile_lit_multi: fast to compile, no regex parsing), literal = 0 the
+ * other globs and the regexes (hs_compile_multi). An expression Vectorscan refuses makes
+ * its atom lazy and the rest is compiled again.
+ */
+static int build_db(struct builder *b, struct slotb *sb, int literal, hs_database_t **out)
 {
     struct ward_ruleset *rs = b->rs;
     *out = NULL;
@@ -573,8 +618,9 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
     char **exprs = calloc(n, sizeof *exprs);
     unsigned *flags = calloc(n, sizeof *flags);
     unsigned *ids = calloc(n, sizeof *ids);
+    size_t *lens = calloc(n, sizeof *lens);
     int rc = 0;
-    if (!exprs || !flags || !ids) {
+    if (!exprs || !flags || !ids || !lens) {
         rc = WARD_ENOMEM;
         goto done;
     }
@@ -582,12 +628,22 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[sb->atoms[i]];
         if (a->mode == ATOM_LAZY) continue;
+        size_t off = 0, len = 0;
+        int lit = atom_is_literal(a, &off, &len);
+        if (lit != literal) continue;
         if (a->pat->kind == WARD_SP_GLOB) {
             if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
                 rc = WARD_ENOMEM;
                 goto done;
             }
-            exprs[m] = strdup(b->tmp.data);
+            if (literal) {
+                exprs[m] = malloc(len + 1);
+                if (exprs[m]) memcpy(exprs[m], a->pat->text + off, len), exprs[m][len] = '\0';
+                lens[m] = len;
+                flags[m] &= ~(unsigned)HS_FLAG_DOTALL;
+            } else {
+                exprs[m] = strdup(b->tmp.data);
+            }
         } else {
             exprs[m] = strndup(a->pat->text, a->pat->len);
             flags[m] = re_hs_flags(a->pat->flags);
@@ -595,8 +651,7 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
             if (exprs[m] && strlen(exprs[m]) != a->pat->len) {
                 free(exprs[m]);
                 exprs[m] = NULL;
-                a->mode = ATOM_LAZY;
-                a->lazy = LZ_RE;
+                demote(a);
                 continue;
             }
         }
@@ -607,13 +662,17 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
         ids[m] = sb->atoms[i];
         m++;
     }
-    for (;;) {
-        if (m == 0) break;
+    while (m > 0) {
         hs_compile_error_t *ce = NULL;
         uint64_t t0 = ward_clock_ns();
-        hs_error_t he = hs_compile_multi((const char *const *)exprs, flags, ids, (unsigned)m,
-                                         HS_MODE_BLOCK, NULL, out, &ce);
+        hs_error_t he = literal ? hs_compile_lit_multi((const char *const *)exprs, flags, ids, lens,
+                                                       (unsigned)m, HS_MODE_BLOCK, NULL, out, &ce)
+                                : hs_compile_multi((const char *const *)exprs, flags, ids,
+                                                   (unsigned)m, HS_MODE_BLOCK, NULL, out, &ce);
         rs->hs_ns += ward_clock_ns() - t0;
+        if (getenv("WARD_HS_DEBUG"))
+            fprintf(stderr, "hs db %s %zu exprs %.3f s\n", literal ? "lit" : "re", m,
+                    (double)(ward_clock_ns() - t0) / 1e9);
         if (he == HS_SUCCESS) break;
         int bad = ce ? ce->expression : -1;
         if (ce) hs_free_compile_error(ce);
@@ -622,21 +681,16 @@ static int build_db(struct builder *b, struct slotb *sb, hs_database_t **out)
             ward_warn("sigma: a Vectorscan database of %zu patterns failed to compile; "
                       "its patterns are matched without it",
                       m);
-            for (size_t i = 0; i < m; i++) {
-                struct atom *a = &rs->atoms[ids[i]];
-                a->mode = ATOM_LAZY;
-                a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
-            }
+            for (size_t i = 0; i < m; i++) demote(&rs->atoms[ids[i]]);
             break;
         }
         /* one expression is refused: match it lazily and compile the rest */
-        struct atom *a = &rs->atoms[ids[bad]];
-        a->mode = ATOM_LAZY;
-        a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
+        demote(&rs->atoms[ids[bad]]);
         free(exprs[bad]);
         exprs[bad] = exprs[m - 1];
         flags[bad] = flags[m - 1];
         ids[bad] = ids[m - 1];
+        lens[bad] = lens[m - 1];
         exprs[m - 1] = NULL;
         m--;
     }
@@ -646,6 +700,7 @@ done:
     free(exprs);
     free(flags);
     free(ids);
+    free(lens);
     return rc;
 }
 
@@ -653,21 +708,7 @@ done:
 
 static int add_diag(struct builder *b, const struct ward_sigma_rule *r, const char *reason)
 {
-    struct ward_sigma_rules *set = b->rules;
-    struct ward_sigma_diag *nd = ward_arena_alloc(&set->arena, (set->ndiags + 1) * sizeof *nd);
-    if (!nd) return WARD_ENOMEM;
-    if (set->ndiags) memcpy(nd, set->diags, set->ndiags * sizeof *nd);
-    struct ward_sigma_diag *d = &nd[set->ndiags];
-    memset(d, 0, sizeof *d);
-    d->path = r->path;
-    d->line = r->line;
-    d->rule_id = r->id;
-    d->title = r->title;
-    d->reason = ward_arena_strdup(&set->arena, reason);
-    if (!d->reason) return WARD_ENOMEM;
-    set->diags = nd;
-    set->ndiags++;
-    return 0;
+    return ward_sigma_rules_add_diag(b->rules, r->path, r->line, r->id, r->title, reason);
 }
 
 /* ---- the public entry ---------------------------------------------------------------------- */
@@ -795,12 +836,14 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
         rc = compile_rule(&b, r);
     }
     for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
-        rc = build_db(&b, &b.sb[s], &rs->slots[s].db);
+        rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
+        if (!rc) rc = build_db(&b, &b.sb[s], 0, &rs->slots[s].db2);
         rs->slots[s].atoms = b.sb[s].atoms;
         rs->slots[s].natoms = (uint32_t)b.sb[s].natoms;
         b.sb[s].atoms = NULL;
     }
-    if (!rc) rc = build_db(&b, &b.kw, &rs->kwdb);
+    if (!rc) rc = build_db(&b, &b.kw, 1, &rs->kwdb);
+    if (!rc) rc = build_db(&b, &b.kw, 0, &rs->kwdb2);
     if (!rc) rc = link_atoms(rs);
     if (!rc) {
         for (uint32_t a = 0; a < rs->natoms; a++) {
@@ -834,9 +877,11 @@ void ward_ruleset_free(struct ward_ruleset *rs)
     if (!rs) return;
     for (uint32_t s = 0; s < rs->nslots; s++) {
         hs_free_database(rs->slots[s].db);
+        hs_free_database(rs->slots[s].db2);
         free(rs->slots[s].atoms);
     }
     hs_free_database(rs->kwdb);
+    hs_free_database(rs->kwdb2);
     for (uint32_t a = 0; a < rs->natoms; a++) pcre2_code_free(rs->atoms[a].re);
     free(rs->slots);
     free(rs->atoms);

@@ -62,11 +62,26 @@ struct atom {
     uint32_t ref_slot; /* FIELDREF: the other field's slot */
 };
 
+/* One event key of a slot. The first key that yields values gives the slot's values
+ * (ward_sigma_field_values): the field of that exact key, else the elements of an array
+ * under it (key.0, key.1 ...), or for a key with a "*" segment every field it matches. */
+struct slot_key {
+    const char *name;
+    uint32_t len;
+    uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a "*" key) */
+    uint32_t id0; /* field id of key.0 */
+    uint8_t wild; /* has a "*" segment */
+};
+
+/* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
+#define WARD_SLOT_MAX_VALUES 4096
+
 struct slot {
-    uint32_t *keys; /* field ids, priority order */
+    struct slot_key *keys; /* priority order */
     uint32_t nkeys;
-    hs_database_t *db; /* NULL when the slot has no scanned atoms */
-    uint32_t *atoms;   /* every atom of the slot (for the docs/stats) */
+    hs_database_t *db;  /* bare literals; NULL when there are none */
+    hs_database_t *db2; /* other globs and regexes; NULL when there are none */
+    uint32_t *atoms;    /* every atom of the slot (for the docs/stats) */
     uint32_t natoms;
 };
 
@@ -102,8 +117,8 @@ struct ward_ruleset {
     struct node *nodes;
     uint32_t nnodes;
     uint32_t *atom_rules;
-    hs_database_t *kwdb; /* keyword atoms, scanned over every string field */
-    size_t max_width;    /* longest rule program, for the matcher's buffers */
+    hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
+    size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
     uint32_t n_exact, n_confirm, n_lazy;
     uint64_t compile_ns, hs_ns;

@@ -7,6 +7,7 @@
  * Layout in compiled.h; design in docs/internals/sigma-matcher.md.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,9 @@ struct ward_matcher {
     struct route *routes;
     uint32_t nroutes;
     struct ward_event *ev;
-    size_t scan_len; /* length of the value being scanned */
+    struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
+    struct ward_field **vals2; /* the other field's values (fieldref) */
+    size_t scan_len;           /* length of the value being scanned */
     int err;
     int profile;
     struct ward_matcher_prof prof;
@@ -91,7 +94,7 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         if (cr->keywords) r->keywords = 1;
         for (uint32_t s = 0; s < cr->nslots; s++) {
             uint32_t slot = cr->slots[s];
-            if (slot_seen[slot] || !rs->slots[slot].db) continue;
+            if (slot_seen[slot] || (!rs->slots[slot].db && !rs->slots[slot].db2)) continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
         }
@@ -141,13 +144,19 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->cands = malloc(nr * sizeof *m->cands);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
     m->md = pcre2_match_data_create(1, NULL);
-    if (!m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched || !m->pending || !m->rule_gen ||
-        !m->cands || !m->routes || !m->md)
+    m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
+    m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
+    if (!m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
+        !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
-    for (uint32_t s = 0; s < rs->nslots; s++)
+    for (uint32_t s = 0; s < rs->nslots; s++) {
         if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
             goto fail;
+        if (rs->slots[s].db2 && hs_alloc_scratch(rs->slots[s].db2, &m->scratch) != HS_SUCCESS)
+            goto fail;
+    }
     if (rs->kwdb && hs_alloc_scratch(rs->kwdb, &m->scratch) != HS_SUCCESS) goto fail;
+    if (rs->kwdb2 && hs_alloc_scratch(rs->kwdb2, &m->scratch) != HS_SUCCESS) goto fail;
     m->gen = 1;
     *out = m;
     return 0;
@@ -170,6 +179,8 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->pending);
     free(m->rule_gen);
     free(m->cands);
+    free(m->vals);
+    free(m->vals2);
     free(m);
 }
 
@@ -185,14 +196,45 @@ const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher 
 
 /* ---- values ---------------------------------------------------------------------------------- */
 
-static struct ward_field *slot_field(struct ward_matcher *m, uint32_t slot)
+/* The values of a slot (see struct slot_key): fills out, returns the count (0 = absent). */
+static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_field **out)
 {
     const struct slot *s = &m->rs->slots[slot];
+    struct ward_event *ev = m->ev;
     for (uint32_t k = 0; k < s->nkeys; k++) {
-        struct ward_field *f = ward_event_by_id(m->ev, s->keys[k]);
-        if (f) return f;
+        const struct slot_key *key = &s->keys[k];
+        if (WARD_UNLIKELY(key->wild)) {
+            uint32_t n = 0;
+            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
+                struct ward_field *f = &ev->fields[i];
+                if (ward_taxonomy_key_match(key->name, ward_field_key(ev, f), f->klen))
+                    out[n++] = f;
+            }
+            if (n) return n;
+            continue;
+        }
+        struct ward_field *f = ward_event_by_id(ev, key->id);
+        if (f) {
+            out[0] = f;
+            return 1;
+        }
+        f = ward_event_by_id(ev, key->id0);
+        if (WARD_LIKELY(!f)) continue;
+        /* an array: key.0, key.1 ... while present */
+        out[0] = f;
+        uint32_t n = 1;
+        char buf[1100];
+        if (key->len + 12 >= sizeof buf) return n;
+        memcpy(buf, key->name, key->len);
+        for (size_t i = 1; n < WARD_SLOT_MAX_VALUES; i++) {
+            int l = snprintf(buf + key->len, sizeof buf - key->len, ".%zu", i);
+            f = ward_event_find(ev, buf, key->len + (size_t)l);
+            if (!f) break;
+            out[n++] = f;
+        }
+        return n;
     }
-    return NULL;
+    return 0;
 }
 
 static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v)
@@ -204,12 +246,6 @@ static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward
         v->len = 0;
     }
     return rc;
-}
-
-/* Whether a field takes part in keyword (field-less) searches. */
-static int keyword_field(const struct ward_field *f)
-{
-    return f->type == WARD_V_STR || f->type == WARD_V_NUM;
 }
 
 /* ---- lazy evaluation of one pattern on one value ------------------------------------------ */
@@ -252,32 +288,14 @@ static int re_match(struct ward_matcher *m, const pcre2_code *re, struct ward_st
     return rc >= 0;
 }
 
-static int parse_ip(struct ward_str v, uint8_t *family, uint8_t addr[16])
+static int cidr_match(const struct ward_sigma_pattern *p, struct ward_str v)
 {
     char buf[64];
+    uint8_t addr[16];
     if (v.len == 0 || v.len >= sizeof buf) return 0;
     memcpy(buf, v.ptr, v.len);
     buf[v.len] = '\0';
-    /* an IPv6 zone ("fe80::1%eth0") is not part of the address */
-    char *pct = strchr(buf, '%');
-    if (pct) *pct = '\0';
-    memset(addr, 0, 16);
-    if (inet_pton(AF_INET, buf, addr) == 1) {
-        *family = 4;
-        return 1;
-    }
-    if (inet_pton(AF_INET6, buf, addr) == 1) {
-        *family = 6;
-        return 1;
-    }
-    return 0;
-}
-
-static int cidr_match(const struct ward_sigma_pattern *p, struct ward_str v)
-{
-    uint8_t fam, addr[16];
-    if (!parse_ip(v, &fam, addr)) return 0;
-    if (fam != p->family) return 0;
+    if (inet_pton(p->family == 4 ? AF_INET : AF_INET6, buf, addr) != 1) return 0;
     unsigned bits = p->prefix;
     for (unsigned i = 0; i < 16 && bits; i++) {
         unsigned take = bits >= 8 ? 8 : bits;
@@ -381,7 +399,7 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
     case WARD_SP_LTE:
     case WARD_SP_GT:
     case WARD_SP_GTE:
-        if (f->type == WARD_V_NULL || ward_parse_double(v, &x)) return 0;
+        if (f->type == WARD_V_BOOL || f->type == WARD_V_NULL || ward_parse_double(v, &x)) return 0;
         if (p->kind == WARD_SP_LT) return x < p->num;
         if (p->kind == WARD_SP_LTE) return x <= p->num;
         if (p->kind == WARD_SP_GT) return x > p->num;
@@ -390,10 +408,13 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
     case WARD_SP_NULL: return f->type == WARD_V_NULL || v.len == 0;
     case WARD_SP_TIMEPART: return timepart_match(p, v);
     case WARD_SP_FIELDREF: {
-        struct ward_field *g = slot_field(m, a->ref_slot);
-        struct ward_str w;
-        if (!g || field_value(m, g, &w)) return 0;
-        return ref_match(p, v, w);
+        uint32_t n = slot_values(m, a->ref_slot, m->vals2);
+        for (uint32_t i = 0; i < n; i++) {
+            struct ward_str w;
+            if (field_value(m, m->vals2[i], &w)) return 0;
+            if (ref_match(p, v, w)) return 1;
+        }
+        return 0;
     }
     }
     return 0;
@@ -401,24 +422,29 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
 
 static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 {
+    struct ward_event *ev = m->ev;
+    struct ward_field **f = m->vals;
+    uint32_t n;
     if (a->slot == WARD_KW_SLOT) {
-        struct ward_event *ev = m->ev;
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            struct ward_field *f = &ev->fields[i];
-            struct ward_str v;
-            if (!keyword_field(f) || field_value(m, f, &v)) continue;
-            if (pattern_on_value(m, a, f, v)) return 1;
-        }
+        n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
+        for (uint32_t i = 0; i < n; i++) f[i] = &ev->fields[i];
+    } else {
+        n = slot_values(m, a->slot, f);
+    }
+    const struct ward_sigma_pattern *p = a->pat;
+    if (p->kind == WARD_SP_EXISTS) return (n > 0) == (p->num != 0);
+    if (p->kind == WARD_SP_NULL) {
+        if (n == 0) return 1;
+        for (uint32_t i = 0; i < n; i++)
+            if (f[i]->type == WARD_V_NULL || f[i]->vlen == 0) return 1;
         return 0;
     }
-    struct ward_field *f = slot_field(m, a->slot);
-    if (!f) {
-        if (a->pat->kind == WARD_SP_EXISTS) return a->pat->num == 0;
-        return a->pat->kind == WARD_SP_NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        struct ward_str v;
+        if (field_value(m, f[i], &v)) return 0;
+        if (pattern_on_value(m, a, f[i], v)) return 1;
     }
-    struct ward_str v;
-    if (field_value(m, f, &v)) return 0;
-    return pattern_on_value(m, a, f, v);
+    return 0;
 }
 
 /* ---- conditions ------------------------------------------------------------------------------ */
@@ -535,17 +561,21 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
 
     for (uint32_t i = 0; i < r->nslots; i++) {
         uint32_t s = r->slots[i];
-        struct ward_field *f = slot_field(m, s);
-        struct ward_str v;
-        if (!f || field_value(m, f, &v)) continue;
-        scan(m, rs->slots[s].db, v);
-    }
-    if (r->keywords && rs->kwdb) {
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            struct ward_field *f = &ev->fields[i];
+        uint32_t n = slot_values(m, s, m->vals);
+        for (uint32_t k = 0; k < n; k++) {
             struct ward_str v;
-            if (!keyword_field(f) || field_value(m, f, &v)) continue;
-            scan(m, rs->kwdb, v);
+            if (field_value(m, m->vals[k], &v)) continue;
+            if (rs->slots[s].db) scan(m, rs->slots[s].db, v);
+            if (rs->slots[s].db2) scan(m, rs->slots[s].db2, v);
+        }
+    }
+    if (r->keywords && (rs->kwdb || rs->kwdb2)) {
+        uint32_t n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
+        for (uint32_t i = 0; i < n; i++) {
+            struct ward_str v;
+            if (field_value(m, &ev->fields[i], &v)) continue;
+            if (rs->kwdb) scan(m, rs->kwdb, v);
+            if (rs->kwdb2) scan(m, rs->kwdb2, v);
         }
     }
 done_scan:

@@ -24,6 +24,8 @@
 #define REASON_SZ 384
 
 struct sigma_priv {
+    struct ward_sigma_diag *diags; /* the array set->diags had when we last grew it */
+    size_t diags_cap;
     struct sigma_re_list res;
     struct sigma_placeholders ph;
     char *ph_path; /* malloc'd; the file ph came from */
@@ -166,9 +168,9 @@ static int build_values(struct pctx *c, struct ward_sigma_item *item, const stru
         for (size_t i = 0; i < n; i++) {
             tmp[i] = yaml_document_get_node(d, vn->data.sequence.items.start[i]);
             if (!tmp[i] || tmp[i]->type != YAML_SCALAR_NODE) {
+                const yaml_node_t *at = tmp[i] ? tmp[i] : vn;
                 free(tmp);
-                return fail(c, tmp[i] ? tmp[i] : vn,
-                            "field '%s': a list of values may only hold plain values",
+                return fail(c, at, "field '%s': a list of values may only hold plain values",
                             item->field ? item->field : "(keywords)");
             }
         }
@@ -579,14 +581,18 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
 
 /* ---- rule sets ------------------------------------------------------------------------- */
 
-static int push_diag(struct ward_sigma_rules *set, const char *path, uint32_t line, const char *id,
-                     const char *title, const char *reason)
+int ward_sigma_rules_add_diag(struct ward_sigma_rules *set, const char *path, uint32_t line,
+                              const char *id, const char *title, const char *reason)
 {
-    if ((set->ndiags & (set->ndiags + 1)) == 0) { /* grow at 0, 1, 3, 7 ... */
-        size_t cap = (set->ndiags + 1) * 2;
-        struct ward_sigma_diag *d = realloc(set->diags, cap * sizeof *d);
+    /* diags live in the arena (the compiler appends too, by reallocating there) */
+    struct sigma_priv *p = set->priv;
+    if (set->diags != p->diags || set->ndiags >= p->diags_cap) {
+        size_t cap = set->ndiags < 8 ? 16 : set->ndiags * 2;
+        struct ward_sigma_diag *d = ward_arena_alloc(&set->arena, cap * sizeof *d);
         if (!d) return WARD_ENOMEM;
-        set->diags = d;
+        if (set->ndiags) memcpy(d, set->diags, set->ndiags * sizeof *d);
+        set->diags = p->diags = d;
+        p->diags_cap = cap;
     }
     struct ward_sigma_diag *dg = &set->diags[set->ndiags];
     memset(dg, 0, sizeof *dg);
@@ -638,7 +644,6 @@ void ward_sigma_rules_free(struct ward_sigma_rules *set)
         free(p);
     }
     free(set->rules);
-    free(set->diags);
     ward_arena_free(&set->arena);
     free(set);
 }
@@ -686,7 +691,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
     if (!c.path) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     set->files++;
     if (memchr(text, 0, len))
-        return push_diag(set, c.path, 0, NULL, NULL, "the file contains a NUL byte: not YAML text");
+        return ward_sigma_rules_add_diag(set, c.path, 0, NULL, NULL,
+                                         "the file contains a NUL byte: not YAML text");
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -697,7 +703,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
             char msg[REASON_SZ];
             snprintf(msg, sizeof msg, "YAML: %s%s%s", parser.problem ? parser.problem : "error",
                      parser.context ? " " : "", parser.context ? parser.context : "");
-            rc = push_diag(set, c.path, (uint32_t)parser.problem_mark.line + 1, NULL, NULL, msg);
+            rc = ward_sigma_rules_add_diag(set, c.path, (uint32_t)parser.problem_mark.line + 1,
+                                           NULL, NULL, msg);
             break;
         }
         yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -730,8 +737,8 @@ int ward_sigma_rules_parse_text(struct ward_sigma_rules *set, const char *path, 
             break;
         }
         if (k)
-            rc = push_diag(set, c.path, c.err_line ? c.err_line : r->line, r->id, r->title,
-                           c.reason);
+            rc = ward_sigma_rules_add_diag(set, c.path, c.err_line ? c.err_line : r->line, r->id,
+                                           r->title, c.reason);
         else
             rc = push_rule(set, r);
         if (rc) break;
@@ -755,7 +762,7 @@ static int load_file(struct ward_sigma_rules *set, const char *path,
         char msg[256];
         snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
         set->files++;
-        return push_diag(set, path, 0, NULL, NULL, msg);
+        return ward_sigma_rules_add_diag(set, path, 0, NULL, NULL, msg);
     }
     struct ward_buf b;
     ward_buf_init(&b, SIGMA_MAX_FILE);
@@ -768,8 +775,8 @@ static int load_file(struct ward_sigma_rules *set, const char *path,
     fclose(f);
     if (rc == WARD_ELIMIT || ioerr) {
         set->files++;
-        rc = push_diag(set, path, 0, NULL, NULL,
-                       ioerr ? "read error" : "the file is larger than 16 MiB");
+        rc = ward_sigma_rules_add_diag(set, path, 0, NULL, NULL,
+                                       ioerr ? "read error" : "the file is larger than 16 MiB");
     } else if (rc == 0) {
         rc = ward_sigma_rules_parse_text(set, path, b.data ? b.data : "", b.len, o, err);
     } else {
@@ -787,7 +794,7 @@ struct load_ctx {
 static void path_err(void *ctx, const struct ward_err *e)
 {
     struct load_ctx *l = ctx;
-    if (l->rc == 0) l->rc = push_diag(l->set, e->path, 0, NULL, NULL, e->msg);
+    if (l->rc == 0) l->rc = ward_sigma_rules_add_diag(l->set, e->path, 0, NULL, NULL, e->msg);
 }
 
 int ward_sigma_rules_load(char *const *paths, size_t npaths, const struct ward_sigma_opts *o,
@@ -801,7 +808,7 @@ int ward_sigma_rules_load(char *const *paths, size_t npaths, const struct ward_s
         if (stat(paths[i], &st) != 0) {
             char msg[256];
             snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
-            rc = push_diag(set, paths[i], 0, NULL, NULL, msg);
+            rc = ward_sigma_rules_add_diag(set, paths[i], 0, NULL, NULL, msg);
             continue;
         }
         if (!S_ISDIR(st.st_mode)) {

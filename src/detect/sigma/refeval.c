@@ -8,7 +8,7 @@
  *   a rule whose logsource the taxonomy does not know matches nothing;
  * - a field's values come from ward_sigma_field_values (first key present; arrays give
  *   several values); a pattern holds when it holds for ANY of the values;
- * - a field-less item (keywords) looks at every field of the event;
+ * - a field-less item (keywords) looks at every string or number field of the event;
  * - a value holds when any of its alternatives holds; an item holds when any value holds
  *   (|all: every value), and with |neq when no value holds;
  * - a group holds when all its items hold, a detection when any group holds;
@@ -293,7 +293,8 @@ static int item_holds(struct rctx *c, const struct ward_sigma_item *it)
     } else {
         n = 0;
         for (uint32_t i = 0; i < c->ev->nfields && n < REF_MAX_VALUES; i++)
-            f[n++] = &c->ev->fields[i];
+            if (c->ev->fields[i].type == WARD_V_STR || c->ev->fields[i].type == WARD_V_NUM)
+                f[n++] = &c->ev->fields[i];
     }
     size_t nhit = 0;
     for (size_t vi = 0; vi < it->nvalues; vi++) {

@@ -48,6 +48,8 @@ struct tx_product {
     char *name; /* "" for generic */
     struct tx_sel *recognise;
     size_t nrecognise;
+    char **refines; /* decoder products whose events recognise may claim */
+    size_t nrefines;
     struct tx_fmap *fields;
     size_t nfields;
     struct tx_entry *services, *cats;
@@ -262,13 +264,15 @@ static int parse_product(struct tload *l, const char *name, const yaml_node_t *m
             rc = parse_sels(l, v, &p->recognise, &p->nrecognise);
         else if (k && !strcmp(k, "fields"))
             rc = parse_fmap(l, v, &p->fields, &p->nfields);
+        else if (k && !strcmp(k, "refines"))
+            rc = str_list(l, v, &p->refines, &p->nrefines);
         else if (k && !strcmp(k, "services"))
             rc = parse_entries(l, v, &l->t->service_names, &p->services, &p->nservices);
         else if (k && !strcmp(k, "categories"))
             rc = parse_entries(l, v, &l->t->cat_names, &p->cats, &p->ncats);
         else
             rc = terr(l, node(l, q->key),
-                      "expected 'recognise', 'fields', 'services' or 'categories'");
+                      "expected 'recognise', 'refines', 'fields', 'services' or 'categories'");
         if (rc) return rc;
     }
     return 0;
@@ -428,8 +432,7 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
     if (ls->product) {
         out->product = product_id(t, ls->product);
         if (!out->product) {
-            snprintf(reason, reason_sz, "logsource product '%s' is not in the taxonomy",
-                     ls->product);
+            snprintf(reason, reason_sz, "product '%s' is not in the taxonomy", ls->product);
             return 0;
         }
         p = &t->products[out->product];
@@ -437,18 +440,16 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
     if (ls->service) {
         out->service = name_id(&t->service_names, ls->service);
         if (!out->service || !find_entry(p->services, p->nservices, out->service)) {
-            snprintf(reason, reason_sz, "logsource service '%s'%s%s is not in the taxonomy",
-                     ls->service, ls->product ? " of product " : "",
-                     ls->product ? ls->product : "");
+            snprintf(reason, reason_sz, "service '%s'%s%s is not in the taxonomy", ls->service,
+                     ls->product ? " of product " : "", ls->product ? ls->product : "");
             return 0;
         }
     }
     if (ls->category) {
         uint16_t c = name_id(&t->cat_names, ls->category);
         if (!c || !find_entry(p->cats, p->ncats, c)) {
-            snprintf(reason, reason_sz, "logsource category '%s'%s%s is not in the taxonomy",
-                     ls->category, ls->product ? " of product " : "",
-                     ls->product ? ls->product : "");
+            snprintf(reason, reason_sz, "category '%s'%s%s is not in the taxonomy", ls->category,
+                     ls->product ? " of product " : "", ls->product ? ls->product : "");
             return 0;
         }
         out->categories[0] = c;
@@ -470,7 +471,24 @@ int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_l
     return 1;
 }
 
-/* Whether a key pattern (with "*" segments) matches a key. */
+/* Whether one pattern segment matches one key segment: "*" matches any segment, "~name"
+ * a segment equal to name once its spaces are removed ("Threat Name" for ~ThreatName). */
+static int seg_match(const char *p, size_t pl, const char *k, size_t kl)
+{
+    if (pl == 1 && p[0] == '*') return 1;
+    if (pl && p[0] == '~') {
+        size_t j = 1;
+        for (size_t i = 0; i < kl; i++) {
+            if (k[i] == ' ') continue;
+            if (j >= pl || p[j] != k[i]) return 0;
+            j++;
+        }
+        return j == pl;
+    }
+    return pl == kl && memcmp(p, k, kl) == 0;
+}
+
+/* Whether a key pattern (with "*" or "~" segments) matches a key. */
 int ward_taxonomy_key_match(const char *pat, const char *key, size_t klen)
 {
     const char *k = key, *kend = key + klen;
@@ -479,12 +497,21 @@ int ward_taxonomy_key_match(const char *pat, const char *key, size_t klen)
         size_t plen = pdot ? (size_t)(pdot - pat) : strlen(pat);
         const char *kdot = memchr(k, '.', (size_t)(kend - k));
         size_t kl = kdot ? (size_t)(kdot - k) : (size_t)(kend - k);
-        if (!(plen == 1 && pat[0] == '*') && (plen != kl || memcmp(pat, k, kl) != 0)) return 0;
-        if (!pdot) return kdot == NULL;
-        if (!kdot) return 0;
+        if (!pdot) return !kdot && seg_match(pat, plen, k, kl);
+        if (!kdot || !seg_match(pat, plen, k, kl)) return 0;
         pat = pdot + 1;
         k = kdot + 1;
     }
+}
+
+/* Whether a key holds pattern segments ("*" or "~name"). */
+static int key_is_pattern(const char *key)
+{
+    for (const char *s = key; *s; s++) {
+        if (s != key && s[-1] != '.') continue;
+        if (*s == '~' || (*s == '*' && (s[1] == '.' || s[1] == 0))) return 1;
+    }
+    return 0;
 }
 
 static const struct tx_fmap *fmap_find(const struct tx_fmap *v, size_t n, const char *name)
@@ -593,7 +620,7 @@ static size_t key_values(struct ward_event *ev, const char *key, struct ward_fie
                          size_t max)
 {
     size_t klen = strlen(key);
-    if (strchr(key, '*')) {
+    if (key_is_pattern(key)) {
         size_t n = 0;
         for (uint32_t i = 0; i < ev->nfields && n < max; i++) {
             struct ward_field *f = &ev->fields[i];
@@ -635,6 +662,29 @@ size_t ward_sigma_field_values(const struct ward_taxonomy *t, const struct ward_
 
 /* ---- classification -------------------------------------------------------------------- */
 
+/* Case-insensitive glob ('*' any run, '?' one byte) over the whole value. */
+static int sel_glob(const char *pat, struct ward_str v)
+{
+    size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0, plen = strlen(pat);
+    while (si < v.len) {
+        if (pi < plen && pat[pi] == '*') {
+            star = pi++;
+            mark = si;
+        } else if (pi < plen && (pat[pi] == '?' || ward_lower((unsigned char)pat[pi]) ==
+                                                       ward_lower((unsigned char)v.ptr[si]))) {
+            pi++;
+            si++;
+        } else if (star != SIZE_MAX) {
+            pi = star + 1;
+            si = ++mark;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < plen && pat[pi] == '*') pi++;
+    return pi == plen;
+}
+
 static int sel_holds(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *s,
                      struct ward_event *ev)
 {
@@ -649,7 +699,9 @@ static int sel_holds(const struct ward_taxonomy *t, uint16_t pid, const struct t
         struct ward_str v;
         if (ward_event_value(ev, f[0], &v)) return 0;
         int ok = 0;
-        for (size_t j = 0; j < c->nvals && !ok; j++) ok = ward_str_ieq_c(v, c->vals[j]);
+        for (size_t j = 0; j < c->nvals && !ok; j++)
+            ok =
+                strpbrk(c->vals[j], "*?") ? sel_glob(c->vals[j], v) : ward_str_ieq_c(v, c->vals[j]);
         if (!ok) return 0;
     }
     return 1;
@@ -675,15 +727,26 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                             struct ward_ls_ids *out)
 {
     memset(out, 0, sizeof *out);
+    int refined = 0;
     if (ev->product) {
         out->product = product_id(t, ev->product);
+        /* a product may claim events a decoder gave a generic product (syslog: linux) */
+        for (size_t i = 1; i < t->nproducts && !refined; i++) {
+            const struct tx_product *q = &t->products[i];
+            for (size_t j = 0; j < q->nrefines && !refined; j++)
+                if (strcasecmp(q->refines[j], ev->product) == 0 &&
+                    any_sel(t, (uint16_t)i, q->recognise, q->nrecognise, ev)) {
+                    out->product = (uint16_t)i;
+                    refined = 1;
+                }
+        }
     } else {
         for (size_t i = 1; i < t->nproducts && !out->product; i++)
             if (any_sel(t, (uint16_t)i, t->products[i].recognise, t->products[i].nrecognise, ev))
                 out->product = (uint16_t)i;
     }
     const struct tx_product *p = product_by_id(t, out->product);
-    if (ev->service) {
+    if (ev->service && !refined) {
         out->service = name_id(&t->service_names, ev->service);
     } else {
         for (size_t i = 0; i < p->nservices && !out->service; i++)
@@ -691,7 +754,7 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                 any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
                 out->service = p->services[i].id;
     }
-    if (ev->category) add_cat(out, name_id(&t->cat_names, ev->category));
+    if (ev->category && !refined) add_cat(out, name_id(&t->cat_names, ev->category));
     for (size_t i = 0; i < p->ncats; i++)
         if (p->cats[i].nsels && any_sel(t, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
             add_cat(out, p->cats[i].id);

@@ -60,7 +60,7 @@ int sigma_mod_find(const char *name, size_t n)
     for (size_t i = 0; sigma_mod_table[i].name; i++)
         if (strlen(sigma_mod_table[i].name) == n && memcmp(sigma_mod_table[i].name, name, n) == 0)
             return (int)sigma_mod_table[i].id;
-    return SIGMA_REJECT;
+    return -1;
 }
 
 static const char *mod_name(enum sigma_mod m)

@@ -1,0 +1,210 @@
+/*
+ * bench_sigma.c - throughput of the compiled Sigma matcher on one core: every SigmaHQ rule
+ * with logsource product windows (rules, emerging-threats, threat-hunting) over the
+ * EVTX-ATTACK-SAMPLES events as JSON lines, replayed from memory until at least a million
+ * events went through. Prints compile time, events/s and MB/s for decode alone (the
+ * baseline) and for decode + match, the share of time in decode, routing, prefilter
+ * (Vectorscan scans) and condition evaluation, hits, and peak RSS.
+ *
+ * usage: bench_sigma [-n MIN_EVENTS] [-e EVENTS.jsonl] [-a] [RULE_DIR...]
+ *   -a  load the rules of every product, not only windows
+ * Defaults come from WARD_CORPUS (or ../shared/corpus). scripts/bench-sigma.sh runs it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "detect/sigma/compiled.h"
+#include "ward/json_reader.h"
+#include "ward/sigma.h"
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += r;
+        if (len == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    *n = len;
+    return buf;
+}
+
+struct pass {
+    uint64_t events, bytes, hits, ns;
+};
+
+static int pass_run(const char *data, size_t len, uint64_t min_events, struct ward_event *ev,
+                    struct ward_matcher *m, struct pass *out)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = ward_clock_ns();
+    while (out->events < min_events) {
+        struct ward_stream *s = NULL;
+        struct ward_json_reader *jr = NULL;
+        struct ward_err err;
+        ward_err_clear(&err);
+        if (ward_stream_open_mem(&s, data, len, "bench", &err) ||
+            ward_json_reader_open(&jr, s, NULL, &err)) {
+            fprintf(stderr, "bench_sigma: %s\n", err.msg);
+            return -1;
+        }
+        for (;;) {
+            ward_event_reset(ev);
+            int rc = ward_json_reader_next(jr, ev, &err);
+            if (rc == 0) break;
+            if (rc < 0) continue;
+            out->events++;
+            if (m) {
+                int h = ward_matcher_run(m, ev, NULL, NULL);
+                if (h > 0) out->hits += (uint64_t)h;
+            }
+        }
+        out->bytes += len;
+        ward_json_reader_free(jr);
+        ward_stream_close(s);
+    }
+    out->ns = ward_clock_ns() - t0;
+    return 0;
+}
+
+static double rate(uint64_t n, uint64_t ns)
+{
+    return ns ? (double)n * 1e9 / (double)ns : 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t min_events = 1000000;
+    const char *events_path = NULL;
+    int all_products = 0;
+    int c;
+    while ((c = getopt(argc, argv, "n:e:a")) != -1) {
+        if (c == 'n')
+            min_events = strtoull(optarg, NULL, 10);
+        else if (c == 'e')
+            events_path = optarg;
+        else if (c == 'a')
+            all_products = 1;
+        else {
+            fprintf(stderr, "usage: bench_sigma [-n MIN_EVENTS] [-e EVENTS] [-a] [RULE_DIR...]\n");
+            return 64;
+        }
+    }
+    const char *corpus = getenv("WARD_CORPUS");
+    if (!corpus) corpus = "../shared/corpus";
+    char dirs[3][1024], evp[1024];
+    char *rule_dirs[64];
+    size_t ndirs = 0;
+    for (int i = optind; i < argc && ndirs < 64; i++) rule_dirs[ndirs++] = argv[i];
+    if (!ndirs) {
+        const char *sub[3] = {"rules", "rules-emerging-threats", "rules-threat-hunting"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(dirs[i], sizeof dirs[i], "%s/sigma/%s", corpus, sub[i]);
+            rule_dirs[ndirs++] = dirs[i];
+        }
+    }
+    if (!events_path) {
+        snprintf(evp, sizeof evp, "%s/bench/evtx-attack-samples.jsonl", corpus);
+        events_path = evp;
+    }
+    size_t len = 0;
+    char *data = slurp(events_path, &len);
+    if (!data) {
+        printf("SKIP: cannot read %s (set WARD_CORPUS)\n", events_path);
+        return 77;
+    }
+
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_sigma_rules *set = NULL;
+    struct ward_taxonomy *tax = NULL;
+    uint64_t t0 = ward_clock_ns();
+    if (ward_sigma_rules_load(rule_dirs, ndirs, NULL, &set, &err) ||
+        ward_taxonomy_default(&tax, &err)) {
+        fprintf(stderr, "bench_sigma: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t t_parse = ward_clock_ns() - t0;
+    /* keep the windows rules only (the parsed set's array is swapped back before freeing) */
+    struct ward_sigma_rule **all = set->rules;
+    size_t nall = set->nrules, nwin = 0, ndiag0 = set->ndiags;
+    struct ward_sigma_rule **win = malloc((nall ? nall : 1) * sizeof *win);
+    for (size_t i = 0; i < nall; i++)
+        if (all_products ||
+            (all[i]->logsource.product && strcmp(all[i]->logsource.product, "windows") == 0))
+            win[nwin++] = all[i];
+    set->rules = win;
+    set->nrules = nwin;
+    struct ward_ruleset *rs = NULL;
+    t0 = ward_clock_ns();
+    if (ward_ruleset_compile(set, tax, &rs, &err)) {
+        fprintf(stderr, "bench_sigma: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t t_compile = ward_clock_ns() - t0;
+    printf("rules: %zu parsed (%zu rejected by the parser) in %.2f s; %zu %s rules, %zu "
+           "compiled, %zu rejected\n",
+           nall, ndiag0, (double)t_parse / 1e9, nwin, all_products ? "(all products)" : "windows",
+           ward_ruleset_count(rs), set->ndiags - ndiag0);
+    printf("compile: %.2f s (Vectorscan %.2f s): %u slots, %u field ids, atoms %u exact + %u "
+           "confirmed + %u lazy\n",
+           (double)t_compile / 1e9, (double)rs->hs_ns / 1e9, rs->nslots, rs->fields.count,
+           rs->n_exact, rs->n_confirm, rs->n_lazy);
+
+    struct ward_event ev;
+    struct ward_matcher *m = NULL;
+    if (ward_event_init(&ev, ward_ruleset_fields(rs)) || ward_matcher_new(rs, &m)) return 1;
+    struct pass base, full, prof;
+    if (pass_run(data, len, min_events, &ev, NULL, &base)) return 1;
+    if (pass_run(data, len, min_events, &ev, m, &full)) return 1;
+    ward_matcher_set_profile(m, 1);
+    if (pass_run(data, len, min_events, &ev, m, &prof)) return 1;
+    const struct ward_matcher_prof *p = ward_matcher_get_prof(m);
+
+    printf("events: %zu bytes of JSON lines (%s) replayed to %llu events\n", len, events_path,
+           (unsigned long long)full.events);
+    printf("decode only (baseline): %10.0f events/s %7.1f MB/s\n", rate(base.events, base.ns),
+           rate(base.bytes, base.ns) / 1e6);
+    printf("decode + match:         %10.0f events/s %7.1f MB/s  hits %llu (%.3f per event)\n",
+           rate(full.events, full.ns), rate(full.bytes, full.ns) / 1e6,
+           (unsigned long long)full.hits, (double)full.hits / (double)full.events);
+    printf("match alone (subtracted): %8.0f events/s\n",
+           full.ns > base.ns ? rate(full.events, full.ns - base.ns) : 0.0);
+    double tot = (double)prof.ns;
+    double match = (double)(p->route_ns + p->scan_ns + p->eval_ns);
+    printf("time shares (profiled run, %.0f events/s): decode %.1f%%, route %.1f%%, prefilter "
+           "%.1f%%, conditions %.1f%%\n",
+           rate(prof.events, prof.ns), 100.0 * (tot - match) / tot,
+           100.0 * (double)p->route_ns / tot, 100.0 * (double)p->scan_ns / tot,
+           100.0 * (double)p->eval_ns / tot);
+    printf("per event: %.1f Vectorscan scans, %.1f candidate rules evaluated\n",
+           (double)p->scans / (double)p->events, (double)p->candidates / (double)p->events);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+
+    ward_matcher_free(m);
+    ward_event_free(&ev);
+    ward_ruleset_free(rs);
+    set->rules = all;
+    set->nrules = nall;
+    free(win);
+    ward_sigma_rules_free(set);
+    ward_taxonomy_free(tax);
+    free(data);
+    return 0;
+}

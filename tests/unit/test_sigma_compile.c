@@ -1,0 +1,396 @@
+/*
+ * test_sigma_compile.c - the compiled Sigma rule set and matcher on rules built by hand as
+ * ASTs (no parser, no taxonomy: each Sigma field reads the event key of the same name):
+ * globs (equals, contains, startswith, endswith, '?' and '*' inside), case, |all, |neq,
+ * keywords, pure negations, regexes (Vectorscan prefilter + PCRE2, lookarounds), cidr,
+ * numbers, null, exists, fieldref, empty values, rule order of hits, rejected rules.
+ */
+#include "test.h"
+
+#include "detect/sigma/compiled.h"
+#include "ward/sigma.h"
+
+static struct ward_sigma_rules *set;
+
+static void *xalloc(size_t n)
+{
+    void *p = ward_arena_alloc(&set->arena, n);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    memset(p, 0, n);
+    return p;
+}
+
+static char *xstr(const char *s)
+{
+    char *p = xalloc(strlen(s) + 1);
+    memcpy(p, s, strlen(s) + 1);
+    return p;
+}
+
+/* A glob from text where '*' and '?' are wildcards (no escapes needed in these tests). */
+static void glob(struct ward_sigma_pattern *p, const char *s, unsigned flags)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = WARD_SP_GLOB;
+    p->flags = (uint8_t)flags;
+    p->text = xstr(s);
+    p->len = strlen(s);
+    int any = 0;
+    uint8_t *w = xalloc(p->len + 1);
+    for (size_t i = 0; i < p->len; i++) {
+        w[i] = s[i] == '*' ? WARD_GLOB_STAR : s[i] == '?' ? WARD_GLOB_ONE : WARD_GLOB_LIT;
+        any |= w[i] != WARD_GLOB_LIT;
+    }
+    p->wild = any ? w : NULL;
+}
+
+static struct ward_sigma_pattern *pat(int kind, const char *text, unsigned flags, double num)
+{
+    struct ward_sigma_pattern *p = xalloc(sizeof *p);
+    if (kind == WARD_SP_GLOB) {
+        glob(p, text, flags);
+        return p;
+    }
+    p->kind = (uint8_t)kind;
+    p->flags = (uint8_t)flags;
+    p->num = num;
+    if (text) {
+        p->text = xstr(text);
+        p->len = strlen(text);
+    }
+    return p;
+}
+
+/* An item over values each with one pattern. */
+static struct ward_sigma_item item(const char *field, unsigned flags, size_t n,
+                                   struct ward_sigma_pattern **pats)
+{
+    struct ward_sigma_item it;
+    memset(&it, 0, sizeof it);
+    it.field = field ? xstr(field) : NULL;
+    it.flags = flags;
+    it.nvalues = n;
+    it.values = xalloc(n * sizeof *it.values);
+    for (size_t i = 0; i < n; i++) {
+        it.values[i].alts = pats[i];
+        it.values[i].nalts = 1;
+    }
+    return it;
+}
+
+static struct ward_sigma_cond *cond(int kind, uint32_t ref, struct ward_sigma_cond *a,
+                                    struct ward_sigma_cond *b)
+{
+    struct ward_sigma_cond *c = xalloc(sizeof *c);
+    c->kind = (uint8_t)kind;
+    c->ref = ref;
+    c->a = a;
+    c->b = b;
+    return c;
+}
+
+#define REF(i) cond(WARD_SC_REF, (i), NULL, NULL)
+
+static struct ward_sigma_rule *rule(const char *title, size_t ndets)
+{
+    struct ward_sigma_rule *r = xalloc(sizeof *r);
+    r->title = xstr(title);
+    r->path = xstr("test.yml");
+    r->kind = WARD_RULE_DETECTION;
+    r->ndets = ndets;
+    r->dets = xalloc(ndets * sizeof *r->dets);
+    set->rules[set->nrules++] = r;
+    return r;
+}
+
+/* detection d of r = one group of the given items */
+static void det(struct ward_sigma_rule *r, size_t d, size_t nitems, struct ward_sigma_item *items)
+{
+    r->dets[d].name = xstr("sel");
+    r->dets[d].ngroups = 1;
+    r->dets[d].groups = xalloc(sizeof *r->dets[d].groups);
+    r->dets[d].groups[0].nitems = nitems;
+    r->dets[d].groups[0].items = xalloc(nitems * sizeof *items);
+    memcpy(r->dets[d].groups[0].items, items, nitems * sizeof *items);
+}
+
+static unsigned long long hits_mask;
+static size_t hit_order_bad, last_hit;
+
+static void on_hit(void *ctx, size_t ri)
+{
+    (void)ctx;
+    if (hits_mask && ri <= last_hit) hit_order_bad++;
+    last_hit = ri;
+    hits_mask |= 1ULL << ri;
+}
+
+/* Runs the matcher over an event given as "key=value" pairs (value "<null>" for a JSON
+ * null) and returns the bit mask of the rules that hit. */
+static unsigned long long run(struct ward_matcher *m, const struct ward_ruleset *rs, ...)
+{
+    struct ward_event ev;
+    if (ward_event_init(&ev, ward_ruleset_fields(rs))) exit(1);
+    va_list ap;
+    va_start(ap, rs);
+    const char *kv;
+    while ((kv = va_arg(ap, const char *)) != NULL) {
+        const char *eq = strchr(kv, '=');
+        int isnull = strcmp(eq + 1, "<null>") == 0;
+        if (ward_event_add_copy(&ev, kv, (size_t)(eq - kv), isnull ? "" : eq + 1,
+                                isnull ? 0 : strlen(eq + 1), isnull ? WARD_V_NULL : WARD_V_STR))
+            exit(1);
+    }
+    va_end(ap);
+    hits_mask = 0;
+    last_hit = 0;
+    int n = ward_matcher_run(m, &ev, on_hit, NULL);
+    CHECK(n >= 0);
+    CHECK_INT(n, __builtin_popcountll(hits_mask));
+    ward_event_free(&ev);
+    return hits_mask;
+}
+
+#define BIT(i) (1ULL << (i))
+
+int main(void)
+{
+    if (ward_sigma_rules_new(&set)) return 1;
+    set->rules = calloc(64, sizeof *set->rules); /* the set frees it */
+    struct ward_sigma_pattern *p[8];
+
+    /* 0: Image|endswith cmd.exe and CommandLine|contains whoami */
+    struct ward_sigma_rule *r = rule("endswith+contains", 1);
+    struct ward_sigma_item its[4];
+    p[0] = pat(WARD_SP_GLOB, "*\\cmd.exe", 0, 0);
+    its[0] = item("Image", 0, 1, p);
+    p[0] = pat(WARD_SP_GLOB, "*whoami*", 0, 0);
+    its[1] = item("CommandLine", 0, 1, p);
+    det(r, 0, 2, its);
+    r->cond = REF(0);
+
+    /* 1: CommandLine|contains|all [net, user] and not User: SYSTEM */
+    r = rule("all and not filter", 2);
+    p[0] = pat(WARD_SP_GLOB, "*net *", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*user*", 0, 0);
+    its[0] = item("CommandLine", WARD_SI_ALL, 2, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "SYSTEM", 0, 0);
+    its[0] = item("User", 0, 1, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_AND, 0, REF(0), cond(WARD_SC_NOT, 0, REF(1), NULL));
+
+    /* 2: keywords mimikatz or sekurlsa */
+    r = rule("keywords", 1);
+    p[0] = pat(WARD_SP_GLOB, "*mimikatz*", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*sekurlsa::*", 0, 0);
+    its[0] = item(NULL, 0, 2, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 3: pure negation: not Image|endswith explorer.exe */
+    r = rule("not explorer", 1);
+    p[0] = pat(WARD_SP_GLOB, "*explorer.exe", 0, 0);
+    its[0] = item("Image", 0, 1, p);
+    det(r, 0, 1, its);
+    r->cond = cond(WARD_SC_NOT, 0, REF(0), NULL);
+
+    /* 4: regexes, one with a lookahead Vectorscan cannot run exactly */
+    r = rule("regex", 1);
+    p[0] = pat(WARD_SP_RE, "invoke-\\w+expression", WARD_SP_RE_I, 0);
+    p[1] = pat(WARD_SP_RE, "foo(?=bar)\\d?", 0, 0);
+    its[0] = item("CommandLine", 0, 2, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 5: cidr and a number */
+    r = rule("cidr and gt", 1);
+    p[0] = pat(WARD_SP_CIDR, "10.0.0.0/8", 0, 0);
+    p[0]->family = 4;
+    p[0]->prefix = 8;
+    p[0]->addr[0] = 10;
+    its[0] = item("DestinationIp", 0, 1, p);
+    p[0] = pat(WARD_SP_GT, NULL, 0, 1000);
+    its[1] = item("DestinationPort", 0, 1, p);
+    det(r, 0, 2, its);
+    r->cond = REF(0);
+
+    /* 6: null or empty */
+    r = rule("null", 1);
+    p[0] = pat(WARD_SP_NULL, NULL, 0, 0);
+    its[0] = item("ParentImage", 0, 1, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 7: '?' inside, exact case */
+    r = rule("one char, cased", 1);
+    p[0] = pat(WARD_SP_GLOB, "C?D.exe", WARD_SP_CASED, 0);
+    its[0] = item("OriginalFileName", 0, 1, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 8: '*' (field present), empty value '', exists: false */
+    r = rule("any, empty, not exists", 3);
+    p[0] = pat(WARD_SP_GLOB, "*", 0, 0);
+    its[0] = item("Hashes", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "", 0, 0);
+    its[0] = item("Description", 0, 1, p);
+    det(r, 1, 1, its);
+    p[0] = pat(WARD_SP_EXISTS, NULL, 0, 0);
+    its[0] = item("Signed", 0, 1, p);
+    det(r, 2, 1, its);
+    r->cond = cond(WARD_SC_AND, 0, cond(WARD_SC_AND, 0, REF(0), REF(1)), REF(2));
+
+    /* 9: fieldref and neq */
+    r = rule("fieldref, neq", 1);
+    p[0] = pat(WARD_SP_FIELDREF, "TargetUser", 0, 0);
+    its[0] = item("SubjectUser", 0, 1, p);
+    p[0] = pat(WARD_SP_GLOB, "admin", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "root", 0, 0);
+    its[1] = item("SubjectUser", WARD_SI_NEQ, 2, p);
+    det(r, 0, 2, its);
+    r->cond = REF(0);
+
+    /* 10: middle wildcard, equality of a number-like value */
+    r = rule("middle star", 1);
+    p[0] = pat(WARD_SP_GLOB, "c:\\windows\\*\\rundll32.exe", 0, 0);
+    its[0] = item("Image", 0, 1, p);
+    p[0] = pat(WARD_SP_GLOB, "4688", 0, 0);
+    its[1] = item("EventID", 0, 1, p);
+    det(r, 0, 2, its);
+    r->cond = REF(0);
+
+    /* 11: rejected: a regex that does not compile */
+    r = rule("bad regex", 1);
+    p[0] = pat(WARD_SP_RE, "(unclosed", 0, 0);
+    its[0] = item("CommandLine", 0, 1, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 12: rejected: condition refers to a missing detection */
+    r = rule("bad ref", 1);
+    p[0] = pat(WARD_SP_GLOB, "x", 0, 0);
+    its[0] = item("CommandLine", 0, 1, p);
+    det(r, 0, 1, its);
+    r->cond = REF(5);
+
+    /* 13 (compiled index 11): startswith, and equality of a repeated value */
+    r = rule("startswith, equals", 2);
+    p[0] = pat(WARD_SP_GLOB, "c:\\temp\\*", 0, 0);
+    its[0] = item("CurrentDirectory", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "abab", 0, 0);
+    its[0] = item("Tag", 0, 1, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_OR, 0, REF(0), REF(1));
+
+    struct ward_ruleset *rs = NULL;
+    struct ward_err err;
+    ward_err_clear(&err);
+    CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
+    if (!rs) return test_done("test_sigma_compile");
+    CHECK_INT(ward_ruleset_count(rs), 12);
+    CHECK_INT(set->ndiags, 2);
+    if (set->ndiags == 2) {
+        CHECK(strstr(set->diags[0].reason, "does not compile") != NULL);
+        CHECK(strstr(set->diags[1].reason, "detection 5") != NULL);
+        CHECK_STR(set->diags[0].title, "bad regex");
+    }
+    CHECK_STR(ward_ruleset_rule(rs, 4)->title, "regex");
+    CHECK(ward_intern_find(ward_ruleset_fields(rs), "CommandLine", 11) >= 0);
+    CHECK(rs->n_exact > 5);
+    CHECK(rs->n_confirm == 2);
+
+    struct ward_matcher *m = NULL;
+    CHECK_INT(ward_matcher_new(rs, &m), 0);
+    if (!m) return test_done("test_sigma_compile");
+
+    /* rule 3 (not explorer) and 9 (neq, fieldref absent -> false) interplay: with Image
+     * explorer.exe, 3 is off */
+    unsigned long long base = BIT(3) | BIT(6); /* without ParentImage, rule 6 (null) holds */
+    CHECK_INT(
+        run(m, rs, "Image=C:\\Windows\\System32\\CMD.EXE", "CommandLine=cmd /c WhoAmI /all", NULL),
+        BIT(0) | base);
+    CHECK_INT(run(m, rs, "Image=C:\\Windows\\System32\\cmd.exe.bak", "CommandLine=whoami", NULL),
+              base);
+    CHECK_INT(run(m, rs, "Image=C:\\Windows\\explorer.exe", "CommandLine=whoami", NULL), BIT(6));
+    /* |all and not filter */
+    CHECK_INT(run(m, rs, "CommandLine=NET USER bob /add", NULL), BIT(1) | base);
+    CHECK_INT(run(m, rs, "CommandLine=net user bob", "User=system", NULL), base);
+    CHECK_INT(run(m, rs, "CommandLine=net view", NULL), base);
+    /* keywords in any field */
+    CHECK_INT(run(m, rs, "Foo=bar", "Payload=run MimiKatz now", NULL), BIT(2) | base);
+    CHECK_INT(run(m, rs, "X=sekurlsa::logonpasswords", NULL), BIT(2) | base);
+    CHECK_INT(run(m, rs, "X=sekurlsa:logonpasswords", NULL), base);
+    /* regexes */
+    CHECK_INT(run(m, rs, "CommandLine=IEX; Invoke-WebExpression", NULL), BIT(4) | base);
+    CHECK_INT(run(m, rs, "CommandLine=invoke-expression", NULL), base);
+    CHECK_INT(run(m, rs, "CommandLine=xfoobar", NULL), BIT(4) | base);
+    CHECK_INT(run(m, rs, "CommandLine=xfoobaz", NULL), base);
+    CHECK_INT(run(m, rs, "CommandLine=FOOBAR", NULL), base);
+    /* cidr and number */
+    CHECK_INT(run(m, rs, "DestinationIp=10.1.2.3", "DestinationPort=4444", NULL), BIT(5) | base);
+    CHECK_INT(run(m, rs, "DestinationIp=11.1.2.3", "DestinationPort=4444", NULL), base);
+    CHECK_INT(run(m, rs, "DestinationIp=10.1.2.3", "DestinationPort=80", NULL), base);
+    CHECK_INT(run(m, rs, "DestinationIp=10.1.2.3", "DestinationPort=abc", NULL), base);
+    /* null */
+    base = BIT(3);
+    CHECK_INT(run(m, rs, "ParentImage=<null>", NULL), BIT(6) | base);
+    CHECK_INT(run(m, rs, "ParentImage=", NULL), BIT(6) | base);
+    CHECK_INT(run(m, rs, "Other=1", NULL), BIT(6) | base);
+    CHECK_INT(run(m, rs, "ParentImage=x", NULL), base);
+    /* '?' and case */
+    CHECK_INT(run(m, rs, "OriginalFileName=CMD.exe", "ParentImage=x", NULL), BIT(7) | base);
+    CHECK_INT(run(m, rs, "OriginalFileName=cmd.exe", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "OriginalFileName=CMMD.exe", "ParentImage=x", NULL), base);
+    /* '*', '' and exists: false */
+    CHECK_INT(run(m, rs, "Hashes=", "Description=", "ParentImage=x", NULL), BIT(8) | base);
+    CHECK_INT(run(m, rs, "Hashes=a", "Description=", "Signed=true", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Description=", "ParentImage=x", NULL), base);
+    /* fieldref + neq */
+    CHECK_INT(run(m, rs, "SubjectUser=Bob", "TargetUser=bob", "ParentImage=x", NULL),
+              BIT(9) | base);
+    CHECK_INT(run(m, rs, "SubjectUser=Admin", "TargetUser=admin", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "SubjectUser=Bob", "TargetUser=alice", "ParentImage=x", NULL), base);
+    /* middle star + EventID */
+    CHECK_INT(run(m, rs, "Image=C:\\Windows\\System32\\rundll32.exe", "EventID=4688",
+                  "ParentImage=x", NULL),
+              BIT(10) | base);
+    CHECK_INT(run(m, rs, "Image=C:\\Windows\\rundll32.exe", "EventID=4688", "ParentImage=x", NULL),
+              base);
+    CHECK_INT(run(m, rs, "Image=C:\\Windows\\System32\\rundll32.exe", "EventID=46880",
+                  "ParentImage=x", NULL),
+              base);
+    /* positions of bare literals: repeated occurrences, start, end, whole */
+    CHECK_INT(run(m, rs, "Image=C:\\cmd.exe\\x\\cmd.exe", "ParentImage=x", NULL), base);
+    CHECK_INT(
+        run(m, rs, "Image=C:\\cmd.exe\\x\\cmd.exe", "CommandLine=whoami", "ParentImage=x", NULL),
+        BIT(0) | base);
+    CHECK_INT(run(m, rs, "CurrentDirectory=C:\\Temp\\x", "ParentImage=x", NULL), BIT(11) | base);
+    CHECK_INT(run(m, rs, "CurrentDirectory=C:\\Temp\\", "ParentImage=x", NULL), BIT(11) | base);
+    CHECK_INT(run(m, rs, "CurrentDirectory=d:\\c:\\temp\\x", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Tag=ABAB", "ParentImage=x", NULL), BIT(11) | base);
+    CHECK_INT(run(m, rs, "Tag=ababab", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Tag=aba", "ParentImage=x", NULL), base);
+
+    /* several hits come in rule order */
+    hit_order_bad = 0;
+    CHECK_INT(run(m, rs, "Image=C:\\x\\cmd.exe", "CommandLine=whoami mimikatz foobar", NULL),
+              BIT(0) | BIT(2) | BIT(3) | BIT(4) | BIT(6));
+    CHECK_INT(hit_order_bad, 0);
+
+    /* a second matcher on the same rule set gives the same answers */
+    struct ward_matcher *m2 = NULL;
+    CHECK_INT(ward_matcher_new(rs, &m2), 0);
+    if (m2) CHECK_INT(run(m2, rs, "CommandLine=net user", "ParentImage=x", NULL), BIT(1) | base);
+    ward_matcher_free(m2);
+
+    ward_matcher_free(m);
+    ward_ruleset_free(rs);
+    ward_sigma_rules_free(set);
+    return test_done("test_sigma_compile");
+}
