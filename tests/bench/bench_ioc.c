@@ -60,8 +60,8 @@ static int gen(const char *path, long n)
             fprintf(f, "2001:db8:%x:%x::%x\n", (unsigned)(r >> 8) & 0xffff,
                     (unsigned)(r >> 24) & 0xffff, (unsigned)(r >> 40) & 0xffff);
         } else if (k < 70) { /* domain */
-            fprintf(f, "h%llx.example-%u.%s\n", (unsigned long long)(r >> 20),
-                    (unsigned)(r & 1023), tlds[(r >> 12) & 7]);
+            fprintf(f, "h%llx.example-%u.%s\n", (unsigned long long)(r >> 20), (unsigned)(r & 1023),
+                    tlds[(r >> 12) & 7]);
         } else if (k < 75) { /* URL */
             fprintf(f, "http://u%llx.example.%s/p/%u.php\n", (unsigned long long)(r >> 24),
                     tlds[(r >> 12) & 7], (unsigned)(r & 65535));
@@ -146,7 +146,8 @@ static void best_of(const char *path, const struct ward_ioc_set *set, const stru
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR|-] [N_INDICATORS] [ROUNDS]\n");
+        fprintf(stderr,
+                "usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR|-] [N_INDICATORS] [ROUNDS]\n");
         return 64;
     }
     const char *events = argv[1];
@@ -178,8 +179,8 @@ int main(int argc, char **argv)
     printf("indicators: %llu values loaded (%llu rejected) from %ld generated\n",
            (unsigned long long)st->total, (unsigned long long)st->invalid, n);
     printf("load: %.2f s parse, %.2f s compile; set %.1f MB; RSS +%.1f MB (%.1f bytes/indicator)\n",
-           (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9,
-           (double)ward_ioc_set_memory(set) / 1e6, (double)(rss1 - rss0) / 1e3,
+           (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9, (double)ward_ioc_set_memory(set) / 1e6,
+           (double)(rss1 - rss0) / 1e3,
            st->total ? (double)(rss1 - rss0) * 1024.0 / (double)st->total : 0);
 
     struct pass base, with_ioc;
@@ -198,8 +199,8 @@ int main(int argc, char **argv)
         struct ward_ruleset *rs = NULL;
         char *paths[1] = {(char *)(uintptr_t)rules};
         struct ward_sigma_opts so = {0};
-        if (ward_sigma_rules_load(paths, 1, &so, &rset, &err) || ward_taxonomy_default(&tax, &err) ||
-            ward_ruleset_compile(rset, tax, &rs, &err)) {
+        if (ward_sigma_rules_load(paths, 1, &so, &rset, &err) ||
+            ward_taxonomy_default(&tax, &err) || ward_ruleset_compile(rset, tax, &rs, &err)) {
             fprintf(stderr, "bench_ioc: rules: %s\n", err.msg);
             return 1;
         }

@@ -51,7 +51,8 @@ static void test_patterns(void)
     CHECK_INT(total, 1);
     CHECK_INT(pat_supported("[ ipv4-addr:value = '10.0.0.0' ]", NULL), 1);
     CHECK_INT(pat_supported("[file:hashes.'SHA-256' = '" SHA256A "']", NULL), 1);
-    CHECK_INT(pat_supported("[file:hashes.MD5 = '" MD5A "' OR file:hashes.sha1 = '" SHA1A "']", NULL), 2);
+    CHECK_INT(
+        pat_supported("[file:hashes.MD5 = '" MD5A "' OR file:hashes.sha1 = '" SHA1A "']", NULL), 2);
     CHECK_INT(pat_supported("[domain-name:value = 'a.com'] OR [url:value = 'http://x/']", NULL), 2);
     CHECK_INT(pat_supported("[ipv4-addr:value ISSUBSET '10.0.0.0/8']", NULL), 1);
     CHECK_INT(pat_supported("[domain-name:value ISSUBSET 'a.com']", NULL), 0);
@@ -61,11 +62,17 @@ static void test_patterns(void)
     /* AND, FOLLOWEDBY, qualifiers, NOT, MATCHES, LIKE, other paths: parsed, not matchable */
     CHECK_INT(pat_supported("[file:hashes.MD5 = '" MD5A "' AND file:name = 'x']", &total), 0);
     CHECK_INT(total, 2);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] AND [domain-name:value = 'a.com']", NULL), 0);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] FOLLOWEDBY [ipv4-addr:value = '2.2.2.2']", NULL), 0);
+    CHECK_INT(
+        pat_supported("[ipv4-addr:value = '1.1.1.1'] AND [domain-name:value = 'a.com']", NULL), 0);
+    CHECK_INT(pat_supported(
+                  "[ipv4-addr:value = '1.1.1.1'] FOLLOWEDBY [ipv4-addr:value = '2.2.2.2']", NULL),
+              0);
     CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] WITHIN 5 SECONDS", NULL), 0);
     CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] REPEATS 5 TIMES", NULL), 0);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'", NULL), 0);
+    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] START t'2016-06-01T00:00:00Z' STOP "
+                            "t'2016-07-01T00:00:00Z'",
+                            NULL),
+              0);
     CHECK_INT(pat_supported("[ipv4-addr:value NOT = '1.1.1.1']", NULL), 0);
     CHECK_INT(pat_supported("[ipv4-addr:value != '1.1.1.1']", NULL), 0);
     CHECK_INT(pat_supported("[url:value MATCHES '^http']", NULL), 0);
@@ -75,7 +82,10 @@ static void test_patterns(void)
     /* OR keeps the matchable side of a mixed pattern (sound: either side alone matches) */
     CHECK_INT(pat_supported("[file:name = 'x'] OR [file:hashes.MD5 = '" MD5A "']", &total), 1);
     CHECK_INT(total, 2);
-    CHECK_INT(pat_supported("([ipv4-addr:value = '1.1.1.1'] AND [file:name = 'y']) OR [domain-name:value = 'b.com']", NULL), 1);
+    CHECK_INT(pat_supported("([ipv4-addr:value = '1.1.1.1'] AND [file:name = 'y']) OR "
+                            "[domain-name:value = 'b.com']",
+                            NULL),
+              1);
     /* string escapes */
     {
         struct ioc_pattern p;
@@ -101,7 +111,8 @@ static void test_patterns(void)
     CHECK(pat_ok("[x:created = t'2024-01-15T12:30:45.123Z']"));
     CHECK(pat_ok("[file:magic_number_hex = h'ffd8']"));
     CHECK(!pat_ok("[file:magic_number_hex = h'ffd']"));
-    CHECK(pat_ok("[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']"));
+    CHECK(pat_ok(
+        "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']"));
     /* deep nesting is refused, not a stack overflow */
     char deep[2000];
     size_t k = 0;
@@ -170,9 +181,10 @@ static void test_validator_cases(const char *corpus)
 static void test_spec_examples(const char *corpus)
 {
     char path[1024];
-    snprintf(path, sizeof path,
-             "%s/threat-intel/stix21-pattern-validator-tests/stix2patterns/test/v21/spec_examples.txt",
-             corpus);
+    snprintf(
+        path, sizeof path,
+        "%s/threat-intel/stix21-pattern-validator-tests/stix2patterns/test/v21/spec_examples.txt",
+        corpus);
     FILE *f = fopen(path, "r");
     if (!f) return;
     char line[4096];
@@ -222,7 +234,8 @@ static void test_values(void)
     CHECK_STR(norm(WARD_IOC_URL, "HTTP://Evil.COM"), "http://evil.com/");
     CHECK_STR(norm(WARD_IOC_URL, "https://Evil.com/A/b?Q=1"), "https://evil.com/A/b?Q=1");
     CHECK_STR(norm(WARD_IOC_URL, "evil.com/a"), "ERR");
-    CHECK_STR(norm(WARD_IOC_MD5, "D41D8CD98F00B204E9800998ECF8427E"), "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_STR(norm(WARD_IOC_MD5, "D41D8CD98F00B204E9800998ECF8427E"),
+              "d41d8cd98f00b204e9800998ecf8427e");
     CHECK_STR(norm(WARD_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427"), "ERR");
     CHECK_STR(norm(WARD_IOC_SHA1, "zz1d8cd98f00b204e9800998ecf8427e00000000"), "ERR");
     CHECK_STR(norm(WARD_IOC_EMAIL, "Bad.Guy@Evil.COM"), "bad.guy@evil.com");
@@ -347,7 +360,14 @@ static void test_matching(void)
     CHECK_INT(hits_of(set, "http://10.9.8.7:8080/a", t0, last), 2);
     /* hashes, alone and in Sysmon's Hashes string */
     CHECK_INT(hits_of(set, "D41D8CD98F00B204E9800998ECF8427E", t0, NULL), 1);
-    CHECK_INT(hits_of(set, "SHA1=DA39A3EE5E6B4B0D3255BFEF95601890AFD80709,MD5=D41D8CD98F00B204E9800998ECF8427E,SHA256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,IMPHASH=00000000000000000000000000000000", t0, NULL), 2);
+    CHECK_INT(
+        hits_of(
+            set,
+            "SHA1=DA39A3EE5E6B4B0D3255BFEF95601890AFD80709,MD5=D41D8CD98F00B204E9800998ECF8427E,"
+            "SHA256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,IMPHASH="
+            "00000000000000000000000000000000",
+            t0, NULL),
+        2);
     CHECK_INT(hits_of(set, "xd41d8cd98f00b204e9800998ecf8427e", t0, NULL), 0);
     CHECK_INT(hits_of(set, "md5:d41d8cd98f00b204e9800998ecf8427e", t0, NULL), 1);
     /* e-mail */
@@ -388,7 +408,7 @@ static void test_validity(void)
     CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &t), 0);
     CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 1);
     CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0); /* valid_until is exclusive */
+    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);              /* valid_until is exclusive */
     CHECK_INT(hits_of(set, "1.2.3.4", WARD_TIME_NONE, NULL), 1); /* no event time: valid */
     ward_ioc_set_free(set);
 }
@@ -430,13 +450,19 @@ static void test_stix_loader(void)
         "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--b\","
         "\"pattern\":\"[file:name = 'x.exe' AND file:size = 3]\",\"pattern_type\":\"stix\"},"
         "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--c\","
-        "\"pattern\":\"[file:hashes.'SHA-256' = 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' OR file:name = 'y']\","
-        "\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82\"]},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--d\",\"pattern\":\"[bad\",\"pattern_type\":\"stix\"},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--e\",\"pattern\":\"alert tcp any\",\"pattern_type\":\"snort\"},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--f\",\"revoked\":true,\"pattern\":\"[ipv4-addr:value = '1.1.1.1']\"},"
+        "\"pattern\":\"[file:hashes.'SHA-256' = "
+        "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' OR file:name = 'y']\","
+        "\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--f88d31f6-486f-"
+        "44da-b317-01333bde0b82\"]},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--d\",\"pattern\":\"[bad\",\"pattern_type\":"
+        "\"stix\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--e\",\"pattern\":\"alert tcp "
+        "any\",\"pattern_type\":\"snort\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--f\",\"revoked\":true,\"pattern\":\"[ipv4-addr:"
+        "value = '1.1.1.1']\"},"
         "{\"type\":\"malware\",\"id\":\"malware--x\",\"name\":\"m\"},"
-        "{\"type\":\"marking-definition\",\"id\":\"marking-definition--custom\",\"name\":\"TLP:RED\"}"
+        "{\"type\":\"marking-definition\",\"id\":\"marking-definition--custom\",\"name\":\"TLP:"
+        "RED\"}"
         "]}";
     struct ward_ioc_set *set = load("b.json", bundle);
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);
@@ -470,7 +496,8 @@ static void test_misp_loader(void)
         "{\"Event\":{\"uuid\":\"ev-1\",\"info\":\"Campaign X\",\"Attribute\":["
         "{\"type\":\"ip-dst\",\"value\":\"203.0.113.9\",\"to_ids\":true,\"uuid\":\"a1\"},"
         "{\"type\":\"domain|ip\",\"value\":\"bad.example.com|203.0.113.10\",\"uuid\":\"a2\"},"
-        "{\"type\":\"filename|sha1\",\"value\":\"x.exe|da39a3ee5e6b4b0d3255bfef95601890afd80709\",\"uuid\":\"a3\"},"
+        "{\"type\":\"filename|sha1\",\"value\":\"x.exe|da39a3ee5e6b4b0d3255bfef95601890afd80709\","
+        "\"uuid\":\"a3\"},"
         "{\"type\":\"text\",\"value\":\"hello\",\"uuid\":\"a4\"},"
         "{\"type\":\"mutex\",\"value\":\"Global\\\\m\",\"uuid\":\"a5\"},"
         "{\"type\":\"md5\",\"value\":\"123\",\"uuid\":\"a6\"},"
