@@ -28,7 +28,14 @@ enum ward_corr_type {
 };
 const char *ward_corr_type_name(enum ward_corr_type t);
 
-enum ward_corr_op { WARD_CORR_GT, WARD_CORR_GTE, WARD_CORR_LT, WARD_CORR_LTE, WARD_CORR_EQ, WARD_CORR_NEQ };
+enum ward_corr_op {
+    WARD_CORR_GT,
+    WARD_CORR_GTE,
+    WARD_CORR_LT,
+    WARD_CORR_LTE,
+    WARD_CORR_EQ,
+    WARD_CORR_NEQ
+};
 
 struct ward_corr_cond {
     uint8_t op; /* enum ward_corr_op */
@@ -56,7 +63,7 @@ struct ward_corr_rule {
     size_t ngroup_by;
     struct ward_corr_alias *aliases;
     size_t naliases;
-    ward_time_t timespan; /* ns */
+    ward_time_t timespan;           /* ns */
     struct ward_corr_cond conds[6]; /* all must hold (a range is two) */
     size_t nconds;
     char *field; /* value_count, value_sum, value_avg, value_percentile */
@@ -120,11 +127,11 @@ struct ward_corr_ref {
 
 struct ward_corr_alert {
     const struct ward_corr_rule *rule;
-    size_t rule_index;      /* index in the rule set */
-    const char *group;      /* "field=value, field=value" (empty without group-by) */
-    ward_time_t first, last;  /* times of the first and last correlated event */
-    uint64_t events;          /* events in the window */
-    double value;             /* count, distinct count, sum, average or percentage */
+    size_t rule_index;                /* index in the rule set */
+    const char *group;                /* "field=value, field=value" (empty without group-by) */
+    ward_time_t first, last;          /* times of the first and last correlated event */
+    uint64_t events;                  /* events in the window */
+    double value;                     /* count, distinct count, sum, average or percentage */
     const struct ward_corr_ref *refs; /* the first and the last correlated events */
     size_t nrefs;
     uint64_t refs_omitted; /* correlated events between them that are not listed */
@@ -153,8 +160,8 @@ struct ward_corr;
  * their id or name). An unresolved reference is an error naming the rule. The engine
  * borrows rules (it must outlive the engine). */
 int ward_corr_new(const struct ward_corr_rules *rules, const struct ward_corr_base *bases,
-                  size_t nbases, const struct ward_corr_opts *o, ward_corr_alert_fn fn,
-                  void *ctx, struct ward_corr **out, struct ward_err *err) WARD_MUST_USE;
+                  size_t nbases, const struct ward_corr_opts *o, ward_corr_alert_fn fn, void *ctx,
+                  struct ward_corr **out, struct ward_err *err) WARD_MUST_USE;
 void ward_corr_free(struct ward_corr *c);
 
 /* Whether any correlation uses this base rule. */
@@ -174,15 +181,15 @@ int ward_corr_flush(struct ward_corr *c, ward_time_t until) WARD_MUST_USE;
 
 struct ward_corr_stats {
     uint64_t fed, processed, alerts;
-    uint64_t late;        /* dropped: older than the watermark */
-    uint64_t no_time;     /* dropped: event without a time */
-    uint64_t no_group;    /* dropped: a group-by field was missing */
-    uint64_t groups;      /* groups alive now */
+    uint64_t late;     /* dropped: older than the watermark */
+    uint64_t no_time;  /* dropped: event without a time */
+    uint64_t no_group; /* dropped: a group-by field was missing */
+    uint64_t groups;   /* groups alive now */
     uint64_t groups_peak;
-    uint64_t evicted;     /* groups dropped to stay under max_groups */
-    uint64_t truncated;   /* events dropped from groups at max_events */
-    uint64_t pending;     /* matches waiting for the watermark */
-    size_t memory;        /* approximate bytes of state */
+    uint64_t evicted;   /* groups dropped to stay under max_groups */
+    uint64_t truncated; /* events dropped from groups at max_events */
+    uint64_t pending;   /* matches waiting for the watermark */
+    size_t memory;      /* approximate bytes of state */
 };
 void ward_corr_get_stats(const struct ward_corr *c, struct ward_corr_stats *out);
 
@@ -190,6 +197,21 @@ void ward_corr_get_stats(const struct ward_corr *c, struct ward_corr_stats *out)
  * built from the same rules (matched by rule id, else title). */
 int ward_corr_save(const struct ward_corr *c, const char *path, struct ward_err *err) WARD_MUST_USE;
 int ward_corr_restore(struct ward_corr *c, const char *path, struct ward_err *err) WARD_MUST_USE;
+
+/* ---- alerts for the case store --------------------------------------------------------- */
+
+struct ward_alert;
+/*
+ * Fills an alert (alert.h) for a correlation alert: rule id and title of the correlation,
+ * its level (medium when it has none), tag "correlation", time of the last correlated
+ * event, the event text a JSON object {"correlation": {title, id, type, group, value,
+ * events, first, last, correlated: [{time, path, record, rule}], omitted}} naming the base
+ * rules by id (bases, as given to ward_corr_new) or the chained correlation, and entities
+ * from the group-by values (hosts, users, addresses). Strings live in arena. 0 or ENOMEM.
+ */
+int ward_corr_alert_build(const struct ward_corr_alert *a, const struct ward_corr_base *bases,
+                          size_t nbases, const struct ward_corr_rules *rules,
+                          struct ward_arena *arena, struct ward_alert *out) WARD_MUST_USE;
 
 /* ---- filters ------------------------------------------------------------------------- */
 

@@ -35,7 +35,8 @@ static int default_field(void *ctx, struct ward_event *ev, const char *name, str
         for (uint32_t i = 0; i < ev->nfields; i++) {
             struct ward_field *g = &ev->fields[i];
             const char *k = ward_field_key(ev, g);
-            if (g->klen > nl && k[g->klen - nl - 1] == '.' && memcmp(k + g->klen - nl, name, nl) == 0)
+            if (g->klen > nl && k[g->klen - nl - 1] == '.' &&
+                memcmp(k + g->klen - nl, name, nl) == 0)
                 f = g;
         }
     }
@@ -66,7 +67,8 @@ static const char *alias_field(const struct ward_corr_rule *r, const char *rule_
     for (size_t i = 0; i < r->naliases; i++) {
         const struct ward_corr_alias *a = &r->aliases[i];
         if (strcmp(a->alias, g) != 0) continue;
-        if (strcmp(a->rule, rule_ref) == 0 || ref_matches(a->rule, rule_id, rule_name)) return a->field;
+        if (strcmp(a->rule, rule_ref) == 0 || ref_matches(a->rule, rule_id, rule_name))
+            return a->field;
     }
     return g;
 }
@@ -135,7 +137,8 @@ int ward_corr_new(const struct ward_corr_rules *rules, const struct ward_corr_ba
             }
             if (!found) {
                 ward_err_at(err, WARD_ENOTFOUND, r->path, r->line, 0,
-                            "correlation '%s' refers to rule '%s', which is not loaded", r->title, ref);
+                            "correlation '%s' refers to rule '%s', which is not loaded", r->title,
+                            ref);
                 ward_corr_free(c);
                 return WARD_ENOTFOUND;
             }
@@ -171,10 +174,14 @@ int ward_corr_base_standalone(const struct ward_corr *c, size_t base_index)
 
 static void lru_unlink(struct ward_corr *c, struct group *g)
 {
-    if (g->prev) g->prev->next = g->next;
-    else c->lru_head = g->next;
-    if (g->next) g->next->prev = g->prev;
-    else c->lru_tail = g->prev;
+    if (g->prev)
+        g->prev->next = g->next;
+    else
+        c->lru_head = g->next;
+    if (g->next)
+        g->next->prev = g->prev;
+    else
+        c->lru_tail = g->prev;
     g->prev = g->next = NULL;
 }
 
@@ -182,8 +189,10 @@ static void lru_append(struct ward_corr *c, struct group *g)
 {
     g->prev = c->lru_tail;
     g->next = NULL;
-    if (c->lru_tail) c->lru_tail->next = g;
-    else c->lru_head = g;
+    if (c->lru_tail)
+        c->lru_tail->next = g;
+    else
+        c->lru_head = g;
     c->lru_tail = g;
 }
 
@@ -620,7 +629,8 @@ static int process(struct ward_corr *c, struct pend *p)
     }
     if (rc) return rc;
     struct gev e = {t, p->num, p->vh, p->path, p->record, p->rule};
-    struct ward_corr_ref ref = {t, p->path < c->npaths ? c->paths[p->path] : "", p->record, p->rule};
+    struct ward_corr_ref ref = {t, p->path < c->npaths ? c->paths[p->path] : "", p->record,
+                                p->rule};
     if (r->type == WARD_CORR_TEMPORAL || r->type == WARD_CORR_TEMPORAL_ORDERED) {
         size_t pos = p->pos;
         if (r->type == WARD_CORR_TEMPORAL) {
@@ -628,8 +638,10 @@ static int process(struct ward_corr *c, struct pend *p)
             g->src_ref[pos] = ref;
             size_t have = 0;
             for (size_t i = 0; i < g->nsrc; i++)
-                if (g->src_t[i] != WARD_TIME_NONE && g->src_t[i] >= t - r->timespan) have++;
-                else g->src_t[i] = WARD_TIME_NONE;
+                if (g->src_t[i] != WARD_TIME_NONE && g->src_t[i] >= t - r->timespan)
+                    have++;
+                else
+                    g->src_t[i] = WARD_TIME_NONE;
             int hit = r->nconds ? cond_holds(r, (double)have) : have == g->nsrc;
             if (hit) {
                 rc = fire(c, g, (double)have);
@@ -645,8 +657,8 @@ static int process(struct ward_corr *c, struct pend *p)
                     g->chain_end[0] = t;
                     g->src_t[0] = t;
                     g->src_ref[0] = ref;
-                } else if (g->chain_start[k - 1] != WARD_TIME_NONE &&
-                           g->chain_end[k - 1] <= t && g->chain_start[k - 1] >= t - r->timespan &&
+                } else if (g->chain_start[k - 1] != WARD_TIME_NONE && g->chain_end[k - 1] <= t &&
+                           g->chain_start[k - 1] >= t - r->timespan &&
                            (g->chain_start[k] == WARD_TIME_NONE ||
                             g->chain_start[k - 1] >= g->chain_start[k])) {
                     g->chain_start[k] = g->chain_start[k - 1];

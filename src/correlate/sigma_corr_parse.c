@@ -140,7 +140,8 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
     r.path = ward_arena_strdup(&set->arena, c->path);
     r.line = (uint32_t)root->start_mark.line + 1;
     int have_type = 0, have_span = 0, have_cond = 0, rc;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
         size_t n;
@@ -195,7 +196,8 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
             if (v->type != YAML_MAPPING_NODE)
                 return fail(c, v, "condition must be a map such as {gte: 10}");
             have_cond = 1;
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
+                 q++) {
                 yaml_node_t *ck = yaml_document_get_node(c->doc, q->key);
                 yaml_node_t *cv = yaml_document_get_node(c->doc, q->value);
                 if (key_is(ck, "field")) {
@@ -210,7 +212,8 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
                 if (op < 0) {
                     size_t kl;
                     const char *ks = scalar(ck, &kl);
-                    return fail(c, ck, "unknown condition operator '%.*s' (gt, gte, lt, lte, eq, neq)",
+                    return fail(c, ck,
+                                "unknown condition operator '%.*s' (gt, gte, lt, lte, eq, neq)",
                                 ks ? (int)(kl < 30 ? kl : 30) : 0, ks ? ks : "");
                 }
                 const char *vs = scalar(cv, &n);
@@ -225,7 +228,8 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
         } else if (key_is(k, "aliases")) {
             if (v->type != YAML_MAPPING_NODE) return fail(c, v, "aliases must be a map");
             size_t total = 0;
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
+                 q++) {
                 yaml_node_t *av = yaml_document_get_node(c->doc, q->value);
                 if (av->type != YAML_MAPPING_NODE)
                     return fail(c, av, "each alias must map rule names to field names");
@@ -233,10 +237,12 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
             }
             r.aliases = ward_arena_alloc(&set->arena, (total ? total : 1) * sizeof *r.aliases);
             if (!r.aliases) return WARD_ENOMEM;
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
+                 q++) {
                 yaml_node_t *ak = yaml_document_get_node(c->doc, q->key);
                 yaml_node_t *av = yaml_document_get_node(c->doc, q->value);
-                for (yaml_node_pair_t *e = av->data.mapping.pairs.start; e < av->data.mapping.pairs.top; e++) {
+                for (yaml_node_pair_t *e = av->data.mapping.pairs.start;
+                     e < av->data.mapping.pairs.top; e++) {
                     struct ward_corr_alias *a = &r.aliases[r.naliases];
                     a->alias = dup_scalar(c, ak);
                     a->rule = dup_scalar(c, yaml_document_get_node(c->doc, e->key));
@@ -284,7 +290,8 @@ static int copy_node(yaml_document_t *src, yaml_node_t *n, yaml_document_t *dst,
     case YAML_SEQUENCE_NODE: {
         int s = yaml_document_add_sequence(dst, NULL, YAML_BLOCK_SEQUENCE_STYLE);
         if (!s) return 0;
-        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++) {
             int c = copy_node(src, yaml_document_get_node(src, *i), dst, 0);
             if (!c || !yaml_document_append_sequence_item(dst, s, c)) return 0;
         }
@@ -293,7 +300,8 @@ static int copy_node(yaml_document_t *src, yaml_node_t *n, yaml_document_t *dst,
     case YAML_MAPPING_NODE: {
         int m = yaml_document_add_mapping(dst, NULL, YAML_BLOCK_MAPPING_STYLE);
         if (!m) return 0;
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+             p++) {
             yaml_node_t *k = yaml_document_get_node(src, p->key);
             if (skip_rules && key_is(k, "rules")) continue;
             int kc = copy_node(src, k, dst, 0);
@@ -319,13 +327,18 @@ static int parse_filter(struct cctx *c, yaml_node_t *root, yaml_node_t *fn)
     f.path = ward_arena_strdup(&set->arena, c->path);
     f.line = (uint32_t)root->start_mark.line + 1;
     yaml_node_t *ls = NULL;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (key_is(k, "title")) f.title = dup_scalar(c, v);
-        else if (key_is(k, "id")) f.id = dup_scalar(c, v);
-        else if (key_is(k, "name")) f.name = dup_scalar(c, v);
-        else if (key_is(k, "logsource")) ls = v;
+        if (key_is(k, "title"))
+            f.title = dup_scalar(c, v);
+        else if (key_is(k, "id"))
+            f.id = dup_scalar(c, v);
+        else if (key_is(k, "name"))
+            f.name = dup_scalar(c, v);
+        else if (key_is(k, "logsource"))
+            ls = v;
     }
     if (!f.title) return fail(c, root, "the filter has no 'title'");
     if (fn->type != YAML_MAPPING_NODE) return fail(c, fn, "'filter' must be a map");
@@ -343,9 +356,10 @@ static int parse_filter(struct cctx *c, yaml_node_t *root, yaml_node_t *fn)
     yaml_document_t d;
     if (!yaml_document_initialize(&d, NULL, NULL, NULL, 1, 1)) return WARD_ENOMEM;
     int root_m = yaml_document_add_mapping(&d, NULL, YAML_BLOCK_MAPPING_STYLE);
-    int tk = yaml_document_add_scalar(&d, NULL, (yaml_char_t *)(uintptr_t) "title", 5, YAML_PLAIN_SCALAR_STYLE);
-    int tv = yaml_document_add_scalar(&d, NULL, (yaml_char_t *)(uintptr_t)f.title, (int)strlen(f.title),
-                                      YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    int tk = yaml_document_add_scalar(&d, NULL, (yaml_char_t *)(uintptr_t) "title", 5,
+                                      YAML_PLAIN_SCALAR_STYLE);
+    int tv = yaml_document_add_scalar(&d, NULL, (yaml_char_t *)(uintptr_t)f.title,
+                                      (int)strlen(f.title), YAML_DOUBLE_QUOTED_SCALAR_STYLE);
     int ok = root_m && tk && tv && yaml_document_append_mapping_pair(&d, root_m, tk, tv);
     if (ok) {
         int lk = yaml_document_add_scalar(&d, NULL, (yaml_char_t *)(uintptr_t) "logsource", 9,
@@ -392,7 +406,8 @@ static int parse_filter(struct cctx *c, yaml_node_t *root, yaml_node_t *fn)
     ward_buf_free(&out);
     if (rc) return rc;
     if (sr->nrules != before + 1) {
-        const char *why = sr->ndiags > diags_before ? sr->diags[sr->ndiags - 1].reason : "not parsed";
+        const char *why =
+            sr->ndiags > diags_before ? sr->diags[sr->ndiags - 1].reason : "not parsed";
         return fail(c, fn, "filter detection: %s", why);
     }
     f.det = sr->rules[before];
@@ -451,7 +466,8 @@ int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, co
         }
         if (root->type == YAML_MAPPING_NODE) {
             yaml_node_t *cn = NULL, *fn = NULL;
-            for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+            for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+                 p < root->data.mapping.pairs.top; p++) {
                 yaml_node_t *k = yaml_document_get_node(&doc, p->key);
                 if (key_is(k, "correlation")) cn = yaml_document_get_node(&doc, p->value);
                 if (key_is(k, "filter")) fn = yaml_document_get_node(&doc, p->value);
@@ -459,8 +475,10 @@ int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, co
             if (cn || fn) {
                 struct cctx c = {set, path, &doc, (uint32_t)root->start_mark.line + 1, ""};
                 int prc = cn ? parse_correlation(&c, root, cn) : parse_filter(&c, root, fn);
-                if (prc == WARD_ENOMEM) rc = prc;
-                else if (prc) rc = diag(set, path, c.line, c.reason);
+                if (prc == WARD_ENOMEM)
+                    rc = prc;
+                else if (prc)
+                    rc = diag(set, path, c.line, c.reason);
             }
         }
         yaml_document_delete(&doc);
@@ -522,7 +540,8 @@ int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t
 
 const char *ward_corr_type_name(enum ward_corr_type t)
 {
-    static const char *const names[] = {"event_count", "value_count", "temporal", "temporal_ordered",
-                                        "value_sum",   "value_avg",   "value_percentile"};
+    static const char *const names[] = {"event_count",      "value_count", "temporal",
+                                        "temporal_ordered", "value_sum",   "value_avg",
+                                        "value_percentile"};
     return (unsigned)t < 7 ? names[t] : "?";
 }

@@ -84,7 +84,8 @@ int ward_corr_save(const struct ward_corr *c, const char *path, struct ward_err 
         put_u64(&b, p->vh, &e);
         put_u32(&b, p->path, &e);
         put_u64(&b, p->record, &e);
-        struct ward_corr_ref r = {p->t, p->path < c->npaths ? c->paths[p->path] : "", p->record, p->rule};
+        struct ward_corr_ref r = {p->t, p->path < c->npaths ? c->paths[p->path] : "", p->record,
+                                  p->rule};
         put_ref(&b, c, &r, &e);
         put_u32(&b, (uint32_t)p->internal, &e);
     }
@@ -99,7 +100,8 @@ int ward_corr_save(const struct ward_corr *c, const char *path, struct ward_err 
         put_u32(&b, (uint32_t)g->n, &e);
         for (size_t i = 0; i < g->n; i++) {
             const struct gev *v = &g->ev[(g->head + i) % g->cap];
-            struct ward_corr_ref r = {v->t, v->path < c->npaths ? c->paths[v->path] : "", v->record, v->rule};
+            struct ward_corr_ref r = {v->t, v->path < c->npaths ? c->paths[v->path] : "", v->record,
+                                      v->rule};
             put_ref(&b, c, &r, &e);
             put_f64(&b, v->num, &e);
             put_u64(&b, v->vh, &e);
@@ -230,7 +232,6 @@ static int get_ref(struct rd *r, struct ward_corr *c, struct ward_corr_ref *out,
     return 0;
 }
 
-
 int ward_corr_restore(struct ward_corr *c, const char *path, struct ward_err *err)
 {
     if (c->ngroups || c->npend || c->processed)
@@ -333,7 +334,8 @@ int ward_corr_restore(struct ward_corr *c, const char *path, struct ward_err *er
     }
     ward_buf_free(&b);
     if (rc == WARD_ENOMEM) return ward_err_set(err, rc, "out of memory");
-    if (r.bad || rc) return ward_err_at(err, WARD_ECORRUPT, path, 0, 0, "the state file is damaged");
+    if (r.bad || rc)
+        return ward_err_at(err, WARD_ECORRUPT, path, 0, 0, "the state file is damaged");
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "detect/ioc/ioc_pattern.h"
 #include "test.h"
+#include "ward/alert.h"
 #include "ward/ioc.h"
 #include "ward/json_reader.h"
 
@@ -280,6 +281,29 @@ static int on_hit(void *ctx, const struct ward_ioc_hit *h)
     return 0;
 }
 
+struct alert_ctx {
+    struct ward_event *ev;
+    int built, with_value;
+};
+
+static int to_alert(void *ctx, const struct ward_ioc_hit *h)
+{
+    struct alert_ctx *a = ctx;
+    struct ward_arena ar;
+    ward_arena_init(&ar, 4096, 0);
+    struct ward_alert al;
+    if (ward_ioc_hit_alert(h, a->ev, &ar, &al) == 0 && al.rule.id && al.rule.title) {
+        a->built++;
+        for (size_t i = 0; i < al.nentities; i++)
+            if (strncmp(al.entities[i].value, h->value.ptr, h->value.len) == 0) {
+                a->with_value++;
+                break;
+            }
+    }
+    ward_arena_free(&ar);
+    return 0;
+}
+
 static int hits_of(const struct ward_ioc_set *set, const char *text, ward_time_t ts, char *last)
 {
     struct hits h = {0};
@@ -385,6 +409,11 @@ static void test_matching(void)
     struct hits h = {0};
     CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &h), 3);
     CHECK_STR(h.key, "q");
+    /* a hit as a store alert: the matched value becomes an entity (observable) */
+    struct alert_ctx ac = {&ev, 0, 0};
+    CHECK_INT(ward_ioc_match_event(set, &ev, to_alert, &ac), 3);
+    CHECK_INT(ac.built, 3);
+    CHECK_INT(ac.with_value, 3);
     ward_event_free(&ev);
     ward_ioc_set_free(set);
 }
