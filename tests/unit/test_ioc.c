@@ -60,6 +60,11 @@ static void test_patterns(void)
     CHECK_INT(pat_supported("[ipv4-addr:value IN ('1.1.1.1', '2.2.2.2', '3.3.3.3')]", &total), 3);
     CHECK_INT(total, 3);
     CHECK_INT(pat_supported("[email-addr:value = 'a@b.com']", NULL), 1);
+    CHECK_INT(pat_supported("[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24']", NULL), 1);
+    CHECK_INT(pat_supported("[network-traffic:dst_ref.type = 'ipv4-addr' AND "
+                            "network-traffic:dst_ref.value = '203.0.113.33/32']",
+                            NULL),
+              0);
     /* AND, FOLLOWEDBY, qualifiers, NOT, MATCHES, LIKE, other paths: parsed, not matchable */
     CHECK_INT(pat_supported("[file:hashes.MD5 = '" MD5A "' AND file:name = 'x']", &total), 0);
     CHECK_INT(total, 2);
@@ -570,11 +575,14 @@ static void test_csv_and_list(void)
                       "domain,\"evil[.]example.com\",feedA,amber,70\n"
                       "sha256,nothex,feedB,red,10\n"
                       ",hxxp://bad.example.net/x,feedB,red,10\n"
-                      "mutex,abc,feedB,red,10\n";
+                      "mutex,abc,feedB,red,10\n"
+                      "ip:port,198.51.100.2:8443,feedC,,\n"
+                      "FileHash-MD5," MD5A ",feedC,,\n";
     struct ward_ioc_set *set = load("x.csv", csv);
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);
-    CHECK_INT(st->objects, 5);
-    CHECK_INT(st->total, 3);
+    CHECK_INT(st->objects, 7);
+    CHECK_INT(st->total, 5);
+    CHECK_STR(ward_ioc_set_get(set, 3)->value, "198.51.100.2");
     CHECK_INT(st->values[WARD_IOC_URL], 1);
     CHECK_INT(st->invalid, 1);
     CHECK_INT(st->unsupported, 1);
