@@ -196,6 +196,7 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
             if (v->type != YAML_MAPPING_NODE)
                 return fail(c, v, "condition must be a map such as {gte: 10}");
             have_cond = 1;
+            r.nconds = 0; /* a repeated key replaces the earlier one */
             for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
                  q++) {
                 yaml_node_t *ck = yaml_document_get_node(c->doc, q->key);
@@ -237,6 +238,7 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
             }
             r.aliases = ward_arena_alloc(&set->arena, (total ? total : 1) * sizeof *r.aliases);
             if (!r.aliases) return WARD_ENOMEM;
+            r.naliases = 0; /* a repeated key replaces the earlier one */
             for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top;
                  q++) {
                 yaml_node_t *ak = yaml_document_get_node(c->doc, q->key);
