@@ -366,6 +366,8 @@ static void test_matching(void)
     CHECK_INT(hits_of(set, "192.168.1.7", t0, last), 1);
     CHECK_INT(hits_of(set, "192.168.1.70", t0, NULL), 0);
     CHECK_INT(hits_of(set, "from 192.168.1.7:4444 to x", t0, NULL), 1);
+    CHECK_INT(hits_of(set, "::ffff:192.168.1.7", t0, last), 1); /* IPv4-mapped IPv6 */
+    CHECK_STR(last, "192.168.1.7");
     CHECK_INT(hits_of(set, "2001:db8:dead:ffff::1", t0, last), 1);
     CHECK_STR(last, "2001:db8:dead::/48");
     CHECK_INT(hits_of(set, "2001:db8:deae::1", t0, NULL), 0);

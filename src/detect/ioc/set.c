@@ -485,6 +485,13 @@ static void match_ip(struct match_state *st, const char *s, size_t n, const char
     uint8_t a[16];
     int fam, pfx;
     if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) || pfx != (fam == 4 ? 32 : 128)) return;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (fam == 6 && memcmp(a, mapped, 12) == 0) {
+        /* ::ffff:a.b.c.d (Windows logs write IPv4 peers so): the IPv4 address */
+        memmove(a, a + 12, 4);
+        memset(a + 4, 0, 12);
+        fam = 4;
+    }
     int type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
     if (st->set->type_mask & (1u << type)) {
         char buf[INET6_ADDRSTRLEN];
@@ -581,8 +588,9 @@ static void match_token(struct match_state *st, const char *s, size_t n)
 {
     const struct ward_ioc_set *set = st->set;
     /* trim punctuation that ends sentences or wraps values */
-    while (n && (s[0] == '.' || s[0] == ':' || s[0] == '/' || s[0] == '?' || s[0] == '#' ||
-                 s[0] == '&' || s[0] == '+' || s[0] == '~' || s[0] == '%' || s[0] == '$'))
+    while (n && !(n > 2 && s[0] == ':' && s[1] == ':' && s[2] != ':') && /* "::1" stays */
+           (s[0] == '.' || s[0] == ':' || s[0] == '/' || s[0] == '?' || s[0] == '#' ||
+            s[0] == '&' || s[0] == '+' || s[0] == '~' || s[0] == '%' || s[0] == '$'))
         s++, n--;
     while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '?' || s[n - 1] == '&' ||
                  s[n - 1] == '#'))
