@@ -193,6 +193,20 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
 int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const char *val, size_t n,
                          ward_time_t ts, ward_ioc_hit_fn fn, void *ctx);
 
+/* ---- alerts ------------------------------------------------------------------------------ */
+
+struct ward_alert;
+/*
+ * Fills an alert (alert.h) for a hit on ev, for the case store: rule id "intel:<indicator
+ * id>" (or "intel:<type>:<value>"), a title naming the value, the level from the
+ * confidence (>= 80 high, < 50 low, else medium; to_ids false: low), tags "intel",
+ * "intel.source:...", "tlp:...", "intel.labels:...", the event's entities plus the matched
+ * value as an entity (ip, domain, url, hash), so it becomes an observable of the incident.
+ * Strings and arrays live in arena; the event must outlive the alert. 0 or WARD_ENOMEM.
+ */
+int ward_ioc_hit_alert(const struct ward_ioc_hit *hit, struct ward_event *ev,
+                       struct ward_arena *arena, struct ward_alert *out) WARD_MUST_USE;
+
 /* ---- value helpers (also used by the loaders and tests) ------------------------------ */
 
 /* Parses an IPv4 / IPv6 address with an optional /prefix into 16 bytes (IPv4 in the first

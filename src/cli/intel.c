@@ -232,8 +232,7 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
                             (unsigned long long)s->objects_loaded,
                             (unsigned long long)s->objects_partial,
                             (unsigned long long)s->unsupported, (unsigned long long)s->invalid,
-                            (unsigned long long)s->skipped,
-                            (unsigned long long)s->file_errors) < 0)
+                            (unsigned long long)s->skipped, (unsigned long long)s->file_errors) < 0)
             goto oom;
     }
     size_t np = ward_ioc_set_problem_count(set);
@@ -255,11 +254,11 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
         } else {
             char loc[64] = "";
             if (p->line) snprintf(loc, sizeof loc, ":%llu", (unsigned long long)p->line);
-            if (ward_buf_printf(&out, "%s%s %s: %s%s%s%s%s%s\n",
-                                p->source ? p->source : "", loc,
+            if (ward_buf_printf(&out, "%s%s %s: %s%s%s%s%s%s\n", p->source ? p->source : "", loc,
                                 ward_ioc_problem_kind_name((enum ward_ioc_problem_kind)p->kind),
                                 p->id ? p->id : "", p->id ? ": " : "", p->reason,
-                                p->text ? " [" : "", p->text ? p->text : "", p->text ? "]" : "") < 0)
+                                p->text ? " [" : "", p->text ? p->text : "",
+                                p->text ? "]" : "") < 0)
                 goto oom;
         }
         if ((rc = flush_out(&out, 0))) goto done;
@@ -285,8 +284,8 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
     for (size_t i = 0; i < np; i++)
         if (strncmp(ward_ioc_set_problem(set, i)->reason, "pattern syntax error", 20) == 0)
             syntax_errors++;
-    if (rc == 0 && (s->file_errors || syntax_errors ||
-                    (o->strict && (s->unsupported || s->invalid))))
+    if (rc == 0 &&
+        (s->file_errors || syntax_errors || (o->strict && (s->unsupported || s->invalid))))
         rc = 1;
     goto done;
 oom:
@@ -413,8 +412,7 @@ static int run_match(struct opts *o, char **inputs, size_t ninputs)
             }
             if (rc == 0 && out.len >= (1u << 16)) rc = flush_out(&out, 1);
         }
-        if (o->count)
-            printf("%llu\t%s\n", (unsigned long long)(mc.hits - before), paths[i]);
+        if (o->count) printf("%llu\t%s\n", (unsigned long long)(mc.hits - before), paths[i]);
         ward_reader_close(&r);
     }
     if (rc == 0) rc = flush_out(&out, 1);

@@ -79,6 +79,8 @@ STIX_PATHS = {
     "url:value": "url", "email-addr:value": "email", "file:hashes.md5": "md5",
     "file:hashes.sha-1": "sha1", "file:hashes.sha1": "sha1", "file:hashes.sha-256": "sha256",
     "file:hashes.sha256": "sha256", "file:hashes.sha-512": "sha512", "file:hashes.sha512": "sha512",
+    "network-traffic:dst_ref.value": "addr", "network-traffic:src_ref.value": "addr",
+    "email-message:from_ref.value": "email", "email-message:sender_ref.value": "email",
 }
 
 STR = r"'(?:[^'\\]|\\.)*'"
@@ -138,9 +140,12 @@ def stix_leaves(pattern):
             op, val = m.group(2), m.group(3)
             vals = [unq(x) for x in re.findall(STR, val)] if op == "IN" else [unq(val)]
             for v in vals:
-                if t is None or (op == "ISSUBSET" and t not in ("ipv4", "ipv6")):
+                if t is None or (op == "ISSUBSET" and t not in ("ipv4", "ipv6", "addr")):
                     leaves.append(None)
                 else:
+                    if t == "addr":  # an address of either family, or a name
+                        fam = ip_family(v)
+                        t = {4: "ipv4", 6: "ipv6"}.get(fam) or ("domain" if valid_domain(v) else "ipv4")
                     leaves.append((t, v))
     return leaves
 

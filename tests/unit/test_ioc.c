@@ -11,6 +11,7 @@
 
 #include "detect/ioc/ioc_pattern.h"
 #include "test.h"
+#include "ward/alert.h"
 #include "ward/ioc.h"
 #include "ward/json_reader.h"
 
@@ -51,21 +52,33 @@ static void test_patterns(void)
     CHECK_INT(total, 1);
     CHECK_INT(pat_supported("[ ipv4-addr:value = '10.0.0.0' ]", NULL), 1);
     CHECK_INT(pat_supported("[file:hashes.'SHA-256' = '" SHA256A "']", NULL), 1);
-    CHECK_INT(pat_supported("[file:hashes.MD5 = '" MD5A "' OR file:hashes.sha1 = '" SHA1A "']", NULL), 2);
+    CHECK_INT(
+        pat_supported("[file:hashes.MD5 = '" MD5A "' OR file:hashes.sha1 = '" SHA1A "']", NULL), 2);
     CHECK_INT(pat_supported("[domain-name:value = 'a.com'] OR [url:value = 'http://x/']", NULL), 2);
     CHECK_INT(pat_supported("[ipv4-addr:value ISSUBSET '10.0.0.0/8']", NULL), 1);
     CHECK_INT(pat_supported("[domain-name:value ISSUBSET 'a.com']", NULL), 0);
     CHECK_INT(pat_supported("[ipv4-addr:value IN ('1.1.1.1', '2.2.2.2', '3.3.3.3')]", &total), 3);
     CHECK_INT(total, 3);
     CHECK_INT(pat_supported("[email-addr:value = 'a@b.com']", NULL), 1);
+    CHECK_INT(pat_supported("[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24']", NULL), 1);
+    CHECK_INT(pat_supported("[network-traffic:dst_ref.type = 'ipv4-addr' AND "
+                            "network-traffic:dst_ref.value = '203.0.113.33/32']",
+                            NULL),
+              0);
     /* AND, FOLLOWEDBY, qualifiers, NOT, MATCHES, LIKE, other paths: parsed, not matchable */
     CHECK_INT(pat_supported("[file:hashes.MD5 = '" MD5A "' AND file:name = 'x']", &total), 0);
     CHECK_INT(total, 2);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] AND [domain-name:value = 'a.com']", NULL), 0);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] FOLLOWEDBY [ipv4-addr:value = '2.2.2.2']", NULL), 0);
+    CHECK_INT(
+        pat_supported("[ipv4-addr:value = '1.1.1.1'] AND [domain-name:value = 'a.com']", NULL), 0);
+    CHECK_INT(pat_supported(
+                  "[ipv4-addr:value = '1.1.1.1'] FOLLOWEDBY [ipv4-addr:value = '2.2.2.2']", NULL),
+              0);
     CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] WITHIN 5 SECONDS", NULL), 0);
     CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] REPEATS 5 TIMES", NULL), 0);
-    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'", NULL), 0);
+    CHECK_INT(pat_supported("[ipv4-addr:value = '1.1.1.1'] START t'2016-06-01T00:00:00Z' STOP "
+                            "t'2016-07-01T00:00:00Z'",
+                            NULL),
+              0);
     CHECK_INT(pat_supported("[ipv4-addr:value NOT = '1.1.1.1']", NULL), 0);
     CHECK_INT(pat_supported("[ipv4-addr:value != '1.1.1.1']", NULL), 0);
     CHECK_INT(pat_supported("[url:value MATCHES '^http']", NULL), 0);
@@ -75,7 +88,10 @@ static void test_patterns(void)
     /* OR keeps the matchable side of a mixed pattern (sound: either side alone matches) */
     CHECK_INT(pat_supported("[file:name = 'x'] OR [file:hashes.MD5 = '" MD5A "']", &total), 1);
     CHECK_INT(total, 2);
-    CHECK_INT(pat_supported("([ipv4-addr:value = '1.1.1.1'] AND [file:name = 'y']) OR [domain-name:value = 'b.com']", NULL), 1);
+    CHECK_INT(pat_supported("([ipv4-addr:value = '1.1.1.1'] AND [file:name = 'y']) OR "
+                            "[domain-name:value = 'b.com']",
+                            NULL),
+              1);
     /* string escapes */
     {
         struct ioc_pattern p;
@@ -101,7 +117,8 @@ static void test_patterns(void)
     CHECK(pat_ok("[x:created = t'2024-01-15T12:30:45.123Z']"));
     CHECK(pat_ok("[file:magic_number_hex = h'ffd8']"));
     CHECK(!pat_ok("[file:magic_number_hex = h'ffd']"));
-    CHECK(pat_ok("[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']"));
+    CHECK(pat_ok(
+        "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']"));
     /* deep nesting is refused, not a stack overflow */
     char deep[2000];
     size_t k = 0;
@@ -170,9 +187,10 @@ static void test_validator_cases(const char *corpus)
 static void test_spec_examples(const char *corpus)
 {
     char path[1024];
-    snprintf(path, sizeof path,
-             "%s/threat-intel/stix21-pattern-validator-tests/stix2patterns/test/v21/spec_examples.txt",
-             corpus);
+    snprintf(
+        path, sizeof path,
+        "%s/threat-intel/stix21-pattern-validator-tests/stix2patterns/test/v21/spec_examples.txt",
+        corpus);
     FILE *f = fopen(path, "r");
     if (!f) return;
     char line[4096];
@@ -222,7 +240,8 @@ static void test_values(void)
     CHECK_STR(norm(WARD_IOC_URL, "HTTP://Evil.COM"), "http://evil.com/");
     CHECK_STR(norm(WARD_IOC_URL, "https://Evil.com/A/b?Q=1"), "https://evil.com/A/b?Q=1");
     CHECK_STR(norm(WARD_IOC_URL, "evil.com/a"), "ERR");
-    CHECK_STR(norm(WARD_IOC_MD5, "D41D8CD98F00B204E9800998ECF8427E"), "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_STR(norm(WARD_IOC_MD5, "D41D8CD98F00B204E9800998ECF8427E"),
+              "d41d8cd98f00b204e9800998ecf8427e");
     CHECK_STR(norm(WARD_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427"), "ERR");
     CHECK_STR(norm(WARD_IOC_SHA1, "zz1d8cd98f00b204e9800998ecf8427e00000000"), "ERR");
     CHECK_STR(norm(WARD_IOC_EMAIL, "Bad.Guy@Evil.COM"), "bad.guy@evil.com");
@@ -264,6 +283,29 @@ static int on_hit(void *ctx, const struct ward_ioc_hit *h)
     x->n++;
     snprintf(x->last, sizeof x->last, "%s", h->ioc->value);
     snprintf(x->key, sizeof x->key, "%s", h->key);
+    return 0;
+}
+
+struct alert_ctx {
+    struct ward_event *ev;
+    int built, with_value;
+};
+
+static int to_alert(void *ctx, const struct ward_ioc_hit *h)
+{
+    struct alert_ctx *a = ctx;
+    struct ward_arena ar;
+    ward_arena_init(&ar, 4096, 0);
+    struct ward_alert al;
+    if (ward_ioc_hit_alert(h, a->ev, &ar, &al) == 0 && al.rule.id && al.rule.title) {
+        a->built++;
+        for (size_t i = 0; i < al.nentities; i++)
+            if (strncmp(al.entities[i].value, h->value.ptr, h->value.len) == 0) {
+                a->with_value++;
+                break;
+            }
+    }
+    ward_arena_free(&ar);
     return 0;
 }
 
@@ -324,6 +366,8 @@ static void test_matching(void)
     CHECK_INT(hits_of(set, "192.168.1.7", t0, last), 1);
     CHECK_INT(hits_of(set, "192.168.1.70", t0, NULL), 0);
     CHECK_INT(hits_of(set, "from 192.168.1.7:4444 to x", t0, NULL), 1);
+    CHECK_INT(hits_of(set, "::ffff:192.168.1.7", t0, last), 1); /* IPv4-mapped IPv6 */
+    CHECK_STR(last, "192.168.1.7");
     CHECK_INT(hits_of(set, "2001:db8:dead:ffff::1", t0, last), 1);
     CHECK_STR(last, "2001:db8:dead::/48");
     CHECK_INT(hits_of(set, "2001:db8:deae::1", t0, NULL), 0);
@@ -347,7 +391,14 @@ static void test_matching(void)
     CHECK_INT(hits_of(set, "http://10.9.8.7:8080/a", t0, last), 2);
     /* hashes, alone and in Sysmon's Hashes string */
     CHECK_INT(hits_of(set, "D41D8CD98F00B204E9800998ECF8427E", t0, NULL), 1);
-    CHECK_INT(hits_of(set, "SHA1=DA39A3EE5E6B4B0D3255BFEF95601890AFD80709,MD5=D41D8CD98F00B204E9800998ECF8427E,SHA256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,IMPHASH=00000000000000000000000000000000", t0, NULL), 2);
+    CHECK_INT(
+        hits_of(
+            set,
+            "SHA1=DA39A3EE5E6B4B0D3255BFEF95601890AFD80709,MD5=D41D8CD98F00B204E9800998ECF8427E,"
+            "SHA256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,IMPHASH="
+            "00000000000000000000000000000000",
+            t0, NULL),
+        2);
     CHECK_INT(hits_of(set, "xd41d8cd98f00b204e9800998ecf8427e", t0, NULL), 0);
     CHECK_INT(hits_of(set, "md5:d41d8cd98f00b204e9800998ecf8427e", t0, NULL), 1);
     /* e-mail */
@@ -365,6 +416,11 @@ static void test_matching(void)
     struct hits h = {0};
     CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &h), 3);
     CHECK_STR(h.key, "q");
+    /* a hit as a store alert: the matched value becomes an entity (observable) */
+    struct alert_ctx ac = {&ev, 0, 0};
+    CHECK_INT(ward_ioc_match_event(set, &ev, to_alert, &ac), 3);
+    CHECK_INT(ac.built, 3);
+    CHECK_INT(ac.with_value, 3);
     ward_event_free(&ev);
     ward_ioc_set_free(set);
 }
@@ -388,7 +444,7 @@ static void test_validity(void)
     CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &t), 0);
     CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 1);
     CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0); /* valid_until is exclusive */
+    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);              /* valid_until is exclusive */
     CHECK_INT(hits_of(set, "1.2.3.4", WARD_TIME_NONE, NULL), 1); /* no event time: valid */
     ward_ioc_set_free(set);
 }
@@ -430,13 +486,19 @@ static void test_stix_loader(void)
         "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--b\","
         "\"pattern\":\"[file:name = 'x.exe' AND file:size = 3]\",\"pattern_type\":\"stix\"},"
         "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--c\","
-        "\"pattern\":\"[file:hashes.'SHA-256' = 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' OR file:name = 'y']\","
-        "\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82\"]},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--d\",\"pattern\":\"[bad\",\"pattern_type\":\"stix\"},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--e\",\"pattern\":\"alert tcp any\",\"pattern_type\":\"snort\"},"
-        "{\"type\":\"indicator\",\"id\":\"indicator--f\",\"revoked\":true,\"pattern\":\"[ipv4-addr:value = '1.1.1.1']\"},"
+        "\"pattern\":\"[file:hashes.'SHA-256' = "
+        "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' OR file:name = 'y']\","
+        "\"pattern_type\":\"stix\",\"object_marking_refs\":[\"marking-definition--f88d31f6-486f-"
+        "44da-b317-01333bde0b82\"]},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--d\",\"pattern\":\"[bad\",\"pattern_type\":"
+        "\"stix\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--e\",\"pattern\":\"alert tcp "
+        "any\",\"pattern_type\":\"snort\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--f\",\"revoked\":true,\"pattern\":\"[ipv4-addr:"
+        "value = '1.1.1.1']\"},"
         "{\"type\":\"malware\",\"id\":\"malware--x\",\"name\":\"m\"},"
-        "{\"type\":\"marking-definition\",\"id\":\"marking-definition--custom\",\"name\":\"TLP:RED\"}"
+        "{\"type\":\"marking-definition\",\"id\":\"marking-definition--custom\",\"name\":\"TLP:"
+        "RED\"}"
         "]}";
     struct ward_ioc_set *set = load("b.json", bundle);
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);
@@ -470,7 +532,8 @@ static void test_misp_loader(void)
         "{\"Event\":{\"uuid\":\"ev-1\",\"info\":\"Campaign X\",\"Attribute\":["
         "{\"type\":\"ip-dst\",\"value\":\"203.0.113.9\",\"to_ids\":true,\"uuid\":\"a1\"},"
         "{\"type\":\"domain|ip\",\"value\":\"bad.example.com|203.0.113.10\",\"uuid\":\"a2\"},"
-        "{\"type\":\"filename|sha1\",\"value\":\"x.exe|da39a3ee5e6b4b0d3255bfef95601890afd80709\",\"uuid\":\"a3\"},"
+        "{\"type\":\"filename|sha1\",\"value\":\"x.exe|da39a3ee5e6b4b0d3255bfef95601890afd80709\","
+        "\"uuid\":\"a3\"},"
         "{\"type\":\"text\",\"value\":\"hello\",\"uuid\":\"a4\"},"
         "{\"type\":\"mutex\",\"value\":\"Global\\\\m\",\"uuid\":\"a5\"},"
         "{\"type\":\"md5\",\"value\":\"123\",\"uuid\":\"a6\"},"
@@ -514,11 +577,14 @@ static void test_csv_and_list(void)
                       "domain,\"evil[.]example.com\",feedA,amber,70\n"
                       "sha256,nothex,feedB,red,10\n"
                       ",hxxp://bad.example.net/x,feedB,red,10\n"
-                      "mutex,abc,feedB,red,10\n";
+                      "mutex,abc,feedB,red,10\n"
+                      "ip:port,198.51.100.2:8443,feedC,,\n"
+                      "FileHash-MD5," MD5A ",feedC,,\n";
     struct ward_ioc_set *set = load("x.csv", csv);
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);
-    CHECK_INT(st->objects, 5);
-    CHECK_INT(st->total, 3);
+    CHECK_INT(st->objects, 7);
+    CHECK_INT(st->total, 5);
+    CHECK_STR(ward_ioc_set_get(set, 3)->value, "198.51.100.2");
     CHECK_INT(st->values[WARD_IOC_URL], 1);
     CHECK_INT(st->invalid, 1);
     CHECK_INT(st->unsupported, 1);

@@ -18,6 +18,13 @@ struct ioc_trie {
     uint32_t n, cap;
 };
 
+struct ioc_slot {
+    uint32_t tag; /* upper hash bits */
+    uint32_t idx; /* first indicator index + 1, 0 = empty */
+};
+
+#define IOC_TLD_SLOTS 4096 /* the last labels of the domain indicators */
+
 struct ward_ioc_set {
     struct ward_arena arena; /* values, metas, problem texts */
     struct ward_ioc *iocs;
@@ -27,12 +34,14 @@ struct ward_ioc_set {
     struct ward_ioc_stats stats;
     int compiled;
     /* compiled: one open-addressing table for every exact key (type in the hash seed) */
-    uint64_t *slot_hash;
-    uint32_t *slot_idx;      /* first indicator index + 1, 0 = empty */
-    uint32_t *next;          /* next indicator index + 1 with the same key */
-    size_t nslots;           /* power of two */
-    struct ioc_trie trie[2]; /* CIDR ranges: [0] IPv4, [1] IPv6 */
-    uint32_t type_mask;      /* bit per type present */
+    struct ioc_slot *slots;           /* tag + first indicator index + 1 (0 = empty) */
+    uint32_t *next;                   /* next indicator index + 1 with the same key */
+    size_t nslots;                    /* power of two */
+    struct ioc_trie trie[2];          /* CIDR ranges: [0] IPv4, [1] IPv6 */
+    uint32_t type_mask;               /* bit per type present */
+    uint64_t *bloom;                  /* 2 bits per key: most misses never touch the table */
+    size_t bloom_bits;                /* power of two */
+    uint64_t tld_hash[IOC_TLD_SLOTS]; /* hash | 1 of each domain indicator's TLD, 0 = empty */
     /* interned strings (source names) to keep metas lean */
     const char *last_source_in;
     const char *last_source;

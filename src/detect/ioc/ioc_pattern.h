@@ -8,8 +8,11 @@
 
 #include "ward/ioc.h"
 
+/* a network-traffic reference: an address (either family) or a domain name */
+#define IOC_TYPE_ADDR 100
+
 struct ioc_pattern_leaf {
-    int type;          /* enum ward_ioc_type, or -1 when not matchable */
+    int type;          /* enum ward_ioc_type, IOC_TYPE_ADDR, or -1 when not matchable */
     const char *value; /* the string literal, unescaped (NULL for other literals) */
     size_t vlen;
     const char *path;   /* "ipv4-addr:value", "file:hashes.sha-256" (lower-cased) */

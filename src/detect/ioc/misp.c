@@ -89,6 +89,15 @@ static int add_part(struct ward_ioc_set *set, int type, const char *v, size_t n,
         int fam, pfx;
         while (n && v[0] == ' ') v++, n--;
         while (n && v[n - 1] == ' ') n--;
+        /* an address with a port ("1.2.3.4:443", "[2001:db8::1]:443"): the address */
+        if (n > 2 && v[0] == '[') {
+            const char *rb = memchr(v, ']', n);
+            if (rb) n = (size_t)(rb - v) - 1, v++;
+        } else {
+            const char *colon = memchr(v, ':', n);
+            if (colon && !memchr(colon + 1, ':', n - (size_t)(colon - v) - 1) && memchr(v, '.', n))
+                n = (size_t)(colon - v);
+        }
         if (ward_ioc_parse_ip(v, n, a, &fam, &pfx))
             return *why = "not an IP address or CIDR range", WARD_EINVAL;
         type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;

@@ -36,7 +36,7 @@ static const struct {
     {"hostname", WARD_IOC_DOMAIN},
     {"fqdn", WARD_IOC_DOMAIN},
     {"url", WARD_IOC_URL},
-    {"uri", WARD_IOC_URL},
+    {"link-url", WARD_IOC_URL},
     {"md5", WARD_IOC_MD5},
     {"sha1", WARD_IOC_SHA1},
     {"sha-1", WARD_IOC_SHA1},
@@ -48,6 +48,22 @@ static const struct {
     {"email-addr", WARD_IOC_EMAIL},
     {"email-src", WARD_IOC_EMAIL},
     {"email-dst", WARD_IOC_EMAIL},
+    /* other feeds' spellings (OTX, ThreatFox, generic exports) */
+    {"filehash-md5", WARD_IOC_MD5},
+    {"filehash-sha1", WARD_IOC_SHA1},
+    {"filehash-sha256", WARD_IOC_SHA256},
+    {"filehash-sha512", WARD_IOC_SHA512},
+    {"md5_hash", WARD_IOC_MD5},
+    {"sha1_hash", WARD_IOC_SHA1},
+    {"sha256_hash", WARD_IOC_SHA256},
+    {"sha512_hash", WARD_IOC_SHA512},
+    {"ip:port", -2},
+    {"ipv4:port", -2},
+    {"ip_address", -2},
+    {"ipaddress", -2},
+    {"ipv4-cidr", WARD_IOC_IPV4},
+    {"ipv6-cidr", WARD_IOC_IPV6},
+    {"email-address", WARD_IOC_EMAIL},
     {"hash", -3}, /* any hash: decided by the length */
     {"auto", -4},
 };
@@ -359,6 +375,13 @@ size_t ward_ioc_refang(const char *s, size_t n, char *out, size_t cap)
         {"hxxps", "https"}, {"hxxp", "http"}, {"fxp", "ftp"},
     };
     size_t o = 0;
+    /* the common case: nothing defanged */
+    if (n + 1 <= cap && !memchr(s, '[', n) && !memchr(s, '(', n) && !memchr(s, '{', n) &&
+        !(n && ((s[0] | 32) == 'h' || (s[0] | 32) == 'f'))) {
+        memcpy(out, s, n);
+        out[n] = 0;
+        return n;
+    }
     for (size_t i = 0; i < n && o + 8 < cap;) {
         int done = 0;
         if (s[i] == '[' || s[i] == '(' || s[i] == '{' || ((s[i] | 32) == 'h' && i == 0) ||

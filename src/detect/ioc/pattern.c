@@ -275,12 +275,23 @@ static const struct {
     const char *path;
     int type;
 } supported_paths[] = {
-    {"ipv4-addr:value", WARD_IOC_IPV4},       {"ipv6-addr:value", WARD_IOC_IPV6},
-    {"domain-name:value", WARD_IOC_DOMAIN},   {"url:value", WARD_IOC_URL},
-    {"email-addr:value", WARD_IOC_EMAIL},     {"file:hashes.md5", WARD_IOC_MD5},
-    {"file:hashes.sha-1", WARD_IOC_SHA1},     {"file:hashes.sha1", WARD_IOC_SHA1},
-    {"file:hashes.sha-256", WARD_IOC_SHA256}, {"file:hashes.sha256", WARD_IOC_SHA256},
-    {"file:hashes.sha-512", WARD_IOC_SHA512}, {"file:hashes.sha512", WARD_IOC_SHA512},
+    {"ipv4-addr:value", WARD_IOC_IPV4},
+    {"ipv6-addr:value", WARD_IOC_IPV6},
+    {"domain-name:value", WARD_IOC_DOMAIN},
+    {"url:value", WARD_IOC_URL},
+    {"email-addr:value", WARD_IOC_EMAIL},
+    {"file:hashes.md5", WARD_IOC_MD5},
+    {"file:hashes.sha-1", WARD_IOC_SHA1},
+    {"file:hashes.sha1", WARD_IOC_SHA1},
+    {"file:hashes.sha-256", WARD_IOC_SHA256},
+    {"file:hashes.sha256", WARD_IOC_SHA256},
+    {"file:hashes.sha-512", WARD_IOC_SHA512},
+    {"file:hashes.sha512", WARD_IOC_SHA512},
+    /* references to addresses and senders: the referenced object's value */
+    {"network-traffic:dst_ref.value", IOC_TYPE_ADDR},
+    {"network-traffic:src_ref.value", IOC_TYPE_ADDR},
+    {"email-message:from_ref.value", WARD_IOC_EMAIL},
+    {"email-message:sender_ref.value", WARD_IOC_EMAIL},
 };
 
 /* Parses an object path into path (lower-cased, quotes removed). */
@@ -557,8 +568,8 @@ static int prop_test(struct parser *p)
             l.reason = "MATCHES (regular expression) comparisons are not supported";
         else if (k == 3)
             l.reason = "ISSUPERSET comparisons are not supported";
-        else if (type != WARD_IOC_IPV4 && type != WARD_IOC_IPV6)
-            l.reason = "ISSUBSET is supported on ipv4-addr:value and ipv6-addr:value only";
+        else if (type != WARD_IOC_IPV4 && type != WARD_IOC_IPV6 && type != IOC_TYPE_ADDR)
+            l.reason = "ISSUBSET is supported on addresses only";
         if (l.reason) l.type = -1;
         return add_leaf(p, &l);
     }

@@ -29,8 +29,8 @@ void ward_ioc_set_free(struct ward_ioc_set *set)
     ward_arena_free(&set->arena);
     free(set->iocs);
     free(set->problems);
-    free(set->slot_hash);
-    free(set->slot_idx);
+    free(set->slots);
+    free(set->bloom);
     free(set->next);
     free(set->trie[0].nodes);
     free(set->trie[1].nodes);
@@ -198,6 +198,88 @@ static uint64_t type_seed(int type)
     return 0x9e3779b97f4a7c15ULL * (uint64_t)(type + 1);
 }
 
+static inline uint64_t mix64(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* ASCII-lower 8 bytes at once: 0x20 added to each byte in 'A'..'Z' */
+static inline uint64_t lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t h = x & (0x7f * ones);
+    uint64_t ge_a = h + (0x80 - 'A') * ones;
+    uint64_t gt_z = h + (0x80 - 'Z' - 1) * ones;
+    uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
+    return x | (upper >> 2);
+}
+
+/* The set's key hash: case-insensitive (ASCII), fast on short keys. */
+static uint64_t key_hash(const char *p, size_t n, uint64_t seed)
+{
+    uint64_t h = seed ^ (n * 0xC2B2AE3D27D4EB4FULL);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = mix64(h ^ lower8(v), 0x9E3779B97F4A7C15ULL);
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t v = 0;
+        memcpy(&v, p, n);
+        h = mix64(h ^ lower8(v), 0xC2B2AE3D27D4EB4FULL);
+    }
+    return mix64(h, 0x9E3779B97F4A7C15ULL ^ (h >> 29));
+}
+
+static inline int bloom_maybe(const struct ward_ioc_set *set, uint64_t h)
+{
+    size_t m = set->bloom_bits - 1;
+    size_t a = (size_t)(h >> 20) & m, b = (size_t)(h >> 42) & m;
+    return ((set->bloom[a >> 6] >> (a & 63)) & (set->bloom[b >> 6] >> (b & 63)) & 1) != 0;
+}
+
+static inline void bloom_add(struct ward_ioc_set *set, uint64_t h)
+{
+    size_t m = set->bloom_bits - 1;
+    size_t a = (size_t)(h >> 20) & m, b = (size_t)(h >> 42) & m;
+    set->bloom[a >> 6] |= 1ULL << (a & 63);
+    set->bloom[b >> 6] |= 1ULL << (b & 63);
+}
+
+/* the TLD filter: domain tokens whose last label no indicator has are not looked up */
+static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
+{
+    const char *dot = memrchr(d, '.', n);
+    const char *t = dot ? dot + 1 : d;
+    uint64_t h = key_hash(t, n - (size_t)(t - d), 7) | 1;
+    for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
+         i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
+        if (set->tld_hash[i] == h) return;
+        if (!set->tld_hash[i]) {
+            set->tld_hash[i] = h;
+            return;
+        }
+    }
+    /* table full: more than 4096 distinct TLDs; let everything through */
+    set->tld_hash[0] = 0;
+    memset(set->tld_hash, 0xff, sizeof set->tld_hash);
+}
+
+static int tld_known(const struct ward_ioc_set *set, const char *t, size_t n)
+{
+    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return 1; /* full */
+    uint64_t h = key_hash(t, n, 7) | 1;
+    for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
+         i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
+        if (set->tld_hash[i] == h) return 1;
+        if (!set->tld_hash[i]) return 0;
+    }
+    return 0;
+}
+
 static int trie_node(struct ioc_trie *t, uint32_t *out)
 {
     if (t->n == t->cap) {
@@ -237,10 +319,13 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
     init_cls(); /* before any thread matches */
     size_t nslots = 16;
     while (nslots < set->n * 2) nslots <<= 1;
-    set->slot_hash = calloc(nslots, sizeof *set->slot_hash);
-    set->slot_idx = calloc(nslots, sizeof *set->slot_idx);
+    set->slots = calloc(nslots, sizeof *set->slots);
     set->next = calloc(set->n ? set->n : 1, sizeof *set->next);
-    if (!set->slot_hash || !set->slot_idx || !set->next) return WARD_ENOMEM;
+    size_t bits = 1 << 12;
+    while (bits < set->n * 16) bits <<= 1;
+    set->bloom = calloc(bits / 64, sizeof *set->bloom);
+    if (!set->slots || !set->next || !set->bloom) return WARD_ENOMEM;
+    set->bloom_bits = bits;
     set->nslots = nslots;
     for (size_t i = 0; i < set->n; i++) {
         struct ward_ioc *ioc = &set->iocs[i];
@@ -253,17 +338,20 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
                 return WARD_ENOMEM;
             continue;
         }
-        uint64_t h = ward_hash64_lower(ioc->value, ioc->vlen, type_seed(ioc->type));
+        uint64_t h = key_hash(ioc->value, ioc->vlen, type_seed(ioc->type));
+        bloom_add(set, h);
+        if (ioc->type == WARD_IOC_DOMAIN) tld_add(set, ioc->value, ioc->vlen);
         size_t slot = (size_t)h & (nslots - 1);
+        uint32_t tag = (uint32_t)(h >> 32);
         for (;;) {
-            uint32_t si = set->slot_idx[slot];
+            uint32_t si = set->slots[slot].idx;
             if (si == 0) {
-                set->slot_hash[slot] = h;
-                set->slot_idx[slot] = (uint32_t)i + 1;
+                set->slots[slot].tag = tag;
+                set->slots[slot].idx = (uint32_t)i + 1;
                 break;
             }
             const struct ward_ioc *o = &set->iocs[si - 1];
-            if (set->slot_hash[slot] == h && o->type == ioc->type && o->vlen == ioc->vlen &&
+            if (set->slots[slot].tag == tag && o->type == ioc->type && o->vlen == ioc->vlen &&
                 memcmp(o->value, ioc->value, ioc->vlen) == 0) {
                 /* the same key again (another source): chain it after the first */
                 set->next[i] = set->next[si - 1];
@@ -302,7 +390,7 @@ size_t ward_ioc_set_memory(const struct ward_ioc_set *set)
 {
     size_t m = sizeof *set + set->arena.total + set->cap * sizeof *set->iocs +
                set->problems_cap * sizeof *set->problems;
-    m += set->nslots * (sizeof *set->slot_hash + sizeof *set->slot_idx);
+    m += set->nslots * sizeof *set->slots + set->bloom_bits / 8;
     if (set->next) m += set->n * sizeof *set->next;
     m += (size_t)(set->trie[0].cap + set->trie[1].cap) * sizeof(struct ioc_trie_node);
     return m;
@@ -357,12 +445,14 @@ static void lookup(struct match_state *st, int type, const char *key, size_t kle
 {
     const struct ward_ioc_set *set = st->set;
     if (!(set->type_mask & (1u << type))) return;
-    uint64_t h = ward_hash64_lower(key, klen, type_seed(type));
+    uint64_t h = key_hash(key, klen, type_seed(type));
+    if (!bloom_maybe(set, h)) return;
     size_t mask = set->nslots - 1;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (size_t slot = (size_t)h & mask;; slot = (slot + 1) & mask) {
-        uint32_t si = set->slot_idx[slot];
+        uint32_t si = set->slots[slot].idx;
         if (!si) return;
-        if (set->slot_hash[slot] != h) continue;
+        if (set->slots[slot].tag != tag) continue;
         const struct ward_ioc *o = &set->iocs[si - 1];
         if (o->type != type || o->vlen != klen) continue;
         int same = type == WARD_IOC_URL
@@ -395,6 +485,13 @@ static void match_ip(struct match_state *st, const char *s, size_t n, const char
     uint8_t a[16];
     int fam, pfx;
     if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) || pfx != (fam == 4 ? 32 : 128)) return;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (fam == 6 && memcmp(a, mapped, 12) == 0) {
+        /* ::ffff:a.b.c.d (Windows logs write IPv4 peers so): the IPv4 address */
+        memmove(a, a + 12, 4);
+        memset(a + 4, 0, 12);
+        fam = 4;
+    }
     int type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
     if (st->set->type_mask & (1u << type)) {
         char buf[INET6_ADDRSTRLEN];
@@ -409,6 +506,8 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
 {
     if (n && s[n - 1] == '.') n--;
     if (n < 3 || n > 253) return;
+    const char *last = memrchr(s, '.', n);
+    if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
     /* the name and each parent name, down to two labels... and the TLD itself */
     for (size_t i = 0; i < n && !st->stop;) {
         lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
@@ -424,7 +523,8 @@ enum {
     C_HEX = 4,
     C_DIGIT = 8,
     C_ALPHA = 16,
-    C_NAME = 32, /* letters, digits, '-', '_' (and UTF-8 bytes) */
+    C_NAME = 32,    /* letters, digits, '-', '_' (and UTF-8 bytes) */
+    C_SPECIAL = 64, /* '.', ':', '@': every address, name, URL or e-mail has one */
 };
 
 static unsigned char cls[256];
@@ -444,6 +544,7 @@ static void init_cls(void)
         if (c >= '0' && c <= '9') v |= C_DIGIT | C_NAME;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) v |= C_ALPHA | C_NAME;
         if (c == '-' || c == '_') v |= C_NAME;
+        if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
         cls[c] = v;
     }
 }
@@ -487,8 +588,9 @@ static void match_token(struct match_state *st, const char *s, size_t n)
 {
     const struct ward_ioc_set *set = st->set;
     /* trim punctuation that ends sentences or wraps values */
-    while (n && (s[0] == '.' || s[0] == ':' || s[0] == '/' || s[0] == '?' || s[0] == '#' ||
-                 s[0] == '&' || s[0] == '+' || s[0] == '~' || s[0] == '%' || s[0] == '$'))
+    while (n && !(n > 2 && s[0] == ':' && s[1] == ':' && s[2] != ':') && /* "::1" stays */
+           (s[0] == '.' || s[0] == ':' || s[0] == '/' || s[0] == '?' || s[0] == '#' ||
+            s[0] == '&' || s[0] == '+' || s[0] == '~' || s[0] == '%' || s[0] == '$'))
         s++, n--;
     while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '?' || s[n - 1] == '&' ||
                  s[n - 1] == '#'))
@@ -568,7 +670,8 @@ static void match_token(struct match_state *st, const char *s, size_t n)
         }
     }
     /* IPv6: hex digits and at least two colons (maybe a dotted IPv4 tail) */
-    if (colons >= 2 && n <= 45 && !slashes && !other) {
+    if (colons >= 2 && n <= 45 && !slashes && !other &&
+        (colons >= 6 || memmem(s, n, "::", 2))) { /* 8 groups, or "::" */
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++)
             ok = (cls[(unsigned char)s[i]] & C_HEX) || s[i] == ':' || s[i] == '.';
@@ -600,10 +703,18 @@ static void match_text(struct match_state *st, const char *v, size_t n)
         while (i < n && (cls[(unsigned char)v[i]] & C_DELIM)) i++;
         if (i >= n) break;
         size_t start = i;
-        while (i < n && !(cls[(unsigned char)v[i]] & C_DELIM)) i++;
-        /* a URL token runs to the URL's end, not to the next '=' or ',' */
+        unsigned any = 0;
+        while (i < n) {
+            unsigned k = cls[(unsigned char)v[i]];
+            if (k & C_DELIM) break;
+            any |= k;
+            i++;
+        }
         size_t len = i - start;
-        if (len > 5) {
+        /* the common case: a word with no '.', ':' or '@' and too short for a hash */
+        if (!(any & C_SPECIAL) && len < 32) continue;
+        /* a URL token runs to the URL's end, not to the next '=' or ',' */
+        if (len > 5 && (any & C_SPECIAL)) {
             const char *sep = NULL;
             for (size_t k = start + 1; k + 2 < i && k < start + 32; k++)
                 if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
@@ -650,7 +761,12 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.ctx = ctx;
     for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
         struct ward_field *f = &ev->fields[i];
-        if (f->type != WARD_V_STR || f->vlen < 3) continue;
+        if (f->type != WARD_V_STR || f->vlen < 4) continue;
+        /* a value without '.', ':' or '@' shorter than a hash cannot hold an indicator
+         * (escapes cannot hide them: the raw bytes are checked before unescaping) */
+        if (f->vlen < 32 && !memchr(f->val, '.', f->vlen) && !memchr(f->val, ':', f->vlen) &&
+            !memchr(f->val, '@', f->vlen))
+            continue;
         struct ward_str v;
         if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);

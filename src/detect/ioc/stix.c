@@ -193,7 +193,13 @@ static int flush_indicator(struct ward_ioc_set *set, struct ioc_stix_ctx *c, str
         struct ioc_pattern_leaf *l = &pat.leaves[i];
         const char *why = l->reason;
         if (!why) {
-            int ar = ioc_add_value(set, l->type, l->value, l->vlen, m, &why);
+            int type = l->type;
+            if (type == IOC_TYPE_ADDR) { /* an address of either family, or a name */
+                type = ward_ioc_guess_type(l->value, l->vlen);
+                if (type != WARD_IOC_IPV4 && type != WARD_IOC_IPV6 && type != WARD_IOC_DOMAIN)
+                    type = WARD_IOC_IPV4; /* reported as not an address */
+            }
+            int ar = ioc_add_value(set, type, l->value, l->vlen, m, &why);
             if (ar == WARD_ENOMEM) rc = ar;
             if (ar == 0) {
                 loaded++;
