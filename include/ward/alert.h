@@ -15,11 +15,11 @@ struct ward_event;
 
 /* Rule levels, the Sigma scale; also the incident severity. */
 enum ward_level {
-    WARD_LEVEL_INFORMATIONAL = 0,
-    WARD_LEVEL_LOW = 1,
-    WARD_LEVEL_MEDIUM = 2,
-    WARD_LEVEL_HIGH = 3,
-    WARD_LEVEL_CRITICAL = 4,
+    WARD_SEV_INFORMATIONAL = 0,
+    WARD_SEV_LOW = 1,
+    WARD_SEV_MEDIUM = 2,
+    WARD_SEV_HIGH = 3,
+    WARD_SEV_CRITICAL = 4,
 };
 
 /* "informational", "low", "medium", "high", "critical" ("?" out of range). */
@@ -54,7 +54,7 @@ struct ward_entity {
     const char *value; /* NUL-terminated, as found (the store normalises) */
 };
 
-struct ward_attack_technique {
+struct ward_alert_technique {
     const char *id;   /* "T1059.001" */
     const char *name; /* "PowerShell", or NULL when unknown */
 };
@@ -70,7 +70,7 @@ struct ward_alert {
         size_t ntags;
     } rule;
     struct {
-        const struct ward_attack_technique *techniques;
+        const struct ward_alert_technique *techniques;
         size_t ntechniques;
         const char *const *tactics; /* tactic names as hunt resolved them ("execution") */
         size_t ntactics;

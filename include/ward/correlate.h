@@ -16,25 +16,18 @@
 
 #include "ward/core.h"
 #include "ward/event.h"
+#include "ward/sigma.h" /* enum ward_corr_type */
 
-enum ward_corr_type {
-    WARD_CORR_EVENT_COUNT,
-    WARD_CORR_VALUE_COUNT,
-    WARD_CORR_TEMPORAL,
-    WARD_CORR_TEMPORAL_ORDERED,
-    WARD_CORR_VALUE_SUM,
-    WARD_CORR_VALUE_AVG,
-    WARD_CORR_VALUE_PERCENTILE,
-};
 const char *ward_corr_type_name(enum ward_corr_type t);
 
-enum ward_corr_op {
-    WARD_CORR_GT,
-    WARD_CORR_GTE,
-    WARD_CORR_LT,
-    WARD_CORR_LTE,
-    WARD_CORR_EQ,
-    WARD_CORR_NEQ
+/* comparison operators: sigma.h's enum ward_corr_op, under the engine's names */
+enum {
+    WARD_CORR_GT = WARD_CMP_GT,
+    WARD_CORR_GTE = WARD_CMP_GTE,
+    WARD_CORR_LT = WARD_CMP_LT,
+    WARD_CORR_LTE = WARD_CMP_LTE,
+    WARD_CORR_EQ = WARD_CMP_EQ,
+    WARD_CORR_NEQ = WARD_CMP_NEQ
 };
 
 struct ward_corr_cond {

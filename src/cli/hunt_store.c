@@ -115,7 +115,7 @@ int hunt_store_add(struct hunt_store *hs, const struct hunt_store_alert *in)
     a->rule.tags = dup_list(hs, (const char *const *)in->tags, in->ntags);
     a->rule.ntags = in->tags ? in->ntags : 0;
     if (in->ntech) {
-        struct ward_attack_technique *t = ward_arena_alloc(&hs->arena, in->ntech * sizeof *t);
+        struct ward_alert_technique *t = ward_arena_alloc(&hs->arena, in->ntech * sizeof *t);
         if (!t) return WARD_ENOMEM;
         for (size_t i = 0; i < in->ntech; i++) {
             t[i].id = dup(hs, in->tech_ids[i], strlen(in->tech_ids[i]));

@@ -70,7 +70,7 @@ int ward_corr_alert_build(const struct ward_corr_alert *a, const struct ward_cor
     memset(out, 0, sizeof *out);
     out->rule.id = r->id ? r->id : r->title;
     out->rule.title = r->title;
-    out->rule.level = r->level > 0 ? r->level - 1 : WARD_LEVEL_MEDIUM; /* Sigma 1..5 -> 0..4 */
+    out->rule.level = r->level > 0 ? r->level - 1 : WARD_SEV_MEDIUM; /* Sigma 1..5 -> 0..4 */
     static const char *const tag_list[] = {"correlation"};
     out->rule.tags = tag_list;
     out->rule.ntags = 1;

@@ -103,10 +103,10 @@ int ward_alert_from_event(struct ward_event *ev, struct ward_event *sub, struct 
 {
     memset(a, 0, sizeof *a);
     a->ts = WARD_TIME_NONE;
-    a->rule.level = WARD_LEVEL_MEDIUM;
+    a->rule.level = WARD_SEV_MEDIUM;
     ward_event_reset(sub);
     const char **tags = NULL, **tactics = NULL;
-    struct ward_attack_technique *techs = NULL;
+    struct ward_alert_technique *techs = NULL;
     size_t ntags = 0, ntac = 0, ntech = 0;
     enum { MAXN = 64 };
     tags = ward_arena_alloc(ar, MAXN * sizeof *tags);

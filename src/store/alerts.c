@@ -111,7 +111,7 @@ static int json_techniques(struct ward_buf *b, const struct ward_alert *a)
     ward_jw_init(&w, b);
     ward_jw_arr(&w);
     for (size_t i = 0; i < a->attack.ntechniques; i++) {
-        const struct ward_attack_technique *t = &a->attack.techniques[i];
+        const struct ward_alert_technique *t = &a->attack.techniques[i];
         if (!t->id) continue;
         ward_jw_obj(&w);
         ward_jw_key(&w, "id");
@@ -357,7 +357,7 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
         if ((r = st_step_done(st, s, err, "cannot record a tactic"))) goto out;
     }
     for (size_t i = 0; i < a->attack.ntechniques; i++) {
-        const struct ward_attack_technique *t = &a->attack.techniques[i];
+        const struct ward_alert_technique *t = &a->attack.techniques[i];
         if (!t->id) continue;
         PREP(s, sql_attack);
         sqlite3_bind_int64(s, 1, inc);

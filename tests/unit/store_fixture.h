@@ -37,15 +37,15 @@ static int fixture_build(const char *db, const char *evidence, struct ward_err *
     ward_store_set_now(st, fx_time("2026-03-01T10:30:00Z"));
 
     static const char *const tags_ps[] = {"attack.execution", "attack.t1059.001"};
-    static const struct ward_attack_technique t_ps[] = {{"T1059.001", "PowerShell"}};
+    static const struct ward_alert_technique t_ps[] = {{"T1059.001", "PowerShell"}};
     static const char *const tac_exec[] = {"execution"};
-    static const struct ward_attack_technique t_lsass[] = {{"T1003.001", "LSASS Memory"}};
+    static const struct ward_alert_technique t_lsass[] = {{"T1003.001", "LSASS Memory"}};
     static const char *const tac_cred[] = {"credential-access"};
-    static const struct ward_attack_technique t_smb[] = {{"T1021.002", "SMB/Windows Admin Shares"}};
+    static const struct ward_alert_technique t_smb[] = {{"T1021.002", "SMB/Windows Admin Shares"}};
     static const char *const tac_lat[] = {"lateral-movement"};
-    static const struct ward_attack_technique t_web[] = {{"T1505.003", "Web Shell"}};
+    static const struct ward_alert_technique t_web[] = {{"T1505.003", "Web Shell"}};
     static const char *const tac_pers[] = {"persistence"};
-    static const struct ward_attack_technique t_disc[] = {{"T1087.001", "Local Account"}};
+    static const struct ward_alert_technique t_disc[] = {{"T1087.001", "Local Account"}};
     static const char *const tac_disc[] = {"discovery"};
 
     static const struct ward_entity e_ps[] = {

@@ -83,7 +83,7 @@ static void test_lifecycle_table(void)
     }
     CHECK_INT(ward_status_parse("Eradicate"), WARD_ST_ERADICATE);
     CHECK_INT(ward_status_parse("done"), -1);
-    CHECK_INT(ward_level_parse("HIGH"), WARD_LEVEL_HIGH);
+    CHECK_INT(ward_level_parse("HIGH"), WARD_SEV_HIGH);
 }
 
 static void test_fixture(void)
@@ -114,7 +114,7 @@ static void test_fixture(void)
     /* INC-1: WS01 (ps, lsass) + DC01 through the shared user alice */
     CHECK_INT(q(st, "SELECT alert_count FROM incidents WHERE id = 1"), 3);
     CHECK_INT(q(st, "SELECT event_count FROM incidents WHERE id = 1"), 4);
-    CHECK_INT(q(st, "SELECT severity FROM incidents WHERE id = 1"), WARD_LEVEL_CRITICAL);
+    CHECK_INT(q(st, "SELECT severity FROM incidents WHERE id = 1"), WARD_SEV_CRITICAL);
     CHECK_INT(q(st, "SELECT count(*) FROM incident_attack WHERE incident_id = 1 AND kind = "
                     "'tactic'"),
               3);
@@ -274,7 +274,7 @@ static void test_fixture(void)
     if (m) {
         CHECK_INT(m->incidents, 5); /* 4 was merged */
         CHECK_INT(m->closed, 1);
-        CHECK_INT(m->by_severity[WARD_LEVEL_CRITICAL].n, 1);
+        CHECK_INT(m->by_severity[WARD_SEV_CRITICAL].n, 1);
         CHECK(m->ntactics >= 5);
         CHECK_INT(m->mttr_n, 1);
     }

@@ -31,10 +31,10 @@ int ward_ioc_hit_alert(const struct ward_ioc_hit *hit, struct ward_event *ev,
              m && m->name ? " (" : "", m && m->name ? m->name : "", m && m->name ? ")" : "");
     out->rule.title = ward_arena_strdup(arena, buf);
     int conf = m ? m->confidence : -1;
-    out->rule.level = conf >= 80               ? WARD_LEVEL_HIGH
-                      : conf >= 0 && conf < 50 ? WARD_LEVEL_LOW
-                                               : WARD_LEVEL_MEDIUM;
-    if (m && (m->flags & WARD_IOC_F_NOT_IDS)) out->rule.level = WARD_LEVEL_LOW;
+    out->rule.level = conf >= 80               ? WARD_SEV_HIGH
+                      : conf >= 0 && conf < 50 ? WARD_SEV_LOW
+                                               : WARD_SEV_MEDIUM;
+    if (m && (m->flags & WARD_IOC_F_NOT_IDS)) out->rule.level = WARD_SEV_LOW;
     /* tags: intel, the source, TLP, labels */
     const char **tags = ward_arena_alloc(arena, 4 * sizeof *tags);
     size_t nt = 0;
