@@ -11,10 +11,6 @@
 #include "decode/text.h"
 #include "decoders.h"
 
-struct cef_state {
-    struct text_lines lines;
-};
-
 /* Copies s into event memory, resolving backslash escapes (\n, \r become LF, CR). */
 static int unescape(struct ward_event *ev, struct ward_str s, struct ward_str *out)
 {
@@ -220,50 +216,22 @@ static int cef_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static int cef_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
-                    struct ward_err *err)
-{
-    struct cef_state *st = calloc(1, sizeof *st);
-    if (!st || text_lines_init(&st->lines, s, o->max_record)) {
-        free(st);
-        return ward_err_set(err, WARD_ENOMEM, "out of memory");
-    }
-    *state = st;
-    return 0;
-}
-
 static int cef_next(void *state, struct ward_event *ev, struct ward_err *err)
 {
-    struct cef_state *st = state;
+    struct text_lines *tl = state;
     struct ward_str l;
-    int rc;
-    do {
-        rc = text_lines_next(&st->lines, &l, err);
-        if (rc <= 0) return rc;
-    } while (l.len == 0);
-    ev->line = st->lines.lineno;
-    ev->offset = st->lines.offset;
-    ev->raw = l.ptr;
-    ev->raw_len = l.len;
-    rc = decode_line(ev, l, err, st->lines.s->path, st->lines.lineno);
+    int rc = text_line_record(tl, ev, &l, err);
+    if (rc <= 0) return rc;
+    rc = decode_line(ev, l, err, tl->s->path, tl->lineno);
     if (rc < 0) {
-        if (!err->msg[0])
-            ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad CEF record");
+        if (!err->msg[0]) ward_err_at(err, rc, tl->s->path, tl->lineno, 0, "bad CEF record");
         return rc;
     }
     return 1;
 }
 
-static void cef_close(void *state)
-{
-    struct cef_state *st = state;
-    if (!st) return;
-    text_lines_free(&st->lines);
-    free(st);
-}
-
 const struct ward_decoder ward_decoder_cef = {
     "cef",     "ArcSight Common Event Format (CEF), with or without a syslog header",
-    cef_probe, cef_open,
-    cef_next,  cef_close,
+    cef_probe, text_line_open,
+    cef_next,  text_line_close,
 };

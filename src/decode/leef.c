@@ -10,10 +10,6 @@
 #include "decode/text.h"
 #include "decoders.h"
 
-struct leef_state {
-    struct text_lines lines;
-};
-
 static const char *find_leef(struct ward_str l)
 {
     const char *end = l.ptr + l.len;
@@ -211,50 +207,22 @@ static int leef_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static int leef_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
-                     struct ward_err *err)
-{
-    struct leef_state *st = calloc(1, sizeof *st);
-    if (!st || text_lines_init(&st->lines, s, o->max_record)) {
-        free(st);
-        return ward_err_set(err, WARD_ENOMEM, "out of memory");
-    }
-    *state = st;
-    return 0;
-}
-
 static int leef_next(void *state, struct ward_event *ev, struct ward_err *err)
 {
-    struct leef_state *st = state;
+    struct text_lines *tl = state;
     struct ward_str l;
-    int rc;
-    do {
-        rc = text_lines_next(&st->lines, &l, err);
-        if (rc <= 0) return rc;
-    } while (l.len == 0);
-    ev->line = st->lines.lineno;
-    ev->offset = st->lines.offset;
-    ev->raw = l.ptr;
-    ev->raw_len = l.len;
-    rc = decode_line(ev, l, err, st->lines.s->path, st->lines.lineno);
+    int rc = text_line_record(tl, ev, &l, err);
+    if (rc <= 0) return rc;
+    rc = decode_line(ev, l, err, tl->s->path, tl->lineno);
     if (rc < 0) {
-        if (!err->msg[0])
-            ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "bad LEEF record");
+        if (!err->msg[0]) ward_err_at(err, rc, tl->s->path, tl->lineno, 0, "bad LEEF record");
         return rc;
     }
     return 1;
 }
 
-static void leef_close(void *state)
-{
-    struct leef_state *st = state;
-    if (!st) return;
-    text_lines_free(&st->lines);
-    free(st);
-}
-
 const struct ward_decoder ward_decoder_leef = {
     "leef",     "IBM QRadar Log Event Extended Format (LEEF 1.0 and 2.0)",
-    leef_probe, leef_open,
-    leef_next,  leef_close,
+    leef_probe, text_line_open,
+    leef_next,  text_line_close,
 };

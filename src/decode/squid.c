@@ -11,10 +11,6 @@
 #include "decode/text.h"
 #include "decoders.h"
 
-struct squid_state {
-    struct text_lines lines;
-};
-
 static struct ward_str tok(const char **pp, const char *end)
 {
     const char *p = *pp;
@@ -179,49 +175,22 @@ static int squid_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static int squid_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
-                      struct ward_err *err)
-{
-    struct squid_state *st = calloc(1, sizeof *st);
-    if (!st || text_lines_init(&st->lines, s, o->max_record)) {
-        free(st);
-        return ward_err_set(err, WARD_ENOMEM, "out of memory");
-    }
-    *state = st;
-    return 0;
-}
-
 static int squid_next(void *state, struct ward_event *ev, struct ward_err *err)
 {
-    struct squid_state *st = state;
+    struct text_lines *tl = state;
     struct ward_str l;
-    int rc;
-    do {
-        rc = text_lines_next(&st->lines, &l, err);
-        if (rc <= 0) return rc;
-    } while (l.len == 0);
-    ev->line = st->lines.lineno;
-    ev->offset = st->lines.offset;
-    ev->raw = l.ptr;
-    ev->raw_len = l.len;
+    int rc = text_line_record(tl, ev, &l, err);
+    if (rc <= 0) return rc;
     rc = parse_line(ev, l, 0);
     if (rc == -1)
-        return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno, 0,
+        return ward_err_at(err, WARD_ESYNTAX, tl->s->path, tl->lineno, 0,
                            "not a Squid native access.log line (expected 'TIME ELAPSED CLIENT "
                            "ACTION/STATUS BYTES METHOD URL ...')");
-    if (rc < 0)
-        return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
+    if (rc < 0) return ward_err_at(err, rc, tl->s->path, tl->lineno, 0, "out of memory");
     return 1;
 }
 
-static void squid_close(void *state)
-{
-    struct squid_state *st = state;
-    if (!st) return;
-    text_lines_free(&st->lines);
-    free(st);
-}
-
 const struct ward_decoder ward_decoder_squid = {
-    "squid", "Squid native access.log (proxy)", squid_probe, squid_open, squid_next, squid_close,
+    "squid",         "Squid native access.log (proxy)", squid_probe, text_line_open, squid_next,
+    text_line_close,
 };

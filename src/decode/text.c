@@ -268,3 +268,38 @@ int text_json_head_has(const unsigned char *head, size_t n, const char *const *k
     }
     return 1;
 }
+
+int text_line_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
+                   struct ward_err *err)
+{
+    struct text_lines *tl = calloc(1, sizeof *tl);
+    if (!tl || text_lines_init(tl, s, o->max_record)) {
+        free(tl);
+        return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    }
+    *state = tl;
+    return 0;
+}
+
+int text_line_record(struct text_lines *tl, struct ward_event *ev, struct ward_str *l,
+                     struct ward_err *err)
+{
+    int rc;
+    do {
+        rc = text_lines_next(tl, l, err);
+        if (rc <= 0) return rc;
+    } while (l->len == 0);
+    ev->line = tl->lineno;
+    ev->offset = tl->offset;
+    ev->raw = l->ptr;
+    ev->raw_len = l->len;
+    return 1;
+}
+
+void text_line_close(void *state)
+{
+    struct text_lines *tl = state;
+    if (!tl) return;
+    text_lines_free(tl);
+    free(tl);
+}

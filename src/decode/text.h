@@ -36,6 +36,18 @@ int text_lines_take(struct text_lines *l, size_t n, struct ward_str *out, struct
 int text_lines_peek(struct text_lines *l, const char **p, size_t *n, struct ward_err *err);
 
 /* The first line of a probe head (without CR/LF), at most n bytes. */
+/*
+ * Decoders with one record per line (CEF, LEEF, Squid, web access logs) share their state
+ * and framing: the state is a struct text_lines. text_line_open / text_line_close are their
+ * open and close rows; text_line_record reads the next non-empty line into *l and sets the
+ * event's line, offset and raw text (1 a line, 0 at the end, negative on error).
+ */
+int text_line_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
+                   struct ward_err *err);
+int text_line_record(struct text_lines *tl, struct ward_event *ev, struct ward_str *l,
+                     struct ward_err *err);
+void text_line_close(void *state);
+
 struct ward_str text_first_line(const unsigned char *head, size_t n);
 /* Splits the probe head into at most max lines, calling fn for each complete or final
  * line; returns how many lines fn scored as matching and sets *total to lines seen. */

@@ -12,10 +12,6 @@
 #include "decode/text.h"
 #include "decoders.h"
 
-struct weblog_state {
-    struct text_lines lines;
-};
-
 static struct ward_str next_token(const char **pp, const char *end)
 {
     const char *p = *pp;
@@ -222,51 +218,23 @@ static int weblog_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static int weblog_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
-                       struct ward_err *err)
-{
-    struct weblog_state *st = calloc(1, sizeof *st);
-    if (!st || text_lines_init(&st->lines, s, o->max_record)) {
-        free(st);
-        return ward_err_set(err, WARD_ENOMEM, "out of memory");
-    }
-    *state = st;
-    return 0;
-}
-
 static int weblog_next(void *state, struct ward_event *ev, struct ward_err *err)
 {
-    struct weblog_state *st = state;
+    struct text_lines *tl = state;
     struct ward_str l;
-    int rc;
-    do {
-        rc = text_lines_next(&st->lines, &l, err);
-        if (rc <= 0) return rc;
-    } while (l.len == 0);
-    ev->line = st->lines.lineno;
-    ev->offset = st->lines.offset;
-    ev->raw = l.ptr;
-    ev->raw_len = l.len;
+    int rc = text_line_record(tl, ev, &l, err);
+    if (rc <= 0) return rc;
     rc = parse_line(ev, l, 0);
     if (rc == -1)
-        return ward_err_at(err, WARD_ESYNTAX, st->lines.s->path, st->lines.lineno, 0,
+        return ward_err_at(err, WARD_ESYNTAX, tl->s->path, tl->lineno, 0,
                            "not a common/combined log format line (expected 'HOST IDENT USER "
                            "[DATE] \"REQUEST\" STATUS BYTES')");
-    if (rc < 0)
-        return ward_err_at(err, rc, st->lines.s->path, st->lines.lineno, 0, "out of memory");
+    if (rc < 0) return ward_err_at(err, rc, tl->s->path, tl->lineno, 0, "out of memory");
     return 1;
-}
-
-static void weblog_close(void *state)
-{
-    struct weblog_state *st = state;
-    if (!st) return;
-    text_lines_free(&st->lines);
-    free(st);
 }
 
 const struct ward_decoder ward_decoder_weblog = {
     "weblog",     "web server access log, NCSA common/combined (Apache, nginx)",
-    weblog_probe, weblog_open,
-    weblog_next,  weblog_close,
+    weblog_probe, text_line_open,
+    weblog_next,  text_line_close,
 };
