@@ -377,6 +377,10 @@ const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t 
  * included. Returns 1, 0 or a negative code. */
 int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
                         struct ward_event *ev);
+/* The same with the event's logsource given (from ward_taxonomy_classify on this event, as
+ * it is now): for loops that evaluate many rules on one event and classify it once. */
+int ward_sigma_ref_eval_ls(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                           struct ward_event *ev, const struct ward_ls_ids *ev_ls);
 /* The same, writing a readable account to out: the logsource decision, then for each
  * search identifier every item with the field's value and which values matched (+) or not
  * (-), then the condition. For `ward rules explain`. Returns 1, 0 or a negative code. */

@@ -400,8 +400,10 @@ static int fires(struct common *c, const struct ward_taxonomy *tax, struct ward_
                  struct ward_ruleset *rs, struct ward_matcher *m, struct ward_event *ev)
 {
     if (!c->reference) return ward_matcher_run(m, ev, no_hit, NULL) > 0;
+    struct ward_ls_ids ls;
+    ward_taxonomy_classify(tax, ev, &ls);
     for (size_t i = 0; i < rules->nrules; i++)
-        if (ward_sigma_ref_eval(tax, rules->rules[i], ev) > 0) return 1;
+        if (ward_sigma_ref_eval_ls(tax, rules->rules[i], ev, &ls) > 0) return 1;
     return 0;
 }
 

@@ -5,20 +5,13 @@
 #include "decoders.h"
 
 const struct ward_decoder *const ward_decoders[] = {
-    &ward_decoder_json,
-    &ward_decoder_syslog,
-    &ward_decoder_zeek_json,
-    &ward_decoder_cloudtrail,
-    &ward_decoder_eve,
-    &ward_decoder_netflow,
-    &ward_decoder_squid,
-    &ward_decoder_weblog,
-    &ward_decoder_zeek,
-    &ward_decoder_leef,
-    &ward_decoder_cef,
-    &ward_decoder_auditd,
-    &ward_decoder_evtx,
-    NULL,
+    &ward_decoder_json,      &ward_decoder_syslog,
+    &ward_decoder_zeek_json, &ward_decoder_cloudtrail,
+    &ward_decoder_eve,       &ward_decoder_netflow,
+    &ward_decoder_squid,     &ward_decoder_weblog,
+    &ward_decoder_zeek,      &ward_decoder_leef,
+    &ward_decoder_cef,       &ward_decoder_auditd,
+    &ward_decoder_evtx,      NULL,
 };
 
 void ward_decode_opts_default(struct ward_decode_opts *o)

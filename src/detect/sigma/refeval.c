@@ -376,37 +376,8 @@ static int cond_holds(struct rctx *c, const struct ward_sigma_cond *n, int depth
     }
 }
 
-/* The event's logsource, remembered per thread for the last event seen: evaluating many
- * rules on one event classifies it once. The key covers everything classification reads
- * (the event's identity, generation, field count and decoder logsource). */
-static void classify(const struct ward_taxonomy *t, struct ward_event *ev, struct ward_ls_ids *out)
-{
-    static _Thread_local struct {
-        const struct ward_taxonomy *t;
-        const struct ward_event *ev;
-        uint32_t gen, nfields;
-        const char *product, *service, *category;
-        struct ward_ls_ids ls;
-    } last;
-    if (last.t == t && last.ev == ev && last.gen == ev->gen && last.nfields == ev->nfields &&
-        last.product == ev->product && last.service == ev->service &&
-        last.category == ev->category) {
-        *out = last.ls;
-        return;
-    }
-    ward_taxonomy_classify(t, ev, out);
-    last.t = t;
-    last.ev = ev;
-    last.gen = ev->gen;
-    last.nfields = ev->nfields;
-    last.product = ev->product;
-    last.service = ev->service;
-    last.category = ev->category;
-    last.ls = *out;
-}
-
 static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
-                 struct ward_event *ev, char *why, size_t wsz)
+                 struct ward_event *ev, const struct ward_ls_ids *ev_ls, char *why, size_t wsz)
 {
     memset(c, 0, sizeof *c);
     c->t = t;
@@ -418,11 +389,15 @@ static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct war
     }
     if (!ward_taxonomy_rule_ls(t, &rule->logsource, &c->rls, why, wsz)) return 0;
     struct ward_ls_ids els;
-    classify(t, ev, &els);
-    if (!ward_taxonomy_selects(&c->rls, &els)) {
-        const char *p = ward_taxonomy_product_name(t, els.product);
-        const char *s = ward_taxonomy_service_name(t, els.service);
-        const char *k = els.ncategories ? ward_taxonomy_category_name(t, els.categories[0]) : NULL;
+    if (!ev_ls) {
+        ward_taxonomy_classify(t, ev, &els);
+        ev_ls = &els;
+    }
+    if (!ward_taxonomy_selects(&c->rls, ev_ls)) {
+        const char *p = ward_taxonomy_product_name(t, ev_ls->product);
+        const char *s = ward_taxonomy_service_name(t, ev_ls->service);
+        const char *k =
+            ev_ls->ncategories ? ward_taxonomy_category_name(t, ev_ls->categories[0]) : NULL;
         snprintf(why, wsz,
                  "the event's logsource (product %s, service %s, category %s) is not "
                  "the rule's",
@@ -432,14 +407,20 @@ static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct war
     return 1;
 }
 
-int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
-                        struct ward_event *ev)
+int ward_sigma_ref_eval_ls(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                           struct ward_event *ev, const struct ward_ls_ids *ev_ls)
 {
     struct rctx c;
     char why[256];
-    if (!setup(&c, t, rule, ev, why, sizeof why)) return 0;
+    if (!setup(&c, t, rule, ev, ev_ls, why, sizeof why)) return 0;
     int r = cond_holds(&c, rule->cond, 0);
     return c.err ? c.err : r;
+}
+
+int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                        struct ward_event *ev)
+{
+    return ward_sigma_ref_eval_ls(t, rule, ev, NULL);
 }
 
 int ward_sigma_ref_explain(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
@@ -447,7 +428,7 @@ int ward_sigma_ref_explain(const struct ward_taxonomy *t, const struct ward_sigm
 {
     struct rctx c;
     char why[256];
-    if (!setup(&c, t, rule, ev, why, sizeof why)) {
+    if (!setup(&c, t, rule, ev, NULL, why, sizeof why)) {
         if (ward_buf_printf(out, "logsource: no match: %s\nresult: no match\n", why))
             return WARD_ENOMEM;
         return 0;
