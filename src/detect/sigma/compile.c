@@ -851,9 +851,8 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
                                 : hs_compile_multi((const char *const *)exprs, flags, ids,
                                                    (unsigned)m, HS_MODE_BLOCK, NULL, out, &ce);
         rs->hs_ns += ward_clock_ns() - t0;
-        if (getenv("WARD_HS_DEBUG"))
-            fprintf(stderr, "hs db %s %zu exprs %.3f s\n", literal ? "lit" : "re", m,
-                    (double)(ward_clock_ns() - t0) / 1e9);
+        ward_debug("sigma: Vectorscan %s database of %zu expressions: %.3f s",
+                   literal ? "literal" : "expression", m, (double)(ward_clock_ns() - t0) / 1e9);
         if (he == HS_SUCCESS) break;
         int bad = ce ? ce->expression : -1;
         if (ce) hs_free_compile_error(ce);
