@@ -296,6 +296,20 @@ static void test_routing(struct ward_event *ev)
     };
     build(ev, flat);
     CHECK_INT(eval_body(ev, PC, det), 1);
+    /* Winlogbeat JSON */
+    static const struct kv wlb[] = {
+        {"winlog.channel", "Microsoft-Windows-Sysmon/Operational", WARD_V_STR},
+        {"winlog.event_id", "1", WARD_V_NUM},
+        {"winlog.provider_name", "Microsoft-Windows-Sysmon", WARD_V_STR},
+        {"winlog.event_data.Image", "C:\\Windows\\System32\\cmd.exe", WARD_V_STR},
+        {NULL, NULL, 0},
+    };
+    build(ev, wlb);
+    CHECK_INT(eval_body(ev, PC, det), 1);
+    CHECK_INT(eval_body(ev, "{product: windows, service: sysmon}",
+                        "  sel:\n    Provider_Name: Microsoft-Windows-Sysmon\n    EventID: 1\n"
+                        "  condition: sel\n"),
+              1);
     /* decoders name the logsource of non-Windows events */
     static const struct kv proxy[] = {
         {"c-uri", "http://evil.example/x.php", WARD_V_STR},

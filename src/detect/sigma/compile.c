@@ -851,9 +851,8 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
                                 : hs_compile_multi((const char *const *)exprs, flags, ids,
                                                    (unsigned)m, HS_MODE_BLOCK, NULL, out, &ce);
         rs->hs_ns += ward_clock_ns() - t0;
-        if (getenv("WARD_HS_DEBUG"))
-            fprintf(stderr, "hs db %s %zu exprs %.3f s\n", literal ? "lit" : "re", m,
-                    (double)(ward_clock_ns() - t0) / 1e9);
+        ward_debug("sigma: Vectorscan %s database of %zu expressions: %.3f s",
+                   literal ? "literal" : "expression", m, (double)(ward_clock_ns() - t0) / 1e9);
         if (he == HS_SUCCESS) break;
         int bad = ce ? ce->expression : -1;
         if (ce) hs_free_compile_error(ce);
@@ -1025,37 +1024,96 @@ static int link_fields(struct ward_ruleset *rs)
 }
 
 /* Lists for each scanned atom the gated rules that read it. */
+/*
+ * Calls back with each scanned atom in positive position (under an even number of NOTs)
+ * in the nodes [from, end), which must be a whole subtree or a sequence of them not under
+ * a NOT. Only those atoms can make a gated condition true: with none of them hit it is
+ * false whatever the others (it falls as negative atoms rise, and is false with all
+ * scanned atoms false).
+ */
+static int positive_atoms(const struct ward_ruleset *rs, uint32_t from, uint32_t end,
+                          int (*fn)(void *ctx, uint32_t atom), void *ctx)
+{
+    uint32_t not_ends[MAX_COND_DEPTH * 4 + 8]; /* NOT nesting <= depth + 1 (neq) */
+    size_t nnot = 0;
+    for (uint32_t i = from; i < end; i++) {
+        const struct node *n = &rs->nodes[i];
+        while (nnot && not_ends[nnot - 1] <= i) nnot--;
+        if (n->op == N_NOT) {
+            if (nnot < sizeof not_ends / sizeof *not_ends) not_ends[nnot++] = n->end;
+            continue;
+        }
+        if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY || nnot % 2) continue;
+        int rc = fn(ctx, n->arg);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+struct link_ctx {
+    struct pair **pairs;
+    size_t *np, *cap;
+    uint32_t rule;
+    const uint32_t *refs; /* per atom: how many program nodes read it */
+    uint64_t cost;
+};
+
+static int add_pair(void *ctx, uint32_t atom)
+{
+    struct link_ctx *c = ctx;
+    if (grow((void **)c->pairs, c->cap, *c->np + 1, sizeof **c->pairs)) return WARD_ENOMEM;
+    (*c->pairs)[*c->np].atom = atom;
+    (*c->pairs)[*c->np].rule = c->rule;
+    (*c->np)++;
+    return 0;
+}
+
+static int add_cost(void *ctx, uint32_t atom)
+{
+    struct link_ctx *c = ctx;
+    c->cost += 1 + c->refs[atom];
+    return 0;
+}
+
+/* Lists each gated rule under the positive atoms that can wake it: when the condition is
+ * an AND, those of one conjunct that is gated by itself (the rule cannot match unless that
+ * conjunct holds), the one whose atoms are read by the fewest rules (a proxy for how
+ * seldom they hit); otherwise those of the whole condition. */
 static int link_atoms(struct ward_ruleset *rs)
 {
     struct pair *pairs = NULL;
     size_t np = 0, cap = 0;
-    for (size_t r = 0; r < rs->nrules; r++) {
+    uint32_t *refs = calloc(rs->natoms ? rs->natoms : 1, sizeof *refs);
+    if (!refs) return WARD_ENOMEM;
+    for (uint32_t i = 0; i < rs->nnodes; i++)
+        if (rs->nodes[i].op == N_ATOM) refs[rs->nodes[i].arg]++;
+    int rc = 0;
+    for (size_t r = 0; r < rs->nrules && !rc; r++) {
         struct crule *cr = &rs->rules[r];
         cr->gated = kleene(rs, cr->prog_off) == K_F;
         if (!cr->gated) continue;
-        /* Only atoms in positive position (under an even number of NOTs) can make the
-         * rule true: with none of them hit the condition is false whatever the others
-         * (it falls as negative atoms rise, and is false with all scanned atoms false). */
-        uint32_t end = cr->prog_off + cr->prog_len;
-        uint32_t not_ends[MAX_COND_DEPTH * 4 + 8]; /* NOT nesting <= depth + 1 (neq) */
-        size_t nnot = 0;
-        for (uint32_t i = cr->prog_off; i < end; i++) {
-            const struct node *n = &rs->nodes[i];
-            while (nnot && not_ends[nnot - 1] <= i) nnot--;
-            if (n->op == N_NOT) {
-                if (nnot < sizeof not_ends / sizeof *not_ends) not_ends[nnot++] = n->end;
-                continue;
+        struct link_ctx lc = {&pairs, &np, &cap, (uint32_t)r, refs, 0};
+        uint32_t from = cr->prog_off, end = cr->prog_off + cr->prog_len;
+        const struct node *top = &rs->nodes[cr->prog_off];
+        if (top->op == N_AND) {
+            uint64_t best = UINT64_MAX;
+            for (uint32_t j = cr->prog_off + 1; j < top->end; j = rs->nodes[j].end) {
+                if (kleene(rs, j) != K_F) continue;
+                lc.cost = 0;
+                (void)positive_atoms(rs, j, rs->nodes[j].end, add_cost, &lc);
+                if (lc.cost < best) {
+                    best = lc.cost;
+                    from = j;
+                    end = rs->nodes[j].end;
+                }
             }
-            if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY) continue;
-            if (nnot % 2) continue;
-            if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
-                free(pairs);
-                return WARD_ENOMEM;
-            }
-            pairs[np].atom = n->arg;
-            pairs[np].rule = (uint32_t)r;
-            np++;
         }
+        rc = positive_atoms(rs, from, end, add_pair, &lc);
+    }
+    free(refs);
+    if (rc) {
+        free(pairs);
+        return rc;
     }
     if (np) qsort(pairs, np, sizeof *pairs, pair_cmp);
     rs->atom_rules = malloc((np ? np : 1) * sizeof *rs->atom_rules);
