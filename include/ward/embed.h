@@ -12,5 +12,7 @@ struct ward_embedded {
 
 /* ward's own Sigma rule pack (rules/ ** .yml), sorted by path, ended by {NULL}. */
 extern const struct ward_embedded ward_rule_pack[];
+/* config/taxonomy.yml, the built-in Sigma logsource taxonomy (one entry, then {NULL}). */
+extern const struct ward_embedded ward_taxonomy_files[];
 
 #endif

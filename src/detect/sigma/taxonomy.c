@@ -12,9 +12,7 @@
 #include <yaml.h>
 
 #include "detect/sigma/sigma_int.h"
-
-extern const char ward_taxonomy_yaml[];
-extern const size_t ward_taxonomy_yaml_len;
+#include "ward/embed.h"
 
 #define TX_MAX_NAMES 65000
 #define TX_MAX_KEYS 32
@@ -392,7 +390,9 @@ int ward_taxonomy_load(const char *path, struct ward_taxonomy **out, struct ward
 
 int ward_taxonomy_default(struct ward_taxonomy **out, struct ward_err *err)
 {
-    return load_text(ward_taxonomy_yaml, ward_taxonomy_yaml_len, "(built-in taxonomy)", out, err);
+    /* config/taxonomy.yml, built into the binary by cmake/embed.cmake */
+    return load_text(ward_taxonomy_files[0].data, ward_taxonomy_files[0].len, "(built-in taxonomy)",
+                     out, err);
 }
 
 void ward_taxonomy_free(struct ward_taxonomy *t)
