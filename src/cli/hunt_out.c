@@ -107,6 +107,7 @@ static int off_cmp(const void *x, const void *y)
 
 static void sort_mem(struct hunt_sorter *s)
 {
+    if (s->noffs < 2) return;
     sorting = s;
     qsort(s->offs, s->noffs, sizeof *s->offs, off_cmp);
     sorting = NULL;
