@@ -438,14 +438,21 @@ static void test_validity(void)
     struct ward_err err;
     CHECK_INT(ward_ioc_add(set, WARD_IOC_IPV4, "1.2.3.4", 7, &m, &err), 0);
     CHECK_INT(ward_ioc_set_compile(set), 0);
-    ward_time_t t;
-    CHECK_INT(ward_time_parse("2019-12-31T23:59:59Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);
-    CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 1);
-    CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);              /* valid_until is exclusive */
+    ward_time_t before, from, until;
+    CHECK_INT(ward_time_parse("2019-12-31T23:59:59Z", 20, &before), 0);
+    CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &from), 0);
+    CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &until), 0);
+    /* the default (retro): earlier events match, expired indicators do not */
+    CHECK_INT(hits_of(set, "1.2.3.4", before, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", from, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 0);          /* valid_until is exclusive */
     CHECK_INT(hits_of(set, "1.2.3.4", WARD_TIME_NONE, NULL), 1); /* no event time: valid */
+    ward_ioc_set_validity(set, WARD_IOC_VALID_STRICT);
+    CHECK_INT(hits_of(set, "1.2.3.4", before, NULL), 0);
+    CHECK_INT(hits_of(set, "1.2.3.4", from, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 0);
+    ward_ioc_set_validity(set, WARD_IOC_VALID_IGNORE);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 1);
     ward_ioc_set_free(set);
 }
 

@@ -33,6 +33,7 @@ struct ward_ioc_set {
     size_t nproblems, problems_cap;
     struct ward_ioc_stats stats;
     int compiled;
+    uint8_t validity; /* enum ward_ioc_validity */
     /* compiled: one open-addressing table for every exact key (type in the hash seed) */
     struct ioc_slot *slots;           /* tag + first indicator index + 1 (0 = empty) */
     uint32_t *next;                   /* next indicator index + 1 with the same key */

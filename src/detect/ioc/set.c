@@ -365,6 +365,11 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
     return 0;
 }
 
+void ward_ioc_set_validity(struct ward_ioc_set *set, enum ward_ioc_validity mode)
+{
+    set->validity = (uint8_t)mode;
+}
+
 const struct ward_ioc_stats *ward_ioc_set_stats(const struct ward_ioc_set *set)
 {
     return &set->stats;
@@ -413,10 +418,12 @@ struct match_state {
     int nseen;
 };
 
-static int valid_at(const struct ward_ioc_meta *m, ward_time_t ts)
+static int valid_at(const struct ward_ioc_set *set, const struct ward_ioc_meta *m, ward_time_t ts)
 {
-    if (!m || ts == WARD_TIME_NONE) return 1;
-    if (m->valid_from != WARD_TIME_NONE && ts < m->valid_from) return 0;
+    if (!m || ts == WARD_TIME_NONE || set->validity == WARD_IOC_VALID_IGNORE) return 1;
+    if (set->validity == WARD_IOC_VALID_STRICT && m->valid_from != WARD_TIME_NONE &&
+        ts < m->valid_from)
+        return 0;
     if (m->valid_until != WARD_TIME_NONE && ts >= m->valid_until) return 0;
     return 1;
 }
@@ -427,7 +434,7 @@ static void report_chain(struct match_state *st, uint32_t head, const char *tok,
     const struct ward_ioc_set *set = st->set;
     for (uint32_t i = head; i && !st->stop; i = set->next[i - 1]) {
         const struct ward_ioc *ioc = &set->iocs[i - 1];
-        if (!valid_at(ioc->meta, st->ts)) continue;
+        if (!valid_at(set, ioc->meta, st->ts)) continue;
         int dup = 0;
         for (int k = 0; k < st->nseen; k++)
             if (st->seen[k] == i) dup = 1;
