@@ -21,7 +21,7 @@ build: deps $(BUILD)/build.ninja
 
 # ward's main job on its own bundled example data
 run: build
-	./$(BUILD)/ward dump --meta examples/intrusion
+	./$(BUILD)/ward hunt examples/intrusion
 
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)

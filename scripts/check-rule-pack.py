@@ -114,16 +114,19 @@ def flatten(event):
         else:
             out[k] = v
 
-    def walk(node):
+    def walk(node, name=""):
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, (dict, list)):
-                    walk(v)
+                    walk(v, k)
                 elif k not in ("#attributes",):
                     out[k] = v
         elif isinstance(node, list):
-            for x in node:
-                walk(x)
+            for i, x in enumerate(node):
+                if isinstance(x, (dict, list)):
+                    walk(x, name)
+                else:
+                    out[f"{name}.{i}"] = x
     for part in ("EventData", "UserData"):
         if part in ev and ev[part] is not None:
             walk(ev[part])

@@ -101,4 +101,19 @@ struct ward_alert {
 int ward_entities_from_event(struct ward_event *ev, struct ward_arena *arena, size_t max,
                              struct ward_entity **out, size_t *count) WARD_MUST_USE;
 
+/*
+ * Turns an alert record decoded from JSON (flattened keys, as the JSON reader gives them)
+ * into an alert: {"timestamp", "host", "rule": {id, title, level, tags[]}, "attack":
+ * {tactics[] (names, or {id, name}), techniques[] (ids, or {id, name})}, "source": {path,
+ * record}, "event": {...}}. The event is kept verbatim when ev->raw holds the record's text
+ * (else re-serialised from its fields); its entities are extracted into the alert, and the
+ * host defaults to the event's host. `scratch` is an event the caller owns (reset here)
+ * for the event's fields. Everything the alert points to is copied into `arena` (the
+ * caller's; reset it per alert once the alert was stored). Returns 0, or WARD_EINVAL (no rule id or
+ * title, bad timestamp or level) / WARD_ELIMIT / WARD_ENOMEM with err.
+ */
+int ward_alert_from_event(struct ward_event *ev, struct ward_event *scratch,
+                          struct ward_arena *arena, struct ward_alert *out,
+                          struct ward_err *err) WARD_MUST_USE;
+
 #endif

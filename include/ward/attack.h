@@ -20,10 +20,10 @@
 #define WARD_ATTACK_DEPRECATED 4u /* deprecated: no longer maintained */
 
 struct ward_attack_tactic {
-    const char *id;         /* "TA0002" */
-    const char *shortname;  /* "execution" (the Sigma tag: attack.execution) */
-    const char *name;       /* "Execution" */
-    unsigned order;         /* position in the kill chain, 0 = first */
+    const char *id;        /* "TA0002" */
+    const char *shortname; /* "execution" (the Sigma tag: attack.execution) */
+    const char *name;      /* "Execution" */
+    unsigned order;        /* position in the kill chain, 0 = first */
 };
 
 struct ward_attack_technique {
@@ -53,8 +53,8 @@ const struct ward_attack_db *ward_attack_builtin(void);
  * a located error on malformed JSON, and with WARD_EINVAL when the bundle holds no
  * x-mitre-matrix or no technique.
  */
-int ward_attack_load(const char *path, struct ward_attack_db **out, struct ward_err *err)
-    WARD_MUST_USE;
+int ward_attack_load(const char *path, struct ward_attack_db **out,
+                     struct ward_err *err) WARD_MUST_USE;
 /* Frees a loaded table; accepts NULL and the built-in table (then does nothing). */
 void ward_attack_free(struct ward_attack_db *db);
 
@@ -63,8 +63,8 @@ void ward_attack_free(struct ward_attack_db *db);
 const struct ward_attack_technique *ward_attack_technique(const struct ward_attack_db *db,
                                                           const char *id, size_t n);
 /* The parent technique of a sub-technique (T1059 for T1059.001), or NULL. */
-const struct ward_attack_technique *
-ward_attack_parent(const struct ward_attack_db *db, const struct ward_attack_technique *t);
+const struct ward_attack_technique *ward_attack_parent(const struct ward_attack_db *db,
+                                                       const struct ward_attack_technique *t);
 /* Tactic by short name ("defense-evasion"; '_' is taken as '-', case-insensitive) or by
  * id ("TA0005"); NULL when unknown. */
 const struct ward_attack_tactic *ward_attack_tactic(const struct ward_attack_db *db,
@@ -110,7 +110,7 @@ int ward_attack_tag_parse(const struct ward_attack_db *db, const char *tag, size
  * in its canonical upper case ("t1685" -> "T1685", "g0016" -> "G0016"), other text as
  * written. Accepts ids with or without the "attack." prefix. Returns out.
  */
-const char *ward_attack_label(const struct ward_attack_db *db, const char *id, size_t n,
-                              char *out, size_t outsz);
+const char *ward_attack_label(const struct ward_attack_db *db, const char *id, size_t n, char *out,
+                              size_t outsz);
 
 #endif

@@ -107,7 +107,8 @@ int ward_buf_append(struct ward_buf *b, const void *p, size_t n) WARD_MUST_USE;
 int ward_buf_puts(struct ward_buf *b, const char *s) WARD_MUST_USE;
 int ward_buf_putc(struct ward_buf *b, char c) WARD_MUST_USE;
 int ward_buf_printf(struct ward_buf *b, const char *fmt, ...) WARD_PRINTF(2, 3) WARD_MUST_USE;
-int ward_buf_vprintf(struct ward_buf *b, const char *fmt, va_list ap) WARD_MUST_USE;
+int ward_buf_vprintf(struct ward_buf *b, const char *fmt, va_list ap)
+    WARD_PRINTF(2, 0) WARD_MUST_USE;
 void ward_buf_reset(struct ward_buf *b);
 /* Hands the data to the caller (who frees it with free()) and resets the buffer. */
 char *ward_buf_take(struct ward_buf *b);
@@ -205,7 +206,8 @@ int ward_time_parse(const char *s, size_t n, ward_time_t *out) WARD_MUST_USE;
 size_t ward_time_format(ward_time_t t, int digits, char *out, size_t outsz);
 /* Days since the epoch for a civil date (proleptic Gregorian). */
 int64_t ward_days_from_civil(int64_t y, unsigned m, unsigned d);
-/* Converts a Windows FILETIME (100 ns ticks since 1601) to ward time. */
+/* Converts a Windows FILETIME (100 ns ticks since 1601) to ward time; WARD_TIME_NONE when
+ * it lies outside ward time's range (years 1677 to 2262). */
 ward_time_t ward_time_from_filetime(uint64_t ft);
 /* Monotonic clock in nanoseconds (for progress and benchmarks). */
 uint64_t ward_clock_ns(void);

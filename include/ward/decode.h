@@ -64,8 +64,7 @@ int ward_reader_open(struct ward_reader *r, const char *path, const char *format
  * a record boundary. Events report offsets and lines of the whole file. */
 int ward_reader_open_range(struct ward_reader *r, const char *path, uint64_t offset,
                            uint64_t length, uint64_t line_base, const char *format,
-                           const struct ward_decode_opts *o, struct ward_err *err)
-    WARD_MUST_USE;
+                           const struct ward_decode_opts *o, struct ward_err *err) WARD_MUST_USE;
 /* Like the decoder's next: 1 event, 0 end, negative for a bad record (go on calling). It
  * resets ev, sets path/format and calls ward_event_find_time when the decoder set no time. */
 int ward_reader_next(struct ward_reader *r, struct ward_event *ev,

@@ -155,6 +155,60 @@ struct ward_sigma_logsource {
     char *definition;
 };
 
+/* Correlation rules (rule->extra when kind == WARD_RULE_CORRELATION). */
+enum ward_corr_type {
+    WARD_CORR_EVENT_COUNT,
+    WARD_CORR_VALUE_COUNT,
+    WARD_CORR_TEMPORAL,
+    WARD_CORR_TEMPORAL_ORDERED,
+    WARD_CORR_VALUE_SUM,
+    WARD_CORR_VALUE_AVG,
+    WARD_CORR_VALUE_PERCENTILE
+};
+enum ward_corr_op {
+    WARD_CMP_GT,
+    WARD_CMP_GTE,
+    WARD_CMP_LT,
+    WARD_CMP_LTE,
+    WARD_CMP_EQ,
+    WARD_CMP_NEQ
+};
+struct ward_sigma_corr_cond {
+    uint8_t op; /* enum ward_corr_op */
+    double value;
+};
+/* aliases: NAME: {rule name: event field, ...} */
+struct ward_sigma_corr_alias {
+    char *name;
+    char **rule_names;
+    char **fields;
+    size_t n;
+};
+struct ward_sigma_correlation {
+    uint8_t type; /* enum ward_corr_type */
+    char **rules; /* ids or names of the correlated rules, as written */
+    size_t nrules;
+    char **group_by;
+    size_t ngroup_by;
+    char *timespan;                     /* as written ("5m") */
+    uint64_t timespan_ms;               /* parsed: s, m, h, d (and w) units */
+    struct ward_sigma_corr_cond *conds; /* all must hold (a range is two); may be empty for
+                                           temporal types */
+    size_t nconds;
+    char *field; /* condition field (value_count, value_sum, value_avg, value_percentile) */
+    int generate;
+    struct ward_sigma_corr_alias *aliases;
+    size_t naliases;
+    uint32_t line; /* of the correlation section */
+};
+/* Filters (rule->extra when kind == WARD_RULE_FILTER): the rules they apply to; their
+ * selections and condition are parsed like a detection into rule->dets / rule->cond. */
+struct ward_sigma_filter {
+    char **rules;
+    size_t nrules;
+    uint32_t line;
+};
+
 /* A parsed rule. Everything is owned by the rule set's arena. */
 struct ward_sigma_rule {
     char *path;
@@ -181,7 +235,8 @@ struct ward_sigma_rule {
     size_t ndets;
     struct ward_sigma_cond *cond; /* several conditions are OR-ed into one tree */
     char *cond_text;              /* the condition(s) as written, for messages */
-    void *extra;                  /* correlation / filter sections (issue 8), owned by the arena */
+    void *extra; /* struct ward_sigma_correlation or struct ward_sigma_filter (by kind), in
+                    the arena; NULL for detection rules */
 };
 
 /* ---- parsing -------------------------------------------------------------------------- */
@@ -263,6 +318,11 @@ int ward_taxonomy_rule_ls(const struct ward_taxonomy *t, const struct ward_sigma
  * fields, e.g. Event.System.Channel and EventID). */
 void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev,
                             struct ward_ls_ids *out);
+/* Every event key (plain or pattern, as ward_taxonomy_field_keys gives them) that
+ * ward_taxonomy_classify may read, for callers that memoize the classification on their
+ * values (with ev->product/service/category). Fills up to max keys (borrowed from the
+ * taxonomy) and returns how many there are (more than max: the list is incomplete). */
+size_t ward_taxonomy_classify_keys(const struct ward_taxonomy *t, const char **keys, size_t max);
 /* Whether an event with logsource `ev_ls` is selected by a rule with logsource `rule_ls`. */
 int ward_taxonomy_selects(const struct ward_ls_ids *rule_ls, const struct ward_ls_ids *ev_ls);
 /* The event keys a Sigma field name reads for a rule's logsource, in priority order (the
@@ -320,6 +380,10 @@ const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t 
  * included. Returns 1, 0 or a negative code. */
 int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
                         struct ward_event *ev);
+/* The same with the event's logsource given (from ward_taxonomy_classify on this event, as
+ * it is now): for loops that evaluate many rules on one event and classify it once. */
+int ward_sigma_ref_eval_ls(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                           struct ward_event *ev, const struct ward_ls_ids *ev_ls);
 /* The same, writing a readable account to out: the logsource decision, then for each
  * search identifier every item with the field's value and which values matched (+) or not
  * (-), then the condition. For `ward rules explain`. Returns 1, 0 or a negative code. */

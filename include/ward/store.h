@@ -285,6 +285,27 @@ int ward_store_list(struct ward_store *st, const struct ward_incident_filter *f,
                     struct ward_incident_list **out, struct ward_err *err) WARD_MUST_USE;
 void ward_incident_list_free(struct ward_incident_list *l);
 
+/* Where an observable was seen: every incident holding it. */
+struct ward_observable_hit {
+    int64_t incident;
+    const char *title;
+    int status;
+    const char *type, *value, *source;
+    int64_t sightings;
+    ward_time_t first_seen;
+};
+struct ward_observable_hits {
+    struct ward_observable_hit *items;
+    size_t n;
+    struct ward_arena arena;
+};
+/* Finds an observable across all incidents. type NULL: every type the value is valid for
+ * (normalised per type). Free *out with ward_observable_hits_free. */
+int ward_store_find_observable(struct ward_store *st, const char *type, const char *value,
+                               struct ward_observable_hits **out,
+                               struct ward_err *err) WARD_MUST_USE;
+void ward_observable_hits_free(struct ward_observable_hits *h);
+
 /* ---- metrics -------------------------------------------------------------------------------- */
 
 struct ward_metric_count {

@@ -17,7 +17,7 @@
 struct copts {
     const char *store, *actor, *format, *output;
     const char *reason, *resolution, *root_cause, *lessons, *assignee, *note, *status;
-    const char *title;
+    const char *title, *type;
     int severity;
     size_t limit;
     int events, all, open, none, create, help;
@@ -164,7 +164,14 @@ static int do_list(struct copts *o, int argc, char **argv)
             ward_jw_key(&w, "last_seen");
             ward_jw_strn(&w, t2, ward_time_format(x->last_seen, 3, t2, sizeof t2));
             ward_jw_key(&w, "tactics");
-            ward_jw_str(&w, x->tactics ? x->tactics : "");
+            ward_jw_arr(&w);
+            for (const char *p = x->tactics ? x->tactics : ""; *p;) {
+                size_t tl = strcspn(p, ",");
+                if (tl) ward_jw_strn(&w, p, tl);
+                p += tl;
+                if (*p == ',') p++;
+            }
+            ward_jw_end(&w);
             if (x->merged_into) {
                 ward_jw_key(&w, "merged_into");
                 ward_jw_int(&w, x->merged_into);
@@ -533,10 +540,78 @@ static int do_task(struct copts *o, int argc, char **argv)
     return done(st, r, &err, msg);
 }
 
+static int do_observable_search(struct copts *o, int argc, char **argv)
+{
+    if (optind >= argc) return usage("no VALUE given");
+    const char *value = argv[optind];
+    const char *type = o->type;
+    struct ward_store *st;
+    int rc = store_cli_open(store_cli_path(o->store), o->actor, 0, &st);
+    if (rc) return rc;
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_observable_hits *h = NULL;
+    if (ward_store_find_observable(st, type, value, &h, &err)) {
+        ward_store_close(st);
+        return fail(&err);
+    }
+    struct ward_buf b;
+    ward_buf_init(&b, 0);
+    int e = 0;
+    char t[48];
+    if (strcmp(o->format, "json") == 0) {
+        struct ward_jw w;
+        ward_jw_init(&w, &b);
+        ward_jw_arr(&w);
+        for (size_t i = 0; i < h->n; i++) {
+            const struct ward_observable_hit *x = &h->items[i];
+            char id[32];
+            snprintf(id, sizeof id, "INC-%04lld", (long long)x->incident);
+            ward_jw_obj(&w);
+            ward_jw_key(&w, "incident");
+            ward_jw_str(&w, id);
+            ward_jw_key(&w, "title");
+            ward_jw_str(&w, x->title ? x->title : "");
+            ward_jw_key(&w, "status");
+            ward_jw_str(&w, ward_status_name(x->status));
+            ward_jw_key(&w, "type");
+            ward_jw_str(&w, x->type);
+            ward_jw_key(&w, "value");
+            ward_jw_str(&w, x->value);
+            ward_jw_key(&w, "source");
+            ward_jw_str(&w, x->source);
+            ward_jw_key(&w, "sightings");
+            ward_jw_int(&w, x->sightings);
+            ward_jw_key(&w, "first_seen");
+            ward_jw_strn(&w, t, ward_time_format(x->first_seen, 3, t, sizeof t));
+            ward_jw_end(&w);
+        }
+        ward_jw_end(&w);
+        e = ward_jw_error(&w) || ward_buf_putc(&b, '\n');
+    } else {
+        e |= ward_buf_printf(&b, "%-9s %-9s %-7s %-8s %9s  %-20s %s\n", "INCIDENT", "STATUS",
+                             "TYPE", "SOURCE", "SIGHTINGS", "FIRST SEEN", "TITLE");
+        for (size_t i = 0; i < h->n; i++) {
+            const struct ward_observable_hit *x = &h->items[i];
+            ward_time_format(x->first_seen, 0, t, sizeof t);
+            e |= ward_buf_printf(&b, "INC-%04lld  %-9s %-7s %-8s %9lld  %-20s %s\n",
+                                 (long long)x->incident, ward_status_name(x->status), x->type,
+                                 x->source, (long long)x->sightings, t, x->title ? x->title : "");
+        }
+    }
+    rc = e ? EX_SOFTWARE : store_cli_output(o->output, b.data ? b.data : "", b.len);
+    ward_buf_free(&b);
+    size_t found = h->n;
+    ward_observable_hits_free(h);
+    ward_store_close(st);
+    return rc ? rc : (found ? 0 : 1);
+}
+
 static int do_observable(struct copts *o, int argc, char **argv)
 {
-    if (optind >= argc) return usage("no action given (add, list)");
+    if (optind >= argc) return usage("no action given (add, list, search)");
     const char *act = argv[optind++];
+    if (strcmp(act, "search") == 0) return do_observable_search(o, argc, argv);
     int64_t id;
     int rc = need_incident(argc, argv, optind, &id);
     if (rc) return rc;
@@ -588,7 +663,8 @@ static int do_observable(struct copts *o, int argc, char **argv)
         ward_store_close(st);
         return rc;
     }
-    if (strcmp(act, "add") != 0) return usage("unknown observable action '%s' (add, list)", act);
+    if (strcmp(act, "add") != 0)
+        return usage("unknown observable action '%s' (add, list, search)", act);
     if (optind + 2 >= argc) return usage("give TYPE and VALUE (types: " WARD_OBS_TYPES ")");
     const char *type = argv[optind + 1], *value = argv[optind + 2];
     if (!ward_observable_type_ok(type))
@@ -924,210 +1000,6 @@ struct imp_alert {
     struct ward_arena arena;
 };
 
-static int key_is(const char *k, size_t kl, const char *want)
-{
-    return strlen(want) == kl && memcmp(k, want, kl) == 0;
-}
-
-/* "prefix.N" or "prefix.N.suffix": the index N, or -1 */
-static long key_index(const char *k, size_t kl, const char *prefix, const char *suffix)
-{
-    size_t pl = strlen(prefix);
-    if (kl <= pl || memcmp(k, prefix, pl) != 0) return -1;
-    size_t i = pl;
-    long n = 0;
-    if (i >= kl || k[i] < '0' || k[i] > '9') return -1;
-    while (i < kl && k[i] >= '0' && k[i] <= '9') {
-        n = n * 10 + (k[i] - '0');
-        if (n > 1000000) return -1;
-        i++;
-    }
-    size_t sl = suffix ? strlen(suffix) : 0;
-    if (kl - i != sl || (sl && memcmp(k + i, suffix, sl) != 0)) return -1;
-    return n;
-}
-
-/* Skips a JSON string starting at p (at the quote); returns the position after it. */
-static const char *skip_str(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\') {
-            p++;
-            continue;
-        }
-        if (*p == '"') return p + 1;
-    }
-    return end;
-}
-
-/*
- * Finds the text of a top-level member's value in a JSON object held in memory (the
- * record's raw bytes), so that the triggering event is kept byte for byte as it came.
- * Returns 1 with the span, 0 when absent or when the value is not an object.
- */
-static int raw_member(const char *raw, size_t n, const char *key, const char **vp, size_t *vn)
-{
-    const char *p = raw, *end = raw + n;
-    size_t klen = strlen(key);
-    int depth = 0;
-    while (p < end) {
-        char c = *p;
-        if (c == '"') {
-            const char *ks = p + 1;
-            const char *ke = skip_str(p, end);
-            p = ke;
-            if (depth != 1) continue;
-            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
-            if (p >= end || *p != ':') continue;
-            p++;
-            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
-            if ((size_t)(ke - 1 - ks) != klen || memcmp(ks, key, klen) != 0) continue;
-            if (p >= end || *p != '{') return 0;
-            const char *vs = p;
-            int d = 0;
-            while (p < end) {
-                if (*p == '"') {
-                    p = skip_str(p, end);
-                    continue;
-                }
-                if (*p == '{' || *p == '[') d++;
-                if ((*p == '}' || *p == ']') && --d == 0) {
-                    *vp = vs;
-                    *vn = (size_t)(p + 1 - vs);
-                    return 1;
-                }
-                p++;
-            }
-            return 0;
-        }
-        if (c == '{' || c == '[') depth++;
-        if (c == '}' || c == ']') depth--;
-        p++;
-    }
-    return 0;
-}
-
-/*
- * One alert from an event decoded from a JSON line: {"timestamp", "host", "rule": {id,
- * title, level, tags[]}, "attack": {tactics[], techniques[{id, name}]}, "source": {path,
- * record}, "event": {...}} with the keys flattened by the reader.
- */
-static int alert_from_event(struct ward_event *ev, struct ward_event *sub, struct ward_arena *ar,
-                            struct ward_alert *a, struct ward_err *err)
-{
-    memset(a, 0, sizeof *a);
-    a->ts = WARD_TIME_NONE;
-    a->rule.level = WARD_LEVEL_MEDIUM;
-    ward_event_reset(sub);
-    const char **tags = NULL, **tactics = NULL;
-    struct ward_attack_technique *techs = NULL;
-    size_t ntags = 0, ntac = 0, ntech = 0;
-    enum { MAXN = 64 };
-    tags = ward_arena_alloc(ar, MAXN * sizeof *tags);
-    tactics = ward_arena_alloc(ar, MAXN * sizeof *tactics);
-    techs = ward_arena_alloc(ar, MAXN * sizeof *techs);
-    if (!tags || !tactics || !techs) return ward_err_set(err, WARD_ENOMEM, "out of memory");
-    memset(techs, 0, MAXN * sizeof *techs);
-    for (uint32_t i = 0; i < ev->nfields; i++) {
-        struct ward_field *f = &ev->fields[i];
-        const char *k = ward_field_key(ev, f);
-        size_t kl = f->klen;
-        struct ward_str v;
-        if (ward_event_value(ev, f, &v)) return ward_err_set(err, WARD_ENOMEM, "out of memory");
-        if (kl > 6 && memcmp(k, "event.", 6) == 0) {
-            if (ward_event_add(sub, k + 6, kl - 6, v.ptr, v.len, (enum ward_vtype)f->type, 0))
-                return ward_err_set(err, WARD_ELIMIT, "too many event fields");
-            continue;
-        }
-        char *val = ward_arena_strndup(ar, v.ptr, v.len);
-        if (!val) return ward_err_set(err, WARD_ENOMEM, "out of memory");
-        long idx;
-        if (key_is(k, kl, "timestamp") || key_is(k, kl, "@timestamp") || key_is(k, kl, "time")) {
-            if (ward_time_parse(v.ptr, v.len, &a->ts))
-                return ward_err_set(err, WARD_EINVAL, "bad timestamp '%s'", val);
-        } else if (key_is(k, kl, "host")) {
-            a->host = val;
-        } else if (key_is(k, kl, "rule.id")) {
-            a->rule.id = val;
-        } else if (key_is(k, kl, "rule.title")) {
-            a->rule.title = val;
-        } else if (key_is(k, kl, "rule.level")) {
-            int l = ward_level_parse(val);
-            if (l < 0) return ward_err_set(err, WARD_EINVAL, "unknown rule level '%s'", val);
-            a->rule.level = l;
-        } else if ((idx = key_index(k, kl, "rule.tags.", NULL)) >= 0) {
-            if (ntags < MAXN) tags[ntags++] = val;
-        } else if ((idx = key_index(k, kl, "attack.tactics.", NULL)) >= 0) {
-            if (ntac < MAXN) tactics[ntac++] = val;
-        } else if ((idx = key_index(k, kl, "attack.techniques.", ".id")) >= 0) {
-            if (idx < MAXN) techs[idx].id = val;
-            if ((size_t)idx + 1 > ntech && idx < MAXN) ntech = (size_t)idx + 1;
-        } else if ((idx = key_index(k, kl, "attack.techniques.", ".name")) >= 0) {
-            if (idx < MAXN) techs[idx].name = val;
-            if ((size_t)idx + 1 > ntech && idx < MAXN) ntech = (size_t)idx + 1;
-        } else if ((idx = key_index(k, kl, "attack.techniques.", NULL)) >= 0) {
-            /* a plain list of ids */
-            if (idx < MAXN) techs[idx].id = val;
-            if ((size_t)idx + 1 > ntech && idx < MAXN) ntech = (size_t)idx + 1;
-        } else if (key_is(k, kl, "source.path")) {
-            a->source.path = val;
-        } else if (key_is(k, kl, "source.record")) {
-            int64_t r;
-            if (!ward_parse_i64(ward_str_make(v.ptr, v.len), &r) && r > 0)
-                a->source.record = (uint64_t)r;
-        }
-    }
-    if (!a->rule.id || !a->rule.title)
-        return ward_err_set(err, WARD_EINVAL, "the alert has no rule.id or rule.title");
-    a->rule.tags = tags;
-    a->rule.ntags = ntags;
-    a->attack.tactics = tactics;
-    a->attack.ntactics = ntac;
-    a->attack.techniques = techs;
-    a->attack.ntechniques = ntech;
-    /* the event verbatim (as flattened JSON) and its entities */
-    const char *rv;
-    size_t rn;
-    if (ev->raw && raw_member(ev->raw, ev->raw_len, "event", &rv, &rn)) {
-        char *ej = ward_arena_strndup(ar, rv, rn);
-        if (!ej) return ward_err_set(err, WARD_ENOMEM, "out of memory");
-        a->event_json = ej;
-    }
-    if (sub->nfields) {
-        struct ward_buf eb;
-        struct ward_jw w;
-        ward_buf_init(&eb, 16u << 20);
-        ward_jw_init(&w, &eb);
-        if (ward_json_write_event(&w, sub, 0) || ward_jw_error(&w)) {
-            ward_buf_free(&eb);
-            return ward_err_set(err, WARD_ENOMEM, "cannot render the event");
-        }
-        if (!a->event_json) {
-            /* no raw text (another decoder): the flattened fields */
-            char *ej = ward_arena_strndup(ar, eb.data, eb.len);
-            if (!ej) {
-                ward_buf_free(&eb);
-                return ward_err_set(err, WARD_ENOMEM, "out of memory");
-            }
-            a->event_json = ej;
-        }
-        ward_buf_free(&eb);
-        struct ward_entity *ents;
-        size_t nents;
-        if (ward_entities_from_event(sub, ar, 256, &ents, &nents))
-            return ward_err_set(err, WARD_ENOMEM, "out of memory");
-        a->entities = ents;
-        a->nentities = nents;
-        if (!a->host)
-            for (size_t i = 0; i < nents; i++)
-                if (ents[i].kind == WARD_ENT_HOST) {
-                    a->host = ents[i].value;
-                    break;
-                }
-    }
-    return 0;
-}
-
 static int do_import(struct copts *o, int argc, char **argv)
 {
     if (optind >= argc) return usage("no FILE given");
@@ -1182,7 +1054,7 @@ static int do_import(struct copts *o, int argc, char **argv)
             if (k == 1) {
                 ward_arena_reset(&buf[nb].arena);
                 ward_err_clear(&err);
-                if (alert_from_event(&ev, &sub, &buf[nb].arena, &buf[nb].a, &err)) {
+                if (ward_alert_from_event(&ev, &sub, &buf[nb].arena, &buf[nb].a, &err)) {
                     ward_error("%s: record %llu: %s", argv[fi], (unsigned long long)ev.record,
                                err.msg);
                     bad++;
@@ -1290,14 +1162,17 @@ static const struct sub subs[] = {
      "Tasks are the response actions of a case; their states are open, doing, done and\n"
      "cancelled. Every change is journaled.\n",
      do_task},
-    {"observable", "add and list the observables of an incident",
+    {"observable", "add, list and search observables",
      "usage: ward case observable add INCIDENT TYPE VALUE [--note TEXT]\n"
-     "       ward case observable list INCIDENT [--format table|json]\n\n"
+     "       ward case observable list INCIDENT [--format table|json]\n"
+     "       ward case observable search VALUE [--type TYPE] [--format table|json]\n\n"
      "Observables are the indicators of a case: types ip, domain, url, hash, user, host,\n"
      "file. Values are validated and normalised (addresses in canonical form, hashes and\n"
      "domains in lower case; hashes must be hex MD5, SHA-1, SHA-256 or SHA-512). Those\n"
      "found in the alerts' events are recorded automatically with source 'alert'.\n"
-     "Exit status 65 when the value is not valid for its type.\n",
+     "search looks a value up in every incident (normalised for each type it is valid for,\n"
+     "or only for --type): have we seen this address, hash or user before? Exit status 1\n"
+     "when it is nowhere. Exit status 65 when the value is not valid for its type.\n",
      do_observable},
     {"evidence", "record evidence files, their chain of custody, and re-verify them",
      "usage: ward case evidence add INCIDENT FILE --reason TEXT\n"
@@ -1350,7 +1225,9 @@ static const struct sub subs[] = {
      "and records them in batches (one transaction each): repeats of a rule on the same\n"
      "entities within the dedup window count on one alert; alerts sharing a host, user,\n"
      "address or hash within the group window join one incident. Entities and observables\n"
-     "are taken from the event. Creates the store when absent.\n\nOptions:\n"
+     "are taken from the event. FILE - reads standard input. Creates the store when\n"
+     "absent. Exit status 65 when some lines were bad (they are reported with file and\n"
+     "line; the rest is imported), 66 when no file could be read.\n\nOptions:\n"
      "      --dedup-window DUR  default 1h (DUR: 30s, 15m, 1h, 2d)\n"
      "      --group-window DUR  default 24h\n"
      "      --no-host-grouping  a shared host alone does not group alerts\n"
@@ -1370,7 +1247,7 @@ static const char help_text[] =
     "  title       change an incident's title\n"
     "  note        add a note to an incident\n"
     "  task        add, list and update the tasks of an incident\n"
-    "  observable  add and list the observables of an incident\n"
+    "  observable  add, list and search observables\n"
     "  evidence    record evidence files, their chain of custody, and re-verify them\n"
     "  timeline    the timeline of an incident: alerts and handling steps in time order\n"
     "  merge       merge one incident into another\n"
@@ -1442,7 +1319,8 @@ static int run(int argc, char **argv)
         O_DEDUP,
         O_GROUP,
         O_NOHOST,
-        O_BATCH
+        O_BATCH,
+        O_TYPE
     };
     static const struct option opts[] = {
         {"store", required_argument, NULL, 'd'},
@@ -1457,6 +1335,7 @@ static int run(int argc, char **argv)
         {"lessons", required_argument, NULL, O_LESSONS},
         {"assignee", required_argument, NULL, O_ASSIGNEE},
         {"note", required_argument, NULL, O_NOTE},
+        {"type", required_argument, NULL, O_TYPE},
         {"severity", required_argument, NULL, O_SEV},
         {"events", no_argument, NULL, O_EVENTS},
         {"all", no_argument, NULL, O_ALL},
@@ -1501,6 +1380,7 @@ static int run(int argc, char **argv)
         case O_LESSONS: o.lessons = optarg; break;
         case O_ASSIGNEE: o.assignee = optarg; break;
         case O_NOTE: o.note = optarg; break;
+        case O_TYPE: o.type = optarg; break;
         case O_SEV:
             if ((o.severity = ward_level_parse(optarg)) < 0)
                 return usage("unknown severity '%s'", optarg);

@@ -24,6 +24,7 @@
 #include "ward/attack.h"
 #include "ward/decode.h"
 #include "ward/embed.h"
+#include "ward/ioc.h"
 #include "ward/json.h"
 #include "ward/sigma.h"
 
@@ -46,6 +47,10 @@ static const char help[] =
     "      --taxonomy FILE     logsource taxonomy and field mapping (default: built in)\n"
     "      --placeholders FILE values for the |expand modifier's placeholders\n"
     "      --attack FILE       a newer ATT&CK STIX 2.1 bundle for technique names\n"
+    "      --intel PATH        threat intelligence to match every event against (STIX 2.1\n"
+    "                          bundles, MISP events or feeds, CSV, plain lists; repeatable):\n"
+    "                          a hit is an alert of the rule \"Threat intelligence indicator\n"
+    "                          match\" carrying the indicator's context\n"
     "\n"
     "Input:\n"
     "  -t, --input-format NAME force the input format instead of detecting it\n"
@@ -102,6 +107,8 @@ struct hunt_opts {
     enum hunt_format format;
     const char *output;
     const char *store;
+    char **intel;
+    size_t nintel;
     int summary;
     int color;
 };
@@ -239,8 +246,9 @@ struct hunt {
     const struct ward_attack_db *attack;
     struct ward_ruleset *rs;
     struct ward_taxonomy *tax;
-    struct hunt_rule *rules; /* per compiled rule */
-    size_t nrules;
+    struct hunt_rule *rules; /* per compiled rule, then the intel rule when intel is loaded */
+    size_t nrules;           /* compiled Sigma rules */
+    struct ward_ioc_set *intel;
     char **paths;
     size_t npaths;
     struct hunt_file_stat *files;
@@ -383,6 +391,9 @@ struct worker {
     struct ward_buf details; /* scratch */
     struct ward_buf json;    /* scratch: event JSON */
     struct ward_buf ents;    /* scratch: entities for the store */
+    struct ward_buf extra;   /* scratch: an intel hit's context (JSON), details, entities */
+    struct ward_ioc_hit *ihits;
+    size_t nihits, capihits;
     size_t file;
     int err;
     /* per event: the hits */
@@ -404,6 +415,113 @@ static void on_hit(void *ctx, size_t rule_index)
         w->caphits = cap;
     }
     w->hits[w->nhits++] = (uint32_t)rule_index;
+}
+
+/* The rule that indicator hits are alerts of. */
+static char intel_title[] = "Threat intelligence indicator match";
+static char intel_id[] = "ward-intel-match";
+static char intel_desc[] = "A value in the event is a known indicator of compromise in the "
+                           "threat intelligence given with --intel.";
+static struct ward_sigma_rule intel_rule = {
+    .title = intel_title,
+    .id = intel_id,
+    .description = intel_desc,
+    .level = WARD_LEVEL_HIGH,
+};
+
+#define MAX_INTEL_HITS_PER_EVENT 32
+
+static int on_intel(void *ctx, const struct ward_ioc_hit *hit)
+{
+    struct worker *w = ctx;
+    if (w->nihits == MAX_INTEL_HITS_PER_EVENT) return 1;
+    if (w->nihits == w->capihits) {
+        size_t cap = w->capihits ? w->capihits * 2 : 4;
+        struct ward_ioc_hit *n = realloc(w->ihits, cap * sizeof *n);
+        if (!n) {
+            w->err = WARD_ENOMEM;
+            return 1;
+        }
+        w->ihits = n;
+        w->capihits = cap;
+    }
+    w->ihits[w->nihits++] = *hit;
+    return 0;
+}
+
+/* The entity kind a matched indicator becomes on the incident. */
+static const char *intel_entity_kind(const struct ward_ioc_hit *hit)
+{
+    switch (hit->ioc->type) {
+    case WARD_IOC_IPV4:
+    case WARD_IOC_IPV6: {
+        const char *k = hit->key;
+        return (strcasestr(k, "src") || strcasestr(k, "source") || strcasestr(k, "IpAddress") ||
+                strcasestr(k, "client"))
+                   ? "src_ip"
+                   : "dst_ip";
+    }
+    case WARD_IOC_DOMAIN: return "domain";
+    case WARD_IOC_URL: return "url";
+    case WARD_IOC_MD5:
+    case WARD_IOC_SHA1:
+    case WARD_IOC_SHA256:
+    case WARD_IOC_SHA512: return "hash";
+    default: return NULL;
+    }
+}
+
+/* Renders one intel hit: context JSON at [0, *json_len), then details, then entities. */
+static int render_intel(struct worker *w, const struct ward_ioc_hit *hit, size_t *json_len,
+                        size_t *details_len)
+{
+    struct ward_buf *b = &w->extra;
+    const struct ward_ioc *ioc = hit->ioc;
+    const struct ward_ioc_meta *m = ioc->meta;
+    ward_buf_reset(b);
+    struct ward_jw j;
+    ward_jw_init(&j, b);
+    ward_jw_obj(&j);
+    ward_jw_key(&j, "type");
+    ward_jw_str(&j, ward_ioc_type_name((enum ward_ioc_type)ioc->type));
+    ward_jw_key(&j, "indicator");
+    ward_jw_strn(&j, ioc->value, ioc->vlen);
+    ward_jw_key(&j, "field");
+    ward_jw_str(&j, hit->key);
+    ward_jw_key(&j, "matched");
+    ward_jw_strn(&j, hit->value.ptr, hit->value.len);
+    if (m) {
+        const char *keys[] = {"source", "id", "name", "labels", "event"};
+        const char *vals[] = {m->source, m->id, m->name, m->labels, m->event};
+        for (int i = 0; i < 5; i++) {
+            if (!vals[i]) continue;
+            ward_jw_key(&j, keys[i]);
+            ward_jw_str(&j, vals[i]);
+        }
+        if (m->confidence >= 0) {
+            ward_jw_key(&j, "confidence");
+            ward_jw_int(&j, m->confidence);
+        }
+        if (m->tlp) {
+            ward_jw_key(&j, "tlp");
+            ward_jw_str(&j, ward_tlp_name((enum ward_tlp)m->tlp));
+        }
+    }
+    ward_jw_end(&j);
+    if (ward_jw_error(&j)) return WARD_ENOMEM;
+    *json_len = b->len;
+    size_t klen;
+    const char *k = leaf(hit->key, strlen(hit->key), &klen);
+    int rc = ward_buf_printf(b, "intel %s %.*s in %.*s", ward_ioc_type_name(ioc->type),
+                             (int)ioc->vlen, ioc->value, (int)klen, k);
+    if (!rc && m && m->name) rc = ward_buf_printf(b, ": %.120s", m->name);
+    if (!rc && m && m->source) rc = ward_buf_printf(b, " [%s]", m->source);
+    *details_len = b->len - *json_len;
+    const char *kind = intel_entity_kind(hit);
+    if (!rc && w->ents.len) rc = ward_buf_append(b, w->ents.data, w->ents.len);
+    if (!rc && kind && !memchr(hit->value.ptr, '\n', hit->value.len))
+        rc = ward_buf_printf(b, "%s\t%.*s\n", kind, (int)hit->value.len, hit->value.ptr);
+    return rc;
 }
 
 static int emit_alerts(struct worker *w)
@@ -438,6 +556,31 @@ static int emit_alerts(struct worker *w)
             .format = ev->format,
             .entities = w->ents.data ? w->ents.data : "",
             .entities_len = w->ents.len,
+        };
+        int rc = hunt_sorter_add(&h->sorter, &a, &w->rec);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < w->nihits; i++) {
+        size_t jl, dl;
+        if (render_intel(w, &w->ihits[i], &jl, &dl)) return WARD_ENOMEM;
+        struct hunt_alert a = {
+            .ts = ev->ts,
+            .file = (uint32_t)w->file,
+            .rule = (uint32_t)h->nrules,
+            .record = ev->line ? ev->line : ev->record,
+            .offset = ev->offset,
+            .host = host.ptr,
+            .host_len = host.len,
+            .details = w->extra.data + jl,
+            .details_len = dl,
+            .event_json = w->json.data ? w->json.data : "",
+            .event_json_len = w->json.len,
+            .format = ev->format,
+            .entities = w->extra.data + jl + dl,
+            .entities_len = w->extra.len - jl - dl,
+            .extra_json = w->extra.data,
+            .extra_json_len = jl,
+            .seq = (uint32_t)i,
         };
         int rc = hunt_sorter_add(&h->sorter, &a, &w->rec);
         if (rc) return rc;
@@ -503,14 +646,16 @@ static void hunt_unit(struct worker *w, size_t uidx)
             if (h->o.until != WARD_TIME_NONE && ts >= h->o.until) continue;
         }
         w->nhits = 0;
+        w->nihits = 0;
         int n = ward_matcher_run(w->m, &w->ev, on_hit, w);
+        if (n >= 0 && h->intel) n = ward_ioc_match_event(h->intel, &w->ev, on_intel, w);
         if (n < 0 || w->err) {
             w->err = n < 0 ? n : w->err;
             break;
         }
-        if (w->nhits) {
-            fs->alerts += w->nhits;
-            atomic_fetch_add_explicit(&h->alerts, w->nhits, memory_order_relaxed);
+        if (w->nhits || w->nihits) {
+            fs->alerts += w->nhits + w->nihits;
+            atomic_fetch_add_explicit(&h->alerts, w->nhits + w->nihits, memory_order_relaxed);
             int rc = emit_alerts(w);
             if (rc) {
                 w->err = rc;
@@ -728,6 +873,34 @@ static int parse_time_opt(const char *s, ward_time_t *out)
     return ward_time_parse(s, strlen(s), out) == 0 ? 0 : -1;
 }
 
+/* Loads and compiles the --intel files. Returns a sysexits code. */
+static int load_intel(struct hunt *h)
+{
+    struct ward_err err;
+    ward_err_clear(&err);
+    if (ward_ioc_set_new(&h->intel)) return EX_OSERR;
+    struct ward_ioc_load_opts lo;
+    ward_ioc_load_opts_default(&lo);
+    for (size_t i = 0; i < h->o.nintel; i++) {
+        if (ward_ioc_load_path(h->intel, h->o.intel[i], &lo, &err)) {
+            ward_log_err(WARD_LOG_ERROR, &err);
+            return EX_CONFIG;
+        }
+    }
+    if (ward_ioc_set_compile(h->intel)) return EX_OSERR;
+    const struct ward_ioc_stats *st = ward_ioc_set_stats(h->intel);
+    ward_info("intel: %llu indicator values from %llu files", (unsigned long long)st->total,
+              (unsigned long long)st->files);
+    uint64_t problems = st->unsupported + st->invalid + st->file_errors;
+    if (problems)
+        ward_warn("intel: %llu indicators could not be used (%llu unsupported, %llu invalid, "
+                  "%llu file errors); `ward intel check` lists them",
+                  (unsigned long long)problems, (unsigned long long)st->unsupported,
+                  (unsigned long long)st->invalid, (unsigned long long)st->file_errors);
+    if (st->total == 0) ward_warn("intel: no indicator could be loaded");
+    return 0;
+}
+
 static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
 {
     struct hunt_opts *o = &h->o;
@@ -778,10 +951,15 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         rc = EX_CONFIG;
         goto out;
     }
-    h->rules = calloc(h->nrules, sizeof *h->rules);
+    if (o->nintel) {
+        rc = load_intel(h);
+        if (rc) goto out;
+    }
+    size_t nout = h->nrules + (h->intel ? 1 : 0);
+    h->rules = calloc(nout, sizeof *h->rules);
     if (!h->rules) goto oom;
-    for (size_t i = 0; i < h->nrules; i++) {
-        h->rules[i].r = ward_ruleset_rule(h->rs, i);
+    for (size_t i = 0; i < nout; i++) {
+        h->rules[i].r = i < h->nrules ? ward_ruleset_rule(h->rs, i) : &intel_rule;
         if (rule_attack(h->attack, h->rules[i].r, &h->rules[i])) goto oom;
     }
 
@@ -818,7 +996,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     }
     w.attack = h->attack;
     w.rules = h->rules;
-    w.nrules = h->nrules;
+    w.nrules = h->nrules + (h->intel ? 1 : 0);
     w.paths = h->paths;
     w.npaths = h->npaths;
     w.summary_out = !o->summary ? NULL : o->format == HUNT_TABLE ? out : stderr;
@@ -844,6 +1022,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         ward_buf_init(&workers[i].details, 0);
         ward_buf_init(&workers[i].json, 0);
         ward_buf_init(&workers[i].ents, 0);
+        ward_buf_init(&workers[i].extra, 0);
     }
     uint64_t start = ward_clock_ns();
     size_t started = 0;
@@ -907,6 +1086,8 @@ out:
             ward_buf_free(&workers[i].details);
             ward_buf_free(&workers[i].json);
             ward_buf_free(&workers[i].ents);
+            ward_buf_free(&workers[i].extra);
+            free(workers[i].ihits);
             free(workers[i].hits);
         }
     }
@@ -925,7 +1106,7 @@ out:
     free(h->units);
     ward_paths_free(h->paths);
     if (h->rules)
-        for (size_t i = 0; i < h->nrules; i++) {
+        for (size_t i = 0; i < h->nrules + (h->intel ? 1 : 0); i++) {
             free(h->rules[i].tactics);
             free(h->rules[i].techniques);
             free(h->rules[i].technique_name);
@@ -941,6 +1122,7 @@ out:
         }
     free(h->rules);
     ward_ruleset_free(h->rs);
+    ward_ioc_set_free(h->intel);
     ward_sigma_rules_free(set);
     ward_taxonomy_free(h->tax);
     ward_attack_free(loaded_attack);
@@ -960,6 +1142,7 @@ static int run(int argc, char **argv)
         OPT_NOSUM,
         OPT_COLOR,
         OPT_STORE,
+        OPT_INTEL,
     };
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -979,6 +1162,7 @@ static int run(int argc, char **argv)
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
         {"store", required_argument, NULL, OPT_STORE},
+        {"intel", required_argument, NULL, OPT_INTEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1035,6 +1219,9 @@ static int run(int argc, char **argv)
             break;
         case 'o': o->output = optarg; break;
         case OPT_STORE: o->store = optarg; break;
+        case OPT_INTEL:
+            if (push_arg(&o->intel, &o->nintel, optarg)) rc = EX_OSERR;
+            break;
         case OPT_NOSUM: o->summary = 0; break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
@@ -1064,6 +1251,7 @@ done:
     free(o->rules);
     free(o->only_ids);
     free(o->excl_ids);
+    free(o->intel);
     free(h);
     return rc;
 }

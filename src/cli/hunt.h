@@ -50,6 +50,9 @@ struct hunt_alert {
     const char *format;   /* decoder name (static) */
     const char *entities; /* for the store: "kind\tvalue\n" lines, or "" */
     size_t entities_len;
+    const char *extra_json; /* an intel hit's context (JSON object), or "" */
+    size_t extra_json_len;
+    uint32_t seq; /* orders several alerts of one rule on one event (intel hits) */
 };
 
 /*
@@ -116,6 +119,11 @@ struct hunt_out {
     size_t cap_tech;
     ward_time_t first, last;
     int err;
+    /* table: an event's details are printed once, after the last rule that fired on it */
+    struct ward_buf pending;
+    uint32_t pending_file;
+    uint64_t pending_offset;
+    int has_pending;
 };
 
 int hunt_out_init(struct hunt_out *w) WARD_MUST_USE;

@@ -36,6 +36,8 @@ struct rec_head {
     uint32_t json_len;
     uint32_t format_len;
     uint32_t entities_len;
+    uint32_t extra_len;
+    uint32_t seq;
 };
 
 int hunt_sorter_init(struct hunt_sorter *s, char *const *paths, size_t budget)
@@ -70,6 +72,10 @@ static void rec_decode(const char *p, struct hunt_alert *a)
     q += h.format_len;
     a->entities = q;
     a->entities_len = h.entities_len;
+    q += h.entities_len;
+    a->extra_json = q;
+    a->extra_json_len = h.extra_len;
+    a->seq = h.seq;
 }
 
 static int rec_cmp_p(char *const *paths, const char *x, const char *y)
@@ -85,6 +91,7 @@ static int rec_cmp_p(char *const *paths, const char *x, const char *y)
     }
     if (a.offset != b.offset) return a.offset < b.offset ? -1 : 1;
     if (a.rule != b.rule) return a.rule < b.rule ? -1 : 1;
+    if (a.seq != b.seq) return a.seq < b.seq ? -1 : 1;
     return 0;
 }
 
@@ -138,7 +145,7 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
 {
     size_t flen = a->format ? strlen(a->format) + 1 : 0;
     size_t total = sizeof(struct rec_head) + a->host_len + a->details_len + a->event_json_len +
-                   flen + a->entities_len;
+                   flen + a->entities_len + a->extra_json_len;
     total = (total + 7) & ~(size_t)7;
     if (total > UINT32_MAX) return WARD_ELIMIT;
     struct rec_head h = {
@@ -153,6 +160,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
         .json_len = (uint32_t)a->event_json_len,
         .format_len = (uint32_t)flen,
         .entities_len = (uint32_t)a->entities_len,
+        .extra_len = (uint32_t)a->extra_json_len,
+        .seq = a->seq,
     };
     ward_buf_reset(scratch);
     int rc = ward_buf_reserve(scratch, total);
@@ -170,6 +179,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
     if (flen) memcpy(p + o, a->format, flen);
     o += flen;
     if (a->entities_len) memcpy(p + o, a->entities, a->entities_len);
+    o += a->entities_len;
+    if (a->extra_json_len) memcpy(p + o, a->extra_json, a->extra_json_len);
 
     pthread_mutex_lock(&s->lock);
     if (s->err) {
@@ -304,12 +315,43 @@ int hunt_out_init(struct hunt_out *w)
     if (!w->by_rule) return WARD_ENOMEM;
     ward_intern_init(&w->hosts);
     ward_intern_init(&w->techs);
+    ward_buf_init(&w->pending, 0);
     w->first = w->last = WARD_TIME_NONE;
     return 0;
 }
 
+/* Prints the details line held for the previous event (table format). */
+static void flush_pending(struct hunt_out *w)
+{
+    if (!w->has_pending) return;
+    w->has_pending = 0;
+    if (!w->pending.len) return;
+    size_t n = w->pending.len;
+    if (w->width && n > (size_t)w->width - 5) n = (size_t)w->width - 5;
+    fputs("    ", w->out);
+    if (w->color) fputs("\033[2m", w->out);
+    fwrite(w->pending.data, 1, n, w->out);
+    if (w->color) fputs("\033[0m", w->out);
+    fputc('\n', w->out);
+}
+
+/* The host as the table shows it: names longer than the column lose their domain. */
+static void table_host(FILE *f, const char *h, size_t n)
+{
+    int numeric = 1;
+    for (size_t i = 0; i < n && numeric; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == ':')) numeric = 0;
+    if (n > 16 && !numeric) {
+        const char *dot = memchr(h, '.', n);
+        if (dot && dot > h) n = (size_t)(dot - h);
+    }
+    if (n > 16) n = 16;
+    fprintf(f, " %-16.*s ", (int)n, h);
+}
+
 void hunt_out_free(struct hunt_out *w)
 {
+    ward_buf_free(&w->pending);
     free(w->by_rule);
     free(w->by_host);
     free(w->by_tech);
@@ -437,6 +479,10 @@ static int write_json_alert(struct hunt_out *w, const struct hunt_alert *a)
         ward_jw_str(&j, a->format);
     }
     ward_jw_end(&j);
+    if (a->extra_json_len) {
+        ward_jw_key(&j, "intel");
+        ward_jw_raw(&j, a->extra_json, a->extra_json_len);
+    }
     ward_jw_key(&j, "event");
     if (a->event_json_len)
         ward_jw_raw(&j, a->event_json, a->event_json_len);
@@ -507,8 +553,10 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
     }
     switch (w->format) {
     case HUNT_TABLE: {
+        if (w->has_pending && (w->pending_file != a->file || w->pending_offset != a->offset))
+            flush_pending(w);
         put_time(f, a->ts, 3);
-        fprintf(f, " %-16.*s ", (int)(a->host_len > 16 ? 16 : a->host_len), a->host);
+        table_host(f, a->host, a->host_len);
         if (w->color) fputs(level_colours[lvl], f);
         fprintf(f, "%-8s", level_names[lvl]);
         if (w->color) fputs("\033[0m", f);
@@ -519,14 +567,18 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
         fputs(r->title ? r->title : "(untitled)", f);
         if (w->color) fputs("\033[0m", f);
         fputc('\n', f);
-        if (a->details_len) {
-            size_t n = a->details_len;
-            if (w->width && n > (size_t)w->width - 5) n = (size_t)w->width - 5;
-            fputs("    ", f);
-            if (w->color) fputs("\033[2m", f);
-            fwrite(a->details, 1, n, f);
-            if (w->color) fputs("\033[0m", f);
-            fputc('\n', f);
+        /* intel hits carry their own details: print them at once */
+        if (a->extra_json_len) {
+            ward_buf_reset(&w->pending);
+            if (ward_buf_append(&w->pending, a->details, a->details_len)) return WARD_ENOMEM;
+            w->has_pending = 1;
+            flush_pending(w);
+        } else if (!w->has_pending) {
+            ward_buf_reset(&w->pending);
+            if (ward_buf_append(&w->pending, a->details, a->details_len)) return WARD_ENOMEM;
+            w->has_pending = 1;
+            w->pending_file = a->file;
+            w->pending_offset = a->offset;
         }
         break;
     }
@@ -798,6 +850,7 @@ int hunt_out_end(struct hunt_out *w, const struct hunt_file_stat *files, uint64_
                  uint64_t bytes, double secs, int threads)
 {
     int rc = 0;
+    flush_pending(w);
     if (w->format == HUNT_JSON) {
         struct ward_buf b;
         ward_buf_init(&b, 0);

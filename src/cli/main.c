@@ -9,16 +9,12 @@
 #include "cli.h"
 
 const struct ward_cmd *const ward_cmds[] = {
-    &ward_cmd_hunt,
-    &ward_cmd_dump,
-    &ward_cmd_rules,
-    &ward_cmd_match,
-    &ward_cmd_case,         /* case.c */
-    &ward_cmd_report,       /* report.c */
-    &ward_cmd_metrics,      /* metrics.c */
-    &ward_cmd_attack_layer, /* report.c */
-    &ward_cmd_intel,
-    NULL,
+    &ward_cmd_hunt,         &ward_cmd_dump, &ward_cmd_rules,
+    &ward_cmd_match,        &ward_cmd_case, /* case.c */
+    &ward_cmd_report,                       /* report.c */
+    &ward_cmd_metrics,                      /* metrics.c */
+    &ward_cmd_attack_layer,                 /* report.c */
+    &ward_cmd_intel,        NULL,
 };
 
 static const char usage_text[] =

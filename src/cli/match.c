@@ -196,6 +196,8 @@ static int run(int argc, char **argv)
         }
         nrules = ward_ruleset_count(rs);
     } else {
+        size_t usable;
+        if ((rc = sigma_cli_reference_check(rules, tax, &usable))) goto done;
         nrules = rules->nrules;
     }
     for (size_t i = 0; i < rules->ndiags; i++) sigma_cli_print_diag(stderr, &rules->diags[i]);
@@ -234,8 +236,10 @@ static int run(int argc, char **argv)
             if (!reference) {
                 if (ward_matcher_run(matcher, &ev, on_hit, &m) < 0) m.err = WARD_ENOMEM;
             } else {
+                struct ward_ls_ids ls;
+                ward_taxonomy_classify(tax, &ev, &ls);
                 for (size_t ri = 0; ri < rules->nrules; ri++) {
-                    int h = ward_sigma_ref_eval(tax, rules->rules[ri], &ev);
+                    int h = ward_sigma_ref_eval_ls(tax, rules->rules[ri], &ev, &ls);
                     if (h < 0) m.err = h;
                     if (h > 0) {
                         m.hits++;

@@ -114,6 +114,38 @@ int sigma_cli_subevent(struct ward_event *dst, struct ward_event *src, const cha
     return 0;
 }
 
+int sigma_cli_reference_check(struct ward_sigma_rules *rules, const struct ward_taxonomy *tax,
+                              size_t *usable)
+{
+    *usable = 0;
+    for (size_t i = 0; i < rules->nrules; i++) {
+        const struct ward_sigma_rule *r = rules->rules[i];
+        if (r->kind != WARD_RULE_DETECTION) continue;
+        struct ward_ls_ids ls;
+        char why[256], msg[300];
+        if (ward_taxonomy_rule_ls(tax, &r->logsource, &ls, why, sizeof why)) {
+            (*usable)++;
+            continue;
+        }
+        snprintf(msg, sizeof msg, "logsource: %s", why);
+        /* append a diag in the arena, as the compiler does */
+        struct ward_sigma_diag *nd =
+            ward_arena_alloc(&rules->arena, (rules->ndiags + 1) * sizeof *nd);
+        char *reason = ward_arena_strdup(&rules->arena, msg);
+        if (!nd || !reason) return EX_SOFTWARE;
+        if (rules->ndiags) memcpy(nd, rules->diags, rules->ndiags * sizeof *nd);
+        memset(&nd[rules->ndiags], 0, sizeof *nd);
+        nd[rules->ndiags].path = r->path;
+        nd[rules->ndiags].line = r->line;
+        nd[rules->ndiags].rule_id = r->id;
+        nd[rules->ndiags].title = r->title;
+        nd[rules->ndiags].reason = reason;
+        rules->diags = nd;
+        rules->ndiags++;
+    }
+    return 0;
+}
+
 /* ---- check ------------------------------------------------------------------------------- */
 
 struct reason_count {
@@ -193,34 +225,10 @@ static int do_check(struct common *c, char **paths, size_t npaths)
         }
         compiled = ward_ruleset_count(rs);
     } else {
-        /* the reference evaluator needs only a known logsource */
-        for (size_t i = 0; i < rules->nrules; i++) {
-            const struct ward_sigma_rule *r = rules->rules[i];
-            if (r->kind != WARD_RULE_DETECTION) continue;
-            struct ward_ls_ids ls;
-            char why[256], msg[300];
-            if (ward_taxonomy_rule_ls(tax, &r->logsource, &ls, why, sizeof why)) {
-                compiled++;
-                continue;
-            }
-            snprintf(msg, sizeof msg, "logsource: %s", why);
-            /* append a diag in the arena, as the compiler does */
-            struct ward_sigma_diag *nd =
-                ward_arena_alloc(&rules->arena, (rules->ndiags + 1) * sizeof *nd);
-            char *reason = ward_arena_strdup(&rules->arena, msg);
-            if (!nd || !reason) {
-                rc = EX_SOFTWARE;
-                goto done;
-            }
-            if (rules->ndiags) memcpy(nd, rules->diags, rules->ndiags * sizeof *nd);
-            memset(&nd[rules->ndiags], 0, sizeof *nd);
-            nd[rules->ndiags].path = r->path;
-            nd[rules->ndiags].line = r->line;
-            nd[rules->ndiags].rule_id = r->id;
-            nd[rules->ndiags].title = r->title;
-            nd[rules->ndiags].reason = reason;
-            rules->diags = nd;
-            rules->ndiags++;
+        int k = sigma_cli_reference_check(rules, tax, &compiled);
+        if (k) {
+            rc = k;
+            goto done;
         }
     }
     uint64_t t2 = ward_clock_ns();
@@ -392,8 +400,10 @@ static int fires(struct common *c, const struct ward_taxonomy *tax, struct ward_
                  struct ward_ruleset *rs, struct ward_matcher *m, struct ward_event *ev)
 {
     if (!c->reference) return ward_matcher_run(m, ev, no_hit, NULL) > 0;
+    struct ward_ls_ids ls;
+    ward_taxonomy_classify(tax, ev, &ls);
     for (size_t i = 0; i < rules->nrules; i++)
-        if (ward_sigma_ref_eval(tax, rules->rules[i], ev) > 0) return 1;
+        if (ward_sigma_ref_eval_ls(tax, rules->rules[i], ev, &ls) > 0) return 1;
     return 0;
 }
 
@@ -408,6 +418,8 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
     if (rc) return rc;
     char failure[512] = "";
     size_t npos = 0, nneg = 0;
+    struct ward_event ev, sub;
+    int have_ev = 0;
     if (rules->ndiags) {
         snprintf(failure, sizeof failure, "line %u: %.400s", rules->diags[0].line,
                  rules->diags[0].reason);
@@ -419,9 +431,12 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
         } else if (rules->ndiags) {
             snprintf(failure, sizeof failure, "rejected: %.400s", rules->diags[0].reason);
         }
+    } else {
+        size_t usable;
+        if ((rc = sigma_cli_reference_check(rules, tax, &usable))) goto done;
+        if (rules->ndiags)
+            snprintf(failure, sizeof failure, "rejected: %.400s", rules->diags[0].reason);
     }
-    struct ward_event ev, sub;
-    int have_ev = 0;
     if (!failure[0]) {
         const struct ward_intern *reg = rs ? ward_ruleset_fields(rs) : NULL;
         if (ward_event_init(&ev, NULL) || ward_event_init(&sub, reg)) {

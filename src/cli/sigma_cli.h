@@ -12,6 +12,11 @@ int sigma_cli_taxonomy(const char *path, struct ward_taxonomy **out);
 /* Loads rules from paths (files or directories). Returns 0 or an EX_* code. */
 int sigma_cli_rules(char *const *paths, size_t n, const char *placeholders,
                     struct ward_sigma_rules **out);
+/* For the reference engine: records every detection rule whose logsource the taxonomy does
+ * not know as a diagnostic (as the compiler does) and counts the usable ones. Returns 0 or
+ * an EX_* code. */
+int sigma_cli_reference_check(struct ward_sigma_rules *rules, const struct ward_taxonomy *tax,
+                              size_t *usable);
 /* Prints one diagnostic as "path:line: [id] reason" to f. */
 void sigma_cli_print_diag(FILE *f, const struct ward_sigma_diag *d);
 /* Copies the fields of src whose keys start with prefix into dst (reset first), without

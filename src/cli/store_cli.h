@@ -15,7 +15,8 @@
 #define STORE_CLI_ENV_HELP                                                                         \
     "Environment: WARD_STORE (the store), WARD_ACTOR (the actor), WARD_NOW (an RFC 3339 time\n"    \
     "used instead of the clock for every write and report: a test hook for reproducible\n"         \
-    "output; never set it in production).\n"
+    "output; never set it in production), WARD_STORE_BUSY_MS (how long to wait for another\n"      \
+    "process's write, default 60000).\n"
 
 /* The store path from the option, $WARD_STORE or ./ward.db. */
 const char *store_cli_path(const char *opt);

@@ -30,6 +30,7 @@ void ward_err_clear(struct ward_err *err)
     err->msg[0] = '\0';
 }
 
+static void set_msg(struct ward_err *err, int code, const char *fmt, va_list ap) WARD_PRINTF(3, 0);
 static void set_msg(struct ward_err *err, int code, const char *fmt, va_list ap)
 {
     err->code = code;

@@ -188,7 +188,11 @@ ward_time_t ward_time_from_filetime(uint64_t ft)
 {
     /* 11644473600 seconds between 1601-01-01 and 1970-01-01 */
     const int64_t delta = 116444736000000000LL;
-    return ((int64_t)ft - delta) * 100;
+    /* ward time covers 1677..2262; FILETIME values outside it have no ward time */
+    if (ft > (uint64_t)INT64_MAX) return WARD_TIME_NONE;
+    int64_t ticks = (int64_t)ft - delta;
+    if (ticks > INT64_MAX / 100 || ticks < INT64_MIN / 100 + 1) return WARD_TIME_NONE;
+    return ticks * 100;
 }
 
 uint64_t ward_clock_ns(void)

@@ -7,9 +7,11 @@
  *
  * A joined event has every field twice: qualified by its record ("SYSCALL.exe",
  * "EXECVE.a0", "PATH.1.name" when a type occurs more than once), and under its plain name
- * ("exe", "a0", "name") taken from the first record that has it in the order EXECVE,
- * SYSCALL, PATH, then the others -- the values Sigma's auditd rules mean. "type" is the
- * first of those record types; "record_types" lists them all in line order.
+ * ("exe", "a0", "name"). A plain name that several records carry (type, name, inode ...)
+ * becomes name.0, name.1 ... in the order EXECVE, SYSCALL, PATH, then the others, which
+ * Sigma matching reads as one field with several values: "type: PATH" and "name:
+ * /etc/shadow" match a joined event with a PATH record for /etc/shadow. "record_types"
+ * lists the record types in line order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,10 @@
 #include "decoders.h"
 
 #define MAX_RECORDS_PER_EVENT 1024
+#define NAME_SLOTS 4096
+#define MAX_PLAIN (NAME_SLOTS / 2)
+
+struct rec_head;
 
 struct auditd_state {
     struct text_lines lines;
@@ -30,6 +36,22 @@ struct auditd_state {
     int have_group, have_pending;
     uint64_t pending_serial, pending_line, pending_offset;
     int eof;
+    struct rec_head *heads; /* the parsed records of the event being built */
+    /* the plain names of the event being built, emitted once all records are read */
+    struct plain *plain;
+    uint32_t nplain, plain_cap;
+    /* plain names by hash: first entry + 1, count, next index; stamped per event */
+    uint32_t name_slot[NAME_SLOTS];
+    uint32_t name_count[NAME_SLOTS];
+    uint32_t name_next[NAME_SLOTS];
+    uint32_t name_gen[NAME_SLOTS];
+    uint32_t gen;
+};
+
+struct plain {
+    const char *k, *v;
+    uint32_t kl, vl;
+    uint8_t t;
 };
 
 struct rec_head {
@@ -92,23 +114,91 @@ static int hexval(char c)
 /* Fields whose unquoted values are hex-encoded by the kernel or auditd. */
 static int encoded_field(struct ward_str type, struct ward_str key)
 {
-    static const char *const names[] = {
-        "proctitle", "cmd",      "comm",     "exe",      "cwd",      "name",  "path",  "data",
-        "acct",      "old-acct", "new-acct", "new-name", "old-name", "ocomm", "argc0", NULL};
-    if (ward_str_eq_c(type, "EXECVE") && key.len >= 2 && key.ptr[0] == 'a' &&
-        text_is_digit(key.ptr[1]))
+    static const struct {
+        unsigned char len;
+        const char *name;
+    } names[] = {{9, "proctitle"}, {3, "cmd"},      {4, "comm"},     {3, "exe"},   {3, "cwd"},
+                 {4, "name"},      {4, "path"},     {4, "data"},     {4, "acct"},  {8, "old-acct"},
+                 {8, "new-acct"},  {8, "new-name"}, {8, "old-name"}, {5, "ocomm"}, {5, "argc0"}};
+    if (key.len >= 2 && key.ptr[0] == 'a' && text_is_digit(key.ptr[1]) && type.len == 6 &&
+        memcmp(type.ptr, "EXECVE", 6) == 0)
         return 1;
-    for (int i = 0; names[i]; i++)
-        if (ward_str_eq_c(key, names[i])) return 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].len == key.len && memcmp(names[i].name, key.ptr, key.len) == 0) return 1;
     return 0;
 }
 
-/* Adds key=val as "PREFIX.key" and, when no record set it yet, as "key". */
-static int add_value(struct ward_event *ev, struct ward_str type, struct ward_str prefix,
-                     struct ward_str key, struct ward_str val, int quoted, int has_execve)
+/* Keeps key=val for the plain-name pass (at most MAX_PLAIN per event; the qualified names
+ * hold everything). */
+static int plain_push(struct auditd_state *st, struct ward_str key, struct ward_str val,
+                      enum ward_vtype t)
+{
+    if (st->nplain >= MAX_PLAIN) return 0;
+    if (st->nplain == st->plain_cap) {
+        uint32_t cap = st->plain_cap ? st->plain_cap * 2 : 128;
+        struct plain *np = realloc(st->plain, cap * sizeof *np);
+        if (!np) return WARD_ENOMEM;
+        st->plain = np;
+        st->plain_cap = cap;
+    }
+    st->plain[st->nplain++] =
+        (struct plain){key.ptr, val.ptr, (uint32_t)key.len, (uint32_t)val.len, (uint8_t)t};
+    return 0;
+}
+
+/* The hash slot of plain entry i's name (inserted on first sight). */
+static uint32_t plain_slot(struct auditd_state *st, uint32_t i)
+{
+    const struct plain *e = &st->plain[i];
+    uint64_t h = ward_hash64(e->k, e->kl, 0);
+    for (uint32_t j = 0;; j++) {
+        uint32_t s = (uint32_t)((h + j) & (NAME_SLOTS - 1));
+        if (st->name_gen[s] != st->gen) {
+            st->name_gen[s] = st->gen;
+            st->name_slot[s] = i + 1;
+            st->name_count[s] = 0;
+            st->name_next[s] = 0;
+            return s;
+        }
+        const struct plain *f = &st->plain[st->name_slot[s] - 1];
+        if (f->kl == e->kl && memcmp(f->k, e->k, e->kl) == 0) return s;
+    }
+}
+
+/* Adds the plain names: a name one record has keeps its name; a name several records
+ * have becomes name.0, name.1 ... in record order (EXECVE, SYSCALL, PATH, others), which
+ * Sigma matching reads as one field with several values. */
+static int plain_emit(struct auditd_state *st, struct ward_event *ev)
+{
+    if (++st->gen == 0) {
+        memset(st->name_gen, 0, sizeof st->name_gen);
+        st->gen = 1;
+    }
+    for (uint32_t i = 0; i < st->nplain; i++) st->name_count[plain_slot(st, i)]++;
+    for (uint32_t i = 0; i < st->nplain; i++) {
+        const struct plain *e = &st->plain[i];
+        uint32_t s = plain_slot(st, i);
+        int rc;
+        if (st->name_count[s] == 1) {
+            rc = ward_event_add(ev, e->k, e->kl, e->v, e->vl, (enum ward_vtype)e->t, 0);
+        } else {
+            char k[160];
+            int kl = snprintf(k, sizeof k, "%.*s.%u", (int)(e->kl > 128 ? 128 : e->kl), e->k,
+                              st->name_next[s]++);
+            rc = ward_event_add(ev, k, (size_t)kl, e->v, e->vl, (enum ward_vtype)e->t, 0);
+        }
+        if (rc) return rc;
+    }
+    st->nplain = 0;
+    return 0;
+}
+
+static int add_value(struct auditd_state *st, struct ward_event *ev, struct ward_str type,
+                     struct ward_str prefix, struct ward_str key, struct ward_str val, int quoted,
+                     int has_execve)
 {
     enum ward_vtype t = WARD_V_STR;
-    if (!quoted && encoded_field(type, key) && is_hex_str(val)) {
+    if (!quoted && is_hex_str(val) && encoded_field(type, key)) {
         size_t n = val.len / 2;
         char *buf = ward_event_alloc(ev, n + 1);
         if (!buf) return WARD_ENOMEM;
@@ -138,13 +228,13 @@ static int add_value(struct ward_event *ev, struct ward_str type, struct ward_st
     if (has_execve && key.len == 2 && key.ptr[0] == 'a' && text_is_digit(key.ptr[1]) &&
         ward_str_eq_c(type, "SYSCALL"))
         return 0;
-    if (ward_event_find(ev, key.ptr, key.len)) return 0;
-    return ward_event_add(ev, key.ptr, key.len, val.ptr, val.len, t, 0);
+    return plain_push(st, key, val, t);
 }
 
 /* key=value pairs; values "quoted", 'quoted' (a nested msg) or bare. */
-static int add_pairs(struct ward_event *ev, struct ward_str type, struct ward_str prefix,
-                     const char *p, const char *end, int depth, int has_execve)
+static int add_pairs(struct auditd_state *st, struct ward_event *ev, struct ward_str type,
+                     struct ward_str prefix, const char *p, const char *end, int depth,
+                     int has_execve)
 {
     int rc = 0;
     while (p < end) {
@@ -167,14 +257,15 @@ static int add_pairs(struct ward_event *ev, struct ward_str type, struct ward_st
             struct ward_str val = ward_str_make(v, (size_t)(p - v));
             if (p < end) p++;
             if (q == '\'' && ward_str_eq_c(key, "msg") && depth == 0) {
-                rc = add_pairs(ev, type, prefix, val.ptr, val.ptr + val.len, 1, has_execve);
+                rc = add_pairs(st, ev, type, prefix, val.ptr, val.ptr + val.len, 1, has_execve);
             } else {
-                rc = add_value(ev, type, prefix, key, val, 1, has_execve);
+                rc = add_value(st, ev, type, prefix, key, val, 1, has_execve);
             }
         } else {
             const char *v = p;
             while (p < end && *p != ' ' && *p != '\x1d') p++;
-            rc = add_value(ev, type, prefix, key, ward_str_make(v, (size_t)(p - v)), 0, has_execve);
+            rc = add_value(st, ev, type, prefix, key, ward_str_make(v, (size_t)(p - v)), 0,
+                           has_execve);
         }
         if (rc) return rc;
     }
@@ -193,58 +284,57 @@ static int rank(struct ward_str type)
 static int emit(struct auditd_state *st, struct ward_event *ev)
 {
     const char *p = st->group.data, *end = p + st->group.len;
-    struct ward_str recs[MAX_RECORDS_PER_EVENT];
+    struct rec_head *hd = st->heads;
     unsigned n = 0;
     while (p < end && n < MAX_RECORDS_PER_EVENT) {
         size_t len = strlen(p);
-        recs[n++] = ward_str_make(p, len);
+        if (parse_head(ward_str_make(p, len), &hd[n]) == 0) n++;
         p += len + 1;
     }
+    st->nplain = 0;
     int rc = 0;
-    struct rec_head h;
     ward_time_t ts = WARD_TIME_NONE;
     struct ward_str node = {0};
     /* the record types in line order, for a quick look */
     size_t tl = 0;
-    for (unsigned i = 0; i < n; i++)
-        if (parse_head(recs[i], &h) == 0) tl += h.type.len + 1;
+    int has_execve = 0;
+    for (unsigned i = 0; i < n; i++) {
+        tl += hd[i].type.len + 1;
+        if (ward_str_eq_c(hd[i].type, "EXECVE")) has_execve = 1;
+    }
     char *types = ward_event_alloc(ev, tl + 1);
     if (!types) return WARD_ENOMEM;
     tl = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (parse_head(recs[i], &h) != 0) continue;
         if (tl) types[tl++] = ',';
-        memcpy(types + tl, h.type.ptr, h.type.len);
-        tl += h.type.len;
-        if (ts == WARD_TIME_NONE) ts = h.ts;
-        if (!node.len) node = h.node;
+        memcpy(types + tl, hd[i].type.ptr, hd[i].type.len);
+        tl += hd[i].type.len;
+        if (ts == WARD_TIME_NONE) ts = hd[i].ts;
+        if (!node.len) node = hd[i].node;
     }
     types[tl] = '\0';
-    int has_execve = 0;
-    for (unsigned i = 0; i < n; i++)
-        if (parse_head(recs[i], &h) == 0 && ward_str_eq_c(h.type, "EXECVE")) has_execve = 1;
     for (int r = 0; r <= 3 && !rc; r++) {
         for (unsigned i = 0; i < n && !rc; i++) {
-            if (parse_head(recs[i], &h) != 0 || rank(h.type) != r) continue;
-            if (!ward_event_find(ev, "type", 4)) rc = text_add(ev, "type", h.type, WARD_V_STR);
+            const struct rec_head *h = &hd[i];
+            if (rank(h->type) != r) continue;
+            rc = plain_push(st, WARD_STR("type"), h->type, WARD_V_STR);
             /* the record's qualifier: TYPE, or TYPE.k for the k-th record of a repeated type */
             unsigned same = 0, idx = 0;
-            struct rec_head o;
             for (unsigned j = 0; j < n; j++) {
-                if (parse_head(recs[j], &o) != 0 || !ward_str_eq(o.type, h.type)) continue;
+                if (!ward_str_eq(hd[j].type, h->type)) continue;
                 if (j < i) idx++;
                 same++;
             }
             char pre[96];
-            int pl = same > 1 ? snprintf(pre, sizeof pre, "%.*s.%u",
-                                         (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr, idx)
-                              : snprintf(pre, sizeof pre, "%.*s",
-                                         (int)(h.type.len > 64 ? 64 : h.type.len), h.type.ptr);
+            int tlen = (int)(h->type.len > 64 ? 64 : h->type.len);
+            int pl = same > 1 ? snprintf(pre, sizeof pre, "%.*s.%u", tlen, h->type.ptr, idx)
+                              : snprintf(pre, sizeof pre, "%.*s", tlen, h->type.ptr);
             if (!rc)
-                rc = add_pairs(ev, h.type, ward_str_make(pre, (size_t)pl), h.body.ptr,
-                               h.body.ptr + h.body.len, 0, has_execve);
+                rc = add_pairs(st, ev, h->type, ward_str_make(pre, (size_t)pl), h->body.ptr,
+                               h->body.ptr + h->body.len, 0, has_execve);
         }
     }
+    if (!rc) rc = plain_emit(st, ev);
     if (rc) return rc;
     char serial[24];
     int sl = snprintf(serial, sizeof serial, "%llu", (unsigned long long)st->group_serial);
@@ -354,6 +444,12 @@ static int auditd_open(struct ward_stream *s, const struct ward_decode_opts *o, 
         free(st);
         return ward_err_set(err, WARD_ENOMEM, "out of memory");
     }
+    st->heads = calloc(MAX_RECORDS_PER_EVENT, sizeof *st->heads);
+    if (!st->heads) {
+        text_lines_free(&st->lines);
+        free(st);
+        return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    }
     ward_buf_init(&st->group, o->max_record * 4);
     ward_buf_init(&st->pending, o->max_record + 1);
     *state = st;
@@ -367,6 +463,8 @@ static void auditd_close(void *state)
     text_lines_free(&st->lines);
     ward_buf_free(&st->group);
     ward_buf_free(&st->pending);
+    free(st->heads);
+    free(st->plain);
     free(st);
 }
 

@@ -7,6 +7,7 @@
 extern const struct ward_decoder ward_decoder_evtx;
 extern const struct ward_decoder ward_decoder_json;
 extern const struct ward_decoder ward_decoder_syslog;
+extern const struct ward_decoder ward_decoder_w3c;
 extern const struct ward_decoder ward_decoder_zeek_json;
 extern const struct ward_decoder ward_decoder_cloudtrail;
 extern const struct ward_decoder ward_decoder_eve;

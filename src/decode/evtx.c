@@ -32,6 +32,8 @@ struct evtx_state {
     uint64_t chunk_off;  /* file offset of the current chunk */
     uint32_t pos, end;   /* next record and end of the record area */
     int eof;
+    int no_magic;     /* the file header had no magic */
+    int chunks_ok;    /* chunks with their magic seen */
     uint64_t ordinal; /* records met so far (good and bad) */
     /* an error found at open, reported by the first next() */
     int pending;
@@ -93,6 +95,7 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
                  n);
         st->eof = 1;
     } else if (memcmp(h, "ElfFile\0", 8) != 0) {
+        st->no_magic = 1;
         st->pending = WARD_ECORRUPT;
         snprintf(st->pending_msg, sizeof st->pending_msg,
                  "file header: bad magic (not \"ElfFile\"); reading the chunks anyway");
@@ -232,9 +235,16 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         }
         if (memcmp(c, "ElfChnk\0", 8) != 0) {
             if (all_zero(c, (size_t)n)) continue; /* unused space */
+            if (st->no_magic && !st->chunks_ok) {
+                /* neither a file header nor a first chunk: not EVTX at all */
+                st->eof = 1;
+                return chunk_err(st, err, WARD_ECORRUPT,
+                                 "no chunk magic either: this is not an EVTX file; stopped");
+            }
             return chunk_err(st, err, WARD_ECORRUPT, "bad chunk magic (not \"ElfChnk\"); skipped");
         }
         evtx_bx_chunk(&st->bx, c, st->clen);
+        st->chunks_ok++;
         st->have_chunk = 1;
         st->pos = EVTX_CHUNK_HEADER;
         uint32_t fso = evtx_u32(c + 48);

@@ -35,8 +35,42 @@ struct evtx_node {
     uint8_t flags;
     uint8_t pad;
     uint32_t depth;
-    int64_t t; /* value time (NF_TIME) */
+    uint32_t src; /* value: 0 template text, 1 + index of a top-level substitution, or
+                     SRC_OTHER */
+    int64_t t;    /* value time (NF_TIME) */
 };
+
+#define SRC_OTHER UINT32_MAX
+
+/* One field of a compiled template: its key, and a null, a text or a substitution. */
+enum { PE_NULL = 0, PE_TEXT = 1, PE_SUB = 2 };
+struct evtx_pentry {
+    uint32_t koff, klen;
+    uint32_t toff, tlen; /* PE_TEXT: in the plan's text */
+    uint32_t idx;        /* PE_SUB: the substitution ... */
+    uint16_t inst;       /* ... of this template instance (pre-parse order) */
+    uint8_t kind;
+    uint8_t vtype;
+};
+
+/*
+ * A compiled record shape: the fields a record flattens to, valid for every record of
+ * the chunk with the same signature: its template instances (the record's own and those
+ * in BinXML values, in pre-parse order), each as definition offset, value count and one
+ * byte per value (its type, or 0 for no value). Lives in the plan arena until the chunk
+ * ends.
+ */
+struct evtx_plan {
+    uint64_t hash;
+    uint32_t siglen;
+    uint32_t ne;
+    const uint8_t *sig;
+    const struct evtx_pentry *e;
+    const char *keys;
+    const char *text;
+};
+
+int evtx_use_plans = 1;
 
 struct evtx_sub {
     uint32_t off, len;
@@ -72,6 +106,7 @@ void evtx_bx_init(struct evtx_bx *bx, const struct ward_decode_opts *o)
     memset(bx, 0, sizeof *bx);
     bx->max_depth = o && o->max_depth ? o->max_depth : 64;
     bx->max_txt = o && o->max_record ? o->max_record : (16u << 20);
+    ward_arena_init(&bx->plan_arena, 65536, 64u << 20);
 }
 
 void evtx_bx_free(struct evtx_bx *bx)
@@ -85,6 +120,15 @@ void evtx_bx_free(struct evtx_bx *bx)
     free(bx->subs);
     free(bx->key);
     free(bx->scratch);
+    free(bx->plans);
+    free(bx->pe);
+    free(bx->pkeys);
+    free(bx->ptext);
+    free(bx->rv);
+    free(bx->inst);
+    free(bx->psubs);
+    free(bx->sigbuf);
+    ward_arena_free(&bx->plan_arena);
     memset(bx, 0, sizeof *bx);
 }
 
@@ -95,6 +139,9 @@ void evtx_bx_chunk(struct evtx_bx *bx, const uint8_t *c, uint32_t clen)
     if (bx->nc_count && bx->nc_key) memset(bx->nc_key, 0, bx->nc_cap * sizeof *bx->nc_key);
     bx->nc_count = 0;
     bx->names_len = 0;
+    if (bx->nplans) memset(bx->plans, 0, bx->plans_cap * sizeof *bx->plans);
+    bx->nplans = 0;
+    if (bx->plan_arena.total) ward_arena_reset(&bx->plan_arena);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -261,7 +308,7 @@ static void put2(char *o, unsigned v)
     o[1] = (char)('0' + v % 10);
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from seconds since 1970 and microseconds. */
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from seconds since 1970 and microseconds (o: 48 bytes). */
 static size_t fmt_time(char *o, int64_t secs, unsigned usec)
 {
     int64_t days = secs / 86400, rem = secs % 86400;
@@ -272,7 +319,10 @@ static size_t fmt_time(char *o, int64_t secs, unsigned usec)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
+    if (y < 0 || y > 9999)
+        return (size_t)snprintf(o, 48, "%lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, m, d,
+                                (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+                                (unsigned)(rem % 60), usec);
     unsigned yy = (unsigned)y;
     put2(o, yy / 100);
     put2(o + 2, yy % 100);
@@ -316,6 +366,7 @@ static int new_node(struct evtx_bx *bx, uint32_t parent, int kind, uint32_t *out
     n->kind = (uint8_t)kind;
     n->vtype = WARD_V_STR;
     n->flags = 0;
+    n->src = 0;
     n->t = 0;
     n->depth = parent == NONE ? 0 : bx->nodes[parent].depth + 1;
     if (parent != NONE) {
@@ -350,6 +401,7 @@ static int add_val(struct evtx_bx *bx, uint32_t parent, size_t start, int vtype,
     n->len = (uint32_t)(bx->txt_len - start);
     n->vtype = (uint8_t)vtype;
     n->flags = (uint8_t)flags;
+    n->src = bx->cur_src;
     n->t = t;
     return 0;
 }
@@ -487,8 +539,18 @@ static unsigned type_size(unsigned t)
 }
 
 /* Renders one scalar value of type t from p[0..n) as a value node under parent. */
-static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uint8_t *p, size_t n,
-                      int flags)
+/* A rendered value: where its text is in txt and what it is. */
+struct rendered {
+    size_t start;
+    size_t len; /* set by the fast path */
+    int vtype;
+    int flags;
+    int64_t t;
+};
+
+/* Renders one scalar value of type t from p[0..n) at the end of txt. */
+static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_t n, int flags,
+                         struct rendered *out)
 {
     char tmp[96];
     size_t k = 0;
@@ -504,10 +566,12 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
     switch (t & 0x7f) {
     case 0x01:
         if ((rc = put_utf16(bx, p, n / 2))) return rc;
-        return add_val(bx, parent, start, WARD_V_STR, flags, 0);
+        vt = WARD_V_STR;
+        goto done;
     case 0x02:
         if ((rc = put_ansi(bx, p, n))) return rc;
-        return add_val(bx, parent, start, WARD_V_STR, flags, 0);
+        vt = WARD_V_STR;
+        goto done;
     case 0x03: k = fmt_i64(tmp, (int8_t)p[0]); break;
     case 0x04: k = fmt_u64(tmp, p[0]); break;
     case 0x05: k = fmt_i64(tmp, (int16_t)evtx_u16(p)); break;
@@ -549,7 +613,8 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
             *o++ = hx[p[i] & 15];
         }
         bx->txt_len += n * 2;
-        return add_val(bx, parent, start, WARD_V_STR, flags, 0);
+        vt = WARD_V_STR;
+        goto done;
     }
     case 0x0f: {
         /* Data1-Data2-Data3 are little-endian numbers, Data4 bytes in order */
@@ -582,8 +647,10 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
         int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
         unsigned usec = (unsigned)(ft % 10000000u / 10);
         k = fmt_time(tmp, secs, usec);
-        tm = secs * 1000000000LL + (int64_t)usec * 1000;
-        flags |= NF_TIME;
+        if (secs > -9000000000LL && secs < 9000000000LL) { /* within ward time */
+            tm = secs * 1000000000LL + (int64_t)usec * 1000;
+            flags |= NF_TIME;
+        }
         vt = WARD_V_STR;
         break;
     }
@@ -599,8 +666,10 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
             int64_t days = ward_days_from_civil(y, mo, d);
             int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
             k = fmt_time(tmp, secs, ms * 1000);
-            tm = secs * 1000000000LL + (int64_t)ms * 1000000;
-            flags |= NF_TIME;
+            if (secs > -9000000000LL && secs < 9000000000LL) {
+                tm = secs * 1000000000LL + (int64_t)ms * 1000000;
+                flags |= NF_TIME;
+            }
         }
         vt = WARD_V_STR;
         break;
@@ -624,7 +693,8 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
             o += fmt_u64(o, evtx_u32(p + 8 + 4 * i));
         }
         bx->txt_len = (size_t)(o - bx->txt);
-        return add_val(bx, parent, start, WARD_V_STR, flags, 0);
+        vt = WARD_V_STR;
+        goto done;
     }
     case 0x14:
         k = fmt_hex(tmp, evtx_u32(p));
@@ -644,11 +714,27 @@ static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uin
             *o++ = hx[p[i] & 15];
         }
         bx->txt_len += n * 2;
-        return add_val(bx, parent, start, WARD_V_STR, flags, 0);
+        vt = WARD_V_STR;
+        goto done;
     }
     }
     if ((rc = put_bytes(bx, tmp, k))) return rc;
-    return add_val(bx, parent, start, vt, flags, tm);
+done:
+    out->start = start;
+    out->vtype = vt;
+    out->flags = flags;
+    out->t = tm;
+    return 0;
+}
+
+/* Renders one scalar value as a value node under parent. */
+static int put_scalar(struct evtx_bx *bx, uint32_t parent, unsigned t, const uint8_t *p, size_t n,
+                      int flags)
+{
+    struct rendered r;
+    int rc = render_scalar(bx, t, p, n, flags, &r);
+    if (rc) return rc;
+    return add_val(bx, parent, r.start, r.vtype, r.flags, r.t);
 }
 
 /* Renders an array value: one value node per item, flagged NF_ARRAY. */
@@ -704,33 +790,45 @@ static int substitute(struct evtx_bx *bx, uint32_t idx, unsigned ttype, int opti
     if (idx >= nsubs) {
         /* a template may name more values than an instance gives: no value */
         if (in_attr && optional) bx->nodes[target].flags |= NF_OPTNULL;
-        return add_val(bx, target, bx->txt_len, WARD_V_NULL, NF_NULLSUB, 0);
+        bx->cur_src =
+            bx->cur_inst != NONE && idx < 65536 ? ((bx->cur_inst << 16) | idx) + 1 : SRC_OTHER;
+        if (bx->cur_src == SRC_OTHER) bx->plan_ok = 0;
+        int rc = add_val(bx, target, bx->txt_len, WARD_V_NULL, NF_NULLSUB, 0);
+        bx->cur_src = 0;
+        return rc;
     }
     struct evtx_sub s = bx->subs[sbase + idx];
     (void)ttype;
+    uint32_t iid = bx->cur_inst;
+    if (iid == NONE || (s.type & 0x80) || (s.type == 0x21 && in_attr)) bx->plan_ok = 0;
+    bx->cur_src = iid != NONE ? ((iid << 16) | idx) + 1 : SRC_OTHER;
+    int rc;
+    const uint8_t *p = bx->c + s.off;
     if (s.type == 0x00 || (s.len == 0 && s.type != 0x01 && s.type != 0x02)) {
         if (in_attr && optional) bx->nodes[target].flags |= NF_OPTNULL;
-        return add_val(bx, target, bx->txt_len, WARD_V_NULL, NF_NULLSUB, 0);
-    }
-    const uint8_t *p = bx->c + s.off;
-    if (s.type == 0x21) {
-        if (in_attr) return 0; /* XML inside an attribute value: nothing to show */
+        rc = add_val(bx, target, bx->txt_len, WARD_V_NULL, NF_NULLSUB, 0);
+    } else if (s.type == 0x21) {
         uint32_t endp;
-        return parse_fragment(bx, s.off, s.off + s.len, 0, 0, target, nest + 1, &endp);
+        bx->cur_src = 0; /* texts of the nested template are its own */
+        /* XML inside an attribute value: nothing to show */
+        rc = in_attr ? 0 : parse_fragment(bx, s.off, s.off + s.len, 0, 0, target, nest + 1, &endp);
+    } else if (s.type & 0x80) {
+        rc = put_array(bx, target, s.type, p, s.len);
+    } else {
+        rc = put_scalar(bx, target, s.type, p, s.len, 0);
     }
-    if (s.type & 0x80) return put_array(bx, target, s.type, p, s.len);
-    return put_scalar(bx, target, s.type, p, s.len, 0);
+    bx->cur_src = 0;
+    return rc;
 }
 
-/* A template instance token at pos: reads its values and expands its definition. */
-static int template_instance(struct evtx_bx *bx, uint32_t pos, uint32_t end, uint32_t parent,
-                             int nest, uint32_t *endpos)
+/*
+ * Reads the head of the template instance at pos: the definition's offset and size, and
+ * the values, which are pushed at bx->subs[bx->nsubs ...] (nsubs itself is not moved).
+ * *vend is the offset after the values.
+ */
+static int instance_head(struct evtx_bx *bx, uint32_t pos, uint32_t end, uint32_t *defp,
+                         uint32_t *dsizep, uint32_t *countp, uint32_t *vend)
 {
-    if (nest > EVTX_MAX_TEMPLATE_NESTING) {
-        snprintf(bx->msg, sizeof bx->msg, "template instances nested more than %d deep",
-                 EVTX_MAX_TEMPLATE_NESTING);
-        return WARD_ELIMIT;
-    }
     if ((uint64_t)pos + 10 > end) {
         snprintf(bx->msg, sizeof bx->msg, "template instance at 0x%x runs past the data", pos);
         return WARD_ECORRUPT;
@@ -788,9 +886,34 @@ static int template_instance(struct evtx_bx *bx, uint32_t pos, uint32_t end, uin
         bx->subs[sbase + i].type = type;
         vp += size;
     }
+    *defp = def;
+    *dsizep = dsize;
+    *countp = count;
+    *vend = vp;
+    return 0;
+}
+
+/* A template instance token at pos: reads its values and expands its definition. */
+static int template_instance(struct evtx_bx *bx, uint32_t pos, uint32_t end, uint32_t parent,
+                             int nest, uint32_t *endpos)
+{
+    if (nest > EVTX_MAX_TEMPLATE_NESTING) {
+        snprintf(bx->msg, sizeof bx->msg, "template instances nested more than %d deep",
+                 EVTX_MAX_TEMPLATE_NESTING);
+        return WARD_ELIMIT;
+    }
+    uint32_t def, dsize, count, vp, sbase = bx->nsubs;
+    int rc0 = instance_head(bx, pos, end, &def, &dsize, &count, &vp);
+    if (rc0) return rc0;
     bx->nsubs = sbase + count;
+    /* which pre-parsed instance this is (for compiled shapes), by its position */
+    uint32_t saved = bx->cur_inst;
+    bx->cur_inst = NONE;
+    for (uint32_t i = 0; i < bx->ninst; i++)
+        if (bx->inst[i].pos == pos) bx->cur_inst = i;
     uint32_t dend;
     int rc = parse_fragment(bx, def + 24, def + 24 + dsize, sbase, count, parent, nest + 1, &dend);
+    bx->cur_inst = saved;
     bx->nsubs = sbase;
     *endpos = vp;
     return rc;
@@ -1030,18 +1153,17 @@ static const struct {
     {NULL, NULL},
 };
 
-static void note_field(struct flat *f, const char *val, size_t vlen, const struct evtx_node *v)
+static void note_field(struct ward_event *ev, const char *k, size_t kl, const char *val,
+                       size_t vlen, int flags, int64_t t)
 {
-    const char *k = f->bx->key;
-    size_t kl = f->klen;
-    if (v && (v->flags & NF_TIME) && kl == 47 &&
+    if ((flags & NF_TIME) && kl == 47 &&
         memcmp(k, "Event.System.TimeCreated.#attributes.SystemTime", 47) == 0) {
-        f->ev->ts = v->t;
+        ev->ts = t;
     } else if (kl == 20 && memcmp(k, "Event.System.Channel", 20) == 0) {
         for (int i = 0; channel_services[i].channel; i++) {
             if (strlen(channel_services[i].channel) == vlen &&
                 memcmp(channel_services[i].channel, val, vlen) == 0) {
-                f->ev->service = channel_services[i].service;
+                ev->service = channel_services[i].service;
                 break;
             }
         }
@@ -1053,7 +1175,9 @@ static int is_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
-static int emit(struct flat *f, const char *val, size_t vlen, int type, const struct evtx_node *v)
+/* Adds one field to the event (text trimmed); notes the event time and channel. */
+static int emit_kv(struct evtx_bx *bx, struct ward_event *ev, const char *key, size_t klen,
+                   const char *val, size_t vlen, int type, int flags, int64_t t)
 {
     if (type == WARD_V_STR) {
         /* text is trimmed, as in the evtx_dump JSON renderings the JSON path reads */
@@ -1063,14 +1187,62 @@ static int emit(struct flat *f, const char *val, size_t vlen, int type, const st
             vlen--;
         }
     }
-    int rc = ward_event_add(f->ev, f->bx->key, f->klen, val, vlen, (enum ward_vtype)type, 0);
+    int rc = ward_event_add(ev, key, klen, val, vlen, (enum ward_vtype)type, 0);
     if (rc) {
         if (rc == WARD_ELIMIT)
-            snprintf(f->bx->msg, sizeof f->bx->msg, "more than %u fields", f->ev->max_fields);
+            snprintf(bx->msg, sizeof bx->msg, "more than %u fields", ev->max_fields);
         return rc;
     }
-    if (f->klen > 14 && f->bx->key[6] == 'S') note_field(f, val, vlen, v);
+    if (klen > 14 && key[6] == 'S') note_field(ev, key, klen, val, vlen, flags, t);
     return 0;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (grow((void **)buf, cap, *len + n + 1, 1)) return WARD_ENOMEM;
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+/* Notes a field for the plan being recorded; any field that does not come from a
+ * template text or a single top-level substitution makes the record unfit for a plan. */
+static void record_entry(struct evtx_bx *bx, const char *key, size_t klen, const char *val,
+                         size_t vlen, int type, const struct evtx_node *v)
+{
+    struct evtx_pentry e;
+    memset(&e, 0, sizeof e);
+    if (!v) {
+        if (type != WARD_V_NULL) goto unfit; /* joined pieces */
+        e.kind = PE_NULL;
+    } else if (v->src == 0) {
+        e.kind = PE_TEXT;
+        e.vtype = v->vtype;
+        e.toff = (uint32_t)bx->ptext_len;
+        e.tlen = (uint32_t)vlen;
+        if (append(&bx->ptext, &bx->ptext_len, &bx->ptext_cap, val, vlen)) goto unfit;
+    } else if (v->src == SRC_OTHER || (v->flags & NF_ARRAY)) {
+        goto unfit;
+    } else {
+        e.kind = PE_SUB;
+        e.inst = (uint16_t)((v->src - 1) >> 16);
+        e.idx = (v->src - 1) & 0xffff;
+    }
+    e.koff = (uint32_t)bx->pkeys_len;
+    e.klen = (uint32_t)klen;
+    if (append(&bx->pkeys, &bx->pkeys_len, &bx->pkeys_cap, key, klen)) goto unfit;
+    if (grow((void **)&bx->pe, &bx->pe_cap, bx->npe + 1, sizeof *bx->pe)) goto unfit;
+    bx->pe[bx->npe++] = e;
+    return;
+unfit:
+    bx->plan_ok = 0;
+}
+
+static int emit(struct flat *f, const char *val, size_t vlen, int type, const struct evtx_node *v)
+{
+    struct evtx_bx *bx = f->bx;
+    if (bx->recording && bx->plan_ok) record_entry(bx, bx->key, f->klen, val, vlen, type, v);
+    return emit_kv(bx, f->ev, bx->key, f->klen, val, vlen, type, v ? v->flags : 0, v ? v->t : 0);
 }
 
 /* Whether a node's value list has any real (non-null) value. */
@@ -1149,6 +1321,7 @@ static void child_key(struct evtx_bx *bx, uint32_t e, const char **kp, size_t *k
         uint32_t cnt = 0, one = NONE;
         size_t total = 0;
         for (uint32_t c = bx->nodes[a].first; c != NONE; c = bx->nodes[c].next) {
+            if (bx->nodes[c].src) bx->plan_ok = 0; /* the key depends on a value */
             if (bx->nodes[c].flags & NF_NULLSUB) continue;
             cnt++;
             total += bx->nodes[c].len;
@@ -1319,6 +1492,126 @@ static int flatten_elem(struct flat *f, uint32_t e)
     return 0;
 }
 
+/* ---- compiled templates --------------------------------------------------------------------- */
+
+static uint8_t sub_sig(const struct evtx_sub *s)
+{
+    return (s->type == 0x00 || (s->len == 0 && s->type != 0x01 && s->type != 0x02)) ? 0 : s->type;
+}
+
+/*
+ * Reads the template instances of a record without expanding them: the fragment at pos
+ * must be one template instance, and every BinXML value in it the same, recursively.
+ * Fills bx->inst, bx->subs and the signature. Returns 0 when the record fits, else -1.
+ */
+static int preparse(struct evtx_bx *bx, uint32_t pos, uint32_t end, int depth)
+{
+    uint32_t p = pos, def, dsize, count, vend;
+    if (depth > 8 || bx->ninst >= 64) return -1;
+    if ((uint64_t)p + 4 <= end && bx->c[p] == 0x0f) p += 4;
+    if (p >= end || bx->c[p] != 0x0c) return -1;
+    if (instance_head(bx, p, end, &def, &dsize, &count, &vend) != 0) return -1;
+    if (vend >= end || bx->c[vend] != 0x00 || count > 65535) return -1;
+    size_t need = bx->siglen + 8 + count;
+    if (grow((void **)&bx->sigbuf, &bx->sigcap, need, 1)) return -1;
+    if (grow((void **)&bx->inst, &bx->inst_cap, bx->ninst + 1, sizeof *bx->inst)) return -1;
+    uint32_t sbase = bx->nsubs;
+    bx->inst[bx->ninst].pos = p;
+    bx->inst[bx->ninst].sbase = sbase;
+    bx->ninst++;
+    bx->nsubs += count;
+    uint8_t *sg = bx->sigbuf + bx->siglen;
+    memcpy(sg, &def, 4);
+    memcpy(sg + 4, &count, 4);
+    for (uint32_t i = 0; i < count; i++) sg[8 + i] = sub_sig(&bx->subs[sbase + i]);
+    bx->siglen = need;
+    for (uint32_t i = 0; i < count; i++) {
+        struct evtx_sub sb = bx->subs[sbase + i];
+        if (sb.type & 0x80) return -1;
+        if (sb.type == 0x21 && sb.len && preparse(bx, sb.off, sb.off + sb.len, depth + 1))
+            return -1;
+    }
+    return 0;
+}
+
+static struct evtx_plan **plan_slot(struct evtx_bx *bx, uint64_t h)
+{
+    if (!bx->plans_cap) return NULL;
+    uint32_t i = (uint32_t)h & (bx->plans_cap - 1);
+    while (bx->plans[i]) {
+        const struct evtx_plan *pl = bx->plans[i];
+        if (pl->hash == h && pl->siglen == bx->siglen &&
+            memcmp(pl->sig, bx->sigbuf, bx->siglen) == 0)
+            break;
+        i = (i + 1) & (bx->plans_cap - 1);
+    }
+    return &bx->plans[i];
+}
+
+/* Keeps the fields just recorded as the plan of this record shape (best effort: a plan
+ * that cannot be stored is simply not used). */
+static void plan_store(struct evtx_bx *bx, uint64_t h)
+{
+    if (!bx->plans_cap) {
+        bx->plans = calloc(512, sizeof *bx->plans);
+        if (!bx->plans) return;
+        bx->plans_cap = 512;
+    }
+    struct evtx_plan **slot = plan_slot(bx, h);
+    if (*slot || bx->nplans >= bx->plans_cap / 2) return;
+    struct ward_arena *a = &bx->plan_arena;
+    struct evtx_plan *pl = ward_arena_alloc(a, sizeof *pl);
+    uint8_t *sig = ward_arena_alloc(a, bx->siglen + 1);
+    struct evtx_pentry *e = ward_arena_alloc(a, bx->npe * sizeof *e);
+    char *keys = ward_arena_alloc(a, bx->pkeys_len + 1);
+    char *text = ward_arena_alloc(a, bx->ptext_len + 1);
+    if (!pl || !sig || !e || !keys || !text) return;
+    memcpy(sig, bx->sigbuf, bx->siglen);
+    memcpy(e, bx->pe, bx->npe * sizeof *e);
+    memcpy(keys, bx->pkeys, bx->pkeys_len);
+    memcpy(text, bx->ptext, bx->ptext_len);
+    pl->hash = h;
+    pl->siglen = (uint32_t)bx->siglen;
+    pl->ne = (uint32_t)bx->npe;
+    pl->sig = sig;
+    pl->e = e;
+    pl->keys = keys;
+    pl->text = text;
+    bx->nplans++;
+    *slot = pl;
+}
+
+/* The fast path: renders the values a plan names and adds its fields. */
+static int plan_run(struct evtx_bx *bx, const struct evtx_plan *pl, struct ward_event *ev)
+{
+    int rc;
+    if (grow((void **)&bx->rv, &bx->rv_cap, pl->ne + 1, sizeof *bx->rv)) return WARD_ENOMEM;
+    /* all values first: the text may move while it grows */
+    for (uint32_t i = 0; i < pl->ne; i++) {
+        const struct evtx_pentry *e = &pl->e[i];
+        if (e->kind != PE_SUB) continue;
+        if (e->inst >= bx->ninst) return WARD_ECORRUPT;
+        const struct evtx_sub *sb = &bx->psubs[bx->inst[e->inst].sbase + e->idx];
+        if ((rc = render_scalar(bx, sb->type, bx->c + sb->off, sb->len, 0, &bx->rv[i]))) return rc;
+        bx->rv[i].len = bx->txt_len - bx->rv[i].start;
+    }
+    for (uint32_t i = 0; i < pl->ne; i++) {
+        const struct evtx_pentry *e = &pl->e[i];
+        const char *key = pl->keys + e->koff;
+        if (e->kind == PE_NULL) {
+            rc = emit_kv(bx, ev, key, e->klen, EMPTY, 0, WARD_V_NULL, 0, 0);
+        } else if (e->kind == PE_TEXT) {
+            rc = emit_kv(bx, ev, key, e->klen, pl->text + e->toff, e->tlen, e->vtype, 0, 0);
+        } else {
+            const struct rendered *r = &bx->rv[i];
+            rc =
+                emit_kv(bx, ev, key, e->klen, bx->txt + r->start, r->len, r->vtype, r->flags, r->t);
+        }
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 int evtx_bx_record(struct evtx_bx *bx, uint32_t pos, uint32_t end, struct ward_event *ev)
 {
     bx->nnodes = 0;
@@ -1327,6 +1620,35 @@ int evtx_bx_record(struct evtx_bx *bx, uint32_t pos, uint32_t end, struct ward_e
     bx->tokens = 0;
     bx->scratch_len = 0;
     bx->msg[0] = '\0';
+    /* a record whose shape (template instances, value types, null values) was seen before
+     * in this chunk takes the fast path */
+    int fit = 0;
+    uint64_t h = 0;
+    bx->ninst = 0;
+    bx->cur_inst = NONE;
+    if (evtx_use_plans) {
+        bx->siglen = 0;
+        fit = preparse(bx, pos, end, 0) == 0;
+        /* the pre-parsed values move aside; the tree path reads its own */
+        struct evtx_sub *t = bx->psubs;
+        uint32_t tc = bx->psubs_cap;
+        bx->psubs = bx->subs;
+        bx->psubs_cap = bx->subs_cap;
+        bx->subs = t;
+        bx->subs_cap = tc;
+        bx->nsubs = 0;
+        if (fit) {
+            h = ward_hash64(bx->sigbuf, bx->siglen, 0);
+            struct evtx_plan **slot = plan_slot(bx, h);
+            if (slot && *slot) return plan_run(bx, *slot, ev);
+        } else {
+            bx->ninst = 0;
+        }
+        bx->msg[0] = '\0';
+    }
+    bx->plan_ok = fit;
+    bx->recording = fit;
+    bx->npe = bx->pkeys_len = bx->ptext_len = 0;
     uint32_t root, endp;
     int rc = new_node(bx, NONE, EN_ELEM, &root);
     if (rc) return rc;
@@ -1352,5 +1674,7 @@ int evtx_bx_record(struct evtx_bx *bx, uint32_t pos, uint32_t end, struct ward_e
         snprintf(bx->msg, sizeof bx->msg, "the record holds no XML element");
         return WARD_ECORRUPT;
     }
+    bx->recording = 0;
+    if (fit && bx->plan_ok && bx->npe) plan_store(bx, h);
     return 0;
 }

@@ -38,6 +38,18 @@ static inline uint64_t evtx_u64(const uint8_t *p)
 
 struct evtx_node;
 struct evtx_sub;
+struct evtx_plan;
+struct evtx_pentry;
+struct rendered;
+
+struct evtx_inst {
+    uint32_t pos;   /* chunk offset of the template instance token */
+    uint32_t sbase; /* its first value in the pre-parsed values */
+};
+
+/* Whether records of a known template shape take the compiled fast path (default 1;
+ * tests turn it off to compare both paths). Set before decoding starts. */
+extern int evtx_use_plans;
 
 /* The BinXML engine's state: per-chunk name cache and per-record scratch. */
 struct evtx_bx {
@@ -62,6 +74,29 @@ struct evtx_bx {
     uint32_t *scratch; /* sibling bookkeeping while flattening */
     size_t scratch_len, scratch_cap;
     uint64_t tokens;
+    /* compiled templates ("plans"), per chunk, by template definition offset */
+    struct evtx_plan **plans; /* open addressing, plans_cap slots */
+    uint32_t plans_cap, nplans;
+    struct ward_arena plan_arena;
+    /* recording a plan while flattening a record the slow way */
+    uint32_t cur_src; /* source of the values being added: 0 text, 1 + substitution */
+    int plan_ok;
+    int recording;
+    struct evtx_pentry *pe;
+    size_t npe, pe_cap;
+    char *pkeys;
+    size_t pkeys_len, pkeys_cap;
+    char *ptext;
+    size_t ptext_len, ptext_cap;
+    struct rendered *rv; /* fast path: the rendered values of a record */
+    size_t rv_cap;
+    struct evtx_inst *inst; /* the record's template instances, pre-parsed */
+    size_t inst_cap;
+    uint32_t ninst, cur_inst;
+    struct evtx_sub *psubs; /* their values */
+    uint32_t psubs_cap;
+    uint8_t *sigbuf; /* the record's shape */
+    size_t siglen, sigcap;
     unsigned max_depth;
     size_t max_txt;
     char msg[256]; /* what was wrong, when a record fails */

@@ -57,12 +57,20 @@ struct nf_ie {
 #define NF_MAX_TEMPLATES 65536u
 #define NF_BUCKETS 4096u
 #define PEN_REVERSE 29305u
+#define NF_MAX_IFACES 64u
+#define NF_MAX_EXPORTERS 4095u
+#define NF_MAX_PACKET (256u * 1024)
 
 struct tfield {
     uint32_t pen;
     uint16_t id;
     uint16_t len;  /* 65535 = variable */
     uint8_t scope; /* v9 options: scope field type (1 system ...), else 0 */
+    /* resolved when the template is stored */
+    uint8_t kind;
+    uint8_t skip;
+    const char *name; /* static, or nbuf */
+    char nbuf[40];
 };
 
 struct tmpl {
@@ -80,8 +88,16 @@ struct nf_state {
     size_t in_len, in_pos, in_cap;
     uint64_t in_base; /* stream offset of in[0] */
     int eof;
-    int framing; /* 0 undecided, 1 raw, 2 length-prefixed */
-    int stop;    /* no more datagrams can be framed */
+    int framing; /* 0 undecided, 1 raw, 2 length-prefixed, 3 pcap, 4 pcapng */
+    /* packet captures: byte order, link types, the exporters seen (address + port) */
+    int pcap_swap;
+    uint32_t pcap_link;
+    uint32_t ng_link[NF_MAX_IFACES];
+    unsigned ng_nifaces;
+    unsigned char exporters[NF_MAX_EXPORTERS][18];
+    unsigned nexporters;
+    unsigned exporter; /* index of the current datagram's exporter, 0 = unknown */
+    int stop;          /* no more datagrams can be framed */
 
     unsigned char *dg; /* current datagram (points into in[]) */
     size_t dg_len;
@@ -238,6 +254,199 @@ static int need(struct nf_state *st, size_t n, struct ward_err *err)
     return 1;
 }
 
+/* ---- packet captures (pcap, pcapng): NetFlow in UDP datagrams ---- */
+
+static uint32_t sw32(int swap, const unsigned char *p)
+{
+    return swap ? (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]
+                : be32(p);
+}
+
+static uint32_t cap32(const struct nf_state *st, const unsigned char *p)
+{
+    return sw32(st->pcap_swap, p);
+}
+
+static uint16_t cap16(const struct nf_state *st, const unsigned char *p)
+{
+    return st->pcap_swap ? (uint16_t)(p[1] << 8 | p[0]) : be16(p);
+}
+
+/* The exporter index of an address (4 or 16 bytes) and port; 1-based, NF_MAX_EXPORTERS
+ * shared by all exporters past the limit. */
+static unsigned exporter_index(struct nf_state *st, const unsigned char *addr, size_t alen,
+                               uint16_t port)
+{
+    unsigned char k[18] = {0};
+    memcpy(k, addr, alen);
+    k[16] = (unsigned char)(port >> 8);
+    k[17] = (unsigned char)port;
+    for (unsigned i = 0; i < st->nexporters; i++)
+        if (memcmp(st->exporters[i], k, sizeof k) == 0) return i + 1;
+    if (st->nexporters >= NF_MAX_EXPORTERS - 1) return NF_MAX_EXPORTERS;
+    memcpy(st->exporters[st->nexporters++], k, sizeof k);
+    return st->nexporters;
+}
+
+/* Finds the UDP payload of a captured frame; 1 with it, 0 when the frame is not a whole
+ * UDP datagram (it is skipped). */
+static int udp_payload(struct nf_state *st, uint32_t link, const unsigned char *f, size_t n,
+                       const unsigned char **payload, size_t *plen)
+{
+    size_t off = 0;
+    unsigned proto = 0; /* 4 or 6 */
+    switch (link) {
+    case 1: { /* Ethernet, with up to two VLAN tags */
+        if (n < 14) return 0;
+        unsigned et = be16(f + 12);
+        off = 14;
+        for (int i = 0; i < 2 && (et == 0x8100 || et == 0x88a8); i++) {
+            if (n < off + 4) return 0;
+            et = be16(f + off + 2);
+            off += 4;
+        }
+        proto = et == 0x0800 ? 4 : et == 0x86dd ? 6 : 0;
+        break;
+    }
+    case 0:
+    case 108: /* BSD loopback: 4-byte address family in either byte order */
+        if (n < 4) return 0;
+        off = 4;
+        proto = (f[0] == 2 || f[3] == 2) ? 4 : 6;
+        break;
+    case 113: /* Linux cooked */
+        if (n < 16) return 0;
+        off = 16;
+        proto = be16(f + 14) == 0x0800 ? 4 : be16(f + 14) == 0x86dd ? 6 : 0;
+        break;
+    case 276: /* Linux cooked v2 */
+        if (n < 20) return 0;
+        off = 20;
+        proto = be16(f) == 0x0800 ? 4 : be16(f) == 0x86dd ? 6 : 0;
+        break;
+    case 12:
+    case 14:
+    case 101: /* raw IP */
+        if (n < 1) return 0;
+        proto = f[0] >> 4 == 4 ? 4 : f[0] >> 4 == 6 ? 6 : 0;
+        break;
+    default: return 0;
+    }
+    const unsigned char *ip = f + off, *src;
+    size_t ilen = n - off, alen, hl;
+    if (proto == 4) {
+        if (ilen < 20 || ip[0] >> 4 != 4) return 0;
+        hl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = be16(ip + 2);
+        if (hl < 20 || tot < hl || tot > ilen || ip[9] != 17) return 0;
+        if (be16(ip + 6) & 0x3fff) return 0; /* a fragment: not reassembled */
+        ilen = tot;
+        src = ip + 12;
+        alen = 4;
+    } else if (proto == 6) {
+        if (ilen < 40 || ip[0] >> 4 != 6 || ip[6] != 17) return 0;
+        size_t plen6 = be16(ip + 4);
+        if (40 + plen6 > ilen) return 0;
+        ilen = 40 + plen6;
+        hl = 40;
+        src = ip + 8;
+        alen = 16;
+    } else {
+        return 0;
+    }
+    const unsigned char *udp = ip + hl;
+    if (ilen < hl + 8) return 0;
+    size_t ulen = be16(udp + 4);
+    if (ulen < 8 || ulen > ilen - hl) return 0;
+    if (st) st->exporter = exporter_index(st, src, alen, be16(udp));
+    *payload = udp + 8;
+    *plen = ulen - 8;
+    return 1;
+}
+
+/* The next NetFlow datagram of a pcap or pcapng capture; other packets are skipped. */
+static int next_packet(struct nf_state *st, struct ward_err *err)
+{
+    int rc;
+    if (st->framing == 3 && st->in_base + st->in_pos == 0) {
+        if ((rc = need(st, 24, err)) <= 0) goto short_input;
+        uint32_t m = be32(st->in);
+        st->pcap_swap = (m == 0xd4c3b2a1u || m == 0x4d3cb2a1u);
+        st->pcap_link = cap32(st, st->in + 20) & 0xffff;
+        st->in_pos = 24;
+    }
+    for (;;) {
+        const unsigned char *frame;
+        size_t flen, block;
+        uint32_t link = st->pcap_link;
+        if ((rc = need(st, 1, err)) <= 0) return rc;
+        if (st->framing == 3) {
+            if ((rc = need(st, 16, err)) <= 0) goto short_input;
+            size_t incl = cap32(st, st->in + st->in_pos + 8);
+            if (incl > NF_MAX_PACKET) goto bad_capture;
+            if ((rc = need(st, 16 + incl, err)) <= 0) goto short_input;
+            frame = st->in + st->in_pos + 16;
+            flen = incl;
+            block = 16 + incl;
+        } else {
+            if ((rc = need(st, 12, err)) <= 0) goto short_input;
+            const unsigned char *b = st->in + st->in_pos;
+            if (be32(b) == 0x0a0d0d0au) {
+                /* section header: its byte-order magic decides the order of the rest */
+                uint32_t bom = be32(b + 8);
+                if (bom != 0x1a2b3c4du && bom != 0x4d3c2b1au) goto bad_capture;
+                st->pcap_swap = bom == 0x4d3c2b1au;
+                st->ng_nifaces = 0;
+            }
+            block = cap32(st, b + 4);
+            if (block < 12 || block > NF_MAX_PACKET || (block & 3)) goto bad_capture;
+            if ((rc = need(st, block, err)) <= 0) goto short_input;
+            b = st->in + st->in_pos;
+            uint32_t type = cap32(st, b);
+            frame = NULL;
+            flen = 0;
+            if (type == 1 && block >= 20) { /* interface description */
+                if (st->ng_nifaces < NF_MAX_IFACES)
+                    st->ng_link[st->ng_nifaces++] = cap16(st, b + 8);
+            } else if (type == 6 && block >= 32) { /* enhanced packet */
+                uint32_t ifc = cap32(st, b + 8);
+                size_t cap = cap32(st, b + 20);
+                if (cap <= block - 32) {
+                    frame = b + 28;
+                    flen = cap;
+                    link = ifc < st->ng_nifaces ? st->ng_link[ifc] : 0xffffffffu;
+                }
+            } else if (type == 3 && block >= 16) { /* simple packet */
+                frame = b + 12;
+                flen = block - 16;
+                link = st->ng_nifaces ? st->ng_link[0] : 0xffffffffu;
+            }
+        }
+        const unsigned char *pl;
+        size_t plen;
+        size_t at = st->in_pos;
+        st->in_pos += block;
+        if (!frame || !udp_payload(st, link, frame, flen, &pl, &plen)) continue;
+        if (plen < 4) continue;
+        unsigned ver = be16(pl);
+        if (ver != 5 && ver != 9 && ver != 10) continue;
+        st->dg = (unsigned char *)(uintptr_t)pl;
+        st->dg_len = plen;
+        st->dg_offset = st->in_base + at + (size_t)(pl - (st->in + at));
+        return 1;
+    }
+short_input:
+    if (rc < 0) return rc;
+    if (st->in_len == st->in_pos) return 0;
+    st->stop = 1;
+    return ward_err_at(err, WARD_ESYNTAX, st->s->path, 0, 0, "capture cut short at offset %llu",
+                       (unsigned long long)(st->in_base + st->in_pos));
+bad_capture:
+    st->stop = 1;
+    return ward_err_at(err, WARD_ESYNTAX, st->s->path, 0, 0, "bad capture record at offset %llu",
+                       (unsigned long long)(st->in_base + st->in_pos));
+}
+
 /* Frames the next datagram into st->dg. 1 with one, 0 at the end, negative on error. */
 static int next_datagram(struct nf_state *st, struct ward_err *err)
 {
@@ -251,7 +460,18 @@ static int next_datagram(struct nf_state *st, struct ward_err *err)
         return rc;
     }
     const unsigned char *p = st->in + st->in_pos;
-    if (st->framing == 0) st->framing = (p[0] == 0 && p[1] == 0) ? 2 : 1;
+    if (st->framing == 0) {
+        if (need(st, 4, err) == 1) {
+            uint32_t m = be32(st->in + st->in_pos);
+            if (m == 0xa1b2c3d4u || m == 0xd4c3b2a1u || m == 0xa1b23c4du || m == 0x4d3cb2a1u)
+                st->framing = 3;
+            else if (m == 0x0a0d0d0au)
+                st->framing = 4;
+        }
+        p = st->in + st->in_pos;
+        if (st->framing == 0) st->framing = (p[0] == 0 && p[1] == 0) ? 2 : 1;
+    }
+    if (st->framing >= 3) return next_packet(st, err);
     size_t len;
     size_t skip = 0;
     if (st->framing == 2) {
@@ -324,9 +544,12 @@ short_input:
 
 /* ---- templates ---- */
 
-static uint64_t tkey(unsigned version, uint32_t domain, unsigned tid)
+/* Template key: NetFlow version, exporter (packet captures; 0 otherwise), observation
+ * domain or source id, template id. */
+static uint64_t tkey_x(unsigned version, unsigned exporter, uint32_t domain, unsigned tid)
 {
-    return (uint64_t)version << 48 | (uint64_t)domain << 16 | tid;
+    return (uint64_t)(version & 15) << 60 | (uint64_t)(exporter & 0xfff) << 48 |
+           (uint64_t)domain << 16 | tid;
 }
 
 static struct tmpl **bucket(struct nf_state *st, uint64_t key)
@@ -371,6 +594,14 @@ static int tstore(struct nf_state *st, uint64_t key, const struct tfield *f, uin
     t->minlen = 0;
     t->dup_ids = 0;
     memcpy(t->f, f, n * sizeof *f);
+    for (uint32_t i = 0; i < n; i++) {
+        enum nf_kind kind = K_NUM;
+        const char *name = NULL;
+        t->f[i].skip = !element((unsigned)(key >> 60), &t->f[i], t->f[i].nbuf, sizeof t->f[i].nbuf,
+                                &name, &kind);
+        t->f[i].name = name == NULL ? "" : name;
+        t->f[i].kind = (uint8_t)kind;
+    }
     for (uint32_t i = 0; i < n; i++) {
         t->minlen += f[i].len == 65535 ? 1 : f[i].len;
         for (uint32_t j = 0; j < i && !t->dup_ids; j++)
@@ -438,7 +669,7 @@ static int v9_templates(struct nf_state *st, size_t p, size_t end, int options,
             }
             p += olen;
         }
-        int rc = tstore(st, tkey(9, st->domain, tid), fields, n, err);
+        int rc = tstore(st, tkey_x(9, st->exporter, st->domain, tid), fields, n, err);
         if (rc) return rc;
         if (options) break; /* the rest of an options flowset is padding */
     }
@@ -465,7 +696,7 @@ static int ipfix_templates(struct nf_state *st, size_t p, size_t end, int option
         }
         p += 4;
         if (cnt == 0) {
-            tremove(st, tkey(10, st->domain, tid));
+            tremove(st, tkey_x(10, st->exporter, st->domain, tid));
             continue;
         }
         unsigned scnt = 0;
@@ -492,7 +723,7 @@ static int ipfix_templates(struct nf_state *st, size_t p, size_t end, int option
             }
             fields[i].id = (uint16_t)(id & 0x7fff);
         }
-        int rc = tstore(st, tkey(10, st->domain, tid), fields, cnt, err);
+        int rc = tstore(st, tkey_x(10, st->exporter, st->domain, tid), fields, cnt, err);
         if (rc) return rc;
     }
     return 0;
@@ -508,9 +739,12 @@ static int add_str(struct ward_event *ev, const char *key, const char *v, size_t
 
 static int add_u64(struct ward_event *ev, const char *key, uint64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    return add_str(ev, key, b, (size_t)n, WARD_V_NUM);
+    char b[24], *p = b + sizeof b;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return add_str(ev, key, p, (size_t)(b + sizeof b - p), WARD_V_NUM);
 }
 
 static int add_iso_ms(struct ward_event *ev, const char *key, int64_t ms)
@@ -550,7 +784,14 @@ static int add_value(struct nf_state *st, struct ward_event *ev, const char *key
     case K_SKIP: return 0;
     case K_IP4:
         if (n != 4) break;
-        k = snprintf(b, sizeof b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+        k = 0;
+        for (int i = 0; i < 4; i++) {
+            unsigned o = p[i];
+            if (o >= 100) b[k++] = (char)('0' + o / 100);
+            if (o >= 10) b[k++] = (char)('0' + o / 10 % 10);
+            b[k++] = (char)('0' + o % 10);
+            if (i < 3) b[k++] = '.';
+        }
         return add_str(ev, key, b, (size_t)k, WARD_V_STR);
     case K_IP6:
         if (n != 16 || !inet_ntop(AF_INET6, p, b, sizeof b)) break;
@@ -739,12 +980,9 @@ static int data_record(struct nf_state *st, struct ward_event *ev, struct ward_e
                 p += 2;
             }
         }
-        char nb[64];
-        const char *name;
-        enum nf_kind kind;
-        if (element(st->version, &t->f[i], nb, sizeof nb, &name, &kind) &&
-            !(t->dup_ids && ward_event_find(ev, name, strlen(name))))
-            rc = add_value(st, ev, name, kind, d + p, len);
+        const struct tfield *tf = &t->f[i];
+        if (!tf->skip && !(t->dup_ids && ward_event_find(ev, tf->name, strlen(tf->name))))
+            rc = add_value(st, ev, tf->name, (enum nf_kind)tf->kind, d + p, len);
         p += len;
     }
     if (rc) return ward_err_at(err, rc, st->s->path, 0, 0, "cannot build the flow event");
@@ -874,7 +1112,7 @@ static int nf_next(void *state, struct ward_event *ev, struct ward_err *err)
         } else if (st->version == 10 && (id == 2 || id == 3)) {
             rc = ipfix_templates(st, body, end, id == 3, err);
         } else if (id >= 256) {
-            st->cur = tfind(st, tkey(st->version, st->domain, id));
+            st->cur = tfind(st, tkey_x(st->version, st->exporter, st->domain, id));
             if (st->cur) {
                 st->set_id = id;
                 st->rec_pos = body;
@@ -892,8 +1130,74 @@ static int nf_next(void *state, struct ward_event *ev, struct ward_err *err)
     }
 }
 
+/* Whether a UDP payload looks like the start of a NetFlow/IPFIX export. */
+static int looks_like_export(const unsigned char *p, size_t n)
+{
+    if (n < 20) return 0;
+    unsigned ver = be16(p);
+    if (ver == 5) return be16(p + 2) >= 1 && be16(p + 2) <= 30 && n >= 24 + 48u * be16(p + 2);
+    if (ver == 9) return n >= 24 && (be16(p + 20) <= 1 || be16(p + 20) >= 256);
+    if (ver == 10)
+        return be16(p + 2) <= n && be16(p + 2) >= 16 &&
+               (be16(p + 16) == 2 || be16(p + 16) == 3 || be16(p + 16) >= 256);
+    return 0;
+}
+
+/* Whether a pcap or pcapng head holds a NetFlow/IPFIX datagram. */
+static int probe_capture(const unsigned char *h, size_t n)
+{
+    const unsigned char *pl;
+    size_t plen;
+    uint32_t m = be32(h);
+    if (m != 0x0a0d0d0au) {
+        int swap = (m == 0xd4c3b2a1u || m == 0x4d3cb2a1u);
+        uint32_t link = sw32(swap, h + 20) & 0xffff;
+        for (size_t off = 24; off + 16 <= n;) {
+            size_t incl = sw32(swap, h + off + 8);
+            if (incl > NF_MAX_PACKET || off + 16 + incl > n) break;
+            if (udp_payload(NULL, link, h + off + 16, incl, &pl, &plen) &&
+                looks_like_export(pl, plen))
+                return 1;
+            off += 16 + incl;
+        }
+        return 0;
+    }
+    int swap = 0;
+    uint32_t links[NF_MAX_IFACES];
+    unsigned nl = 0;
+    for (size_t off = 0; off + 12 <= n;) {
+        const unsigned char *b = h + off;
+        if (be32(b) == 0x0a0d0d0au) {
+            swap = be32(b + 8) == 0x4d3c2b1au;
+            nl = 0;
+        }
+        size_t len = sw32(swap, b + 4);
+        if (len < 12 || (len & 3) || off + len > n) break;
+        uint32_t type = sw32(swap, b);
+        if (type == 1 && len >= 20 && nl < NF_MAX_IFACES)
+            links[nl++] = swap ? (uint32_t)(b[9] << 8 | b[8]) : be16(b + 8);
+        if (type == 6 && len >= 32) {
+            uint32_t ifc = sw32(swap, b + 8);
+            size_t cap = sw32(swap, b + 20);
+            if (ifc < nl && cap <= len - 32 &&
+                udp_payload(NULL, links[ifc], b + 28, cap, &pl, &plen) &&
+                looks_like_export(pl, plen))
+                return 1;
+        }
+        off += len;
+    }
+    return 0;
+}
+
 static int nf_probe(const unsigned char *h, size_t n)
 {
+    /* a packet capture: NetFlow when a UDP payload in the head looks like an export */
+    if (n >= 24) {
+        uint32_t m = be32(h);
+        if (m == 0xa1b2c3d4u || m == 0xd4c3b2a1u || m == 0xa1b23c4du || m == 0x4d3cb2a1u ||
+            m == 0x0a0d0d0au)
+            return probe_capture(h, n) ? 65 : 0;
+    }
     if (n >= 6 && h[0] == 0 && h[1] == 0) {
         /* length-prefixed */
         uint32_t len = be32(h);
@@ -952,7 +1256,7 @@ static void nf_close(void *state)
 }
 
 const struct ward_decoder ward_decoder_netflow = {
-    "netflow", "NetFlow v5, v9 and IPFIX datagrams (raw or 4-byte length-prefixed)",
+    "netflow", "NetFlow v5, v9 and IPFIX (raw or length-prefixed datagrams, pcap, pcapng)",
     nf_probe,  nf_open,
     nf_next,   nf_close,
 };

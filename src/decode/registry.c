@@ -4,20 +4,22 @@
 #include "ward/decode.h"
 #include "decoders.h"
 
+/* One row per format; detection asks every probe and takes the highest score. */
 const struct ward_decoder *const ward_decoders[] = {
-    &ward_decoder_evtx,
-    &ward_decoder_json,
-    &ward_decoder_syslog,
-    &ward_decoder_zeek_json,
-    &ward_decoder_cloudtrail,
-    &ward_decoder_eve,
-    &ward_decoder_netflow,
-    &ward_decoder_squid,
-    &ward_decoder_weblog,
-    &ward_decoder_zeek,
-    &ward_decoder_leef,
-    &ward_decoder_cef,
-    &ward_decoder_auditd,
+    &ward_decoder_evtx,       /* evtx.c */
+    &ward_decoder_json,       /* json.c */
+    &ward_decoder_syslog,     /* syslog.c */
+    &ward_decoder_w3c,        /* w3c.c */
+    &ward_decoder_zeek_json,  /* zeek.c */
+    &ward_decoder_cloudtrail, /* cloudtrail.c */
+    &ward_decoder_eve,        /* eve.c */
+    &ward_decoder_netflow,    /* netflow.c */
+    &ward_decoder_squid,      /* squid.c */
+    &ward_decoder_weblog,     /* weblog.c */
+    &ward_decoder_zeek,       /* zeek.c */
+    &ward_decoder_leef,       /* leef.c */
+    &ward_decoder_cef,        /* cef.c */
+    &ward_decoder_auditd,     /* auditd.c */
     NULL,
 };
 

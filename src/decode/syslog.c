@@ -98,7 +98,8 @@ static void scan_from(const char *p, const char *end, struct auth_fields *a)
             const char *q = ip.ptr + ip.len;
             if (starts(q, end, " port ")) {
                 struct ward_str port = token(q + 6, end);
-                if (port.len && port.ptr[port.len - 1] == ':') port.len--;
+                const char *pc = memchr(port.ptr, ':', port.len);
+                if (pc) port.len = (size_t)(pc - port.ptr);
                 if (text_all_digits(port)) a->port = port;
                 q = port.ptr + port.len;
                 if (q < end && *q == ' ') {
@@ -172,6 +173,8 @@ static void scan_pam_kv(const char *p, const char *end, struct auth_fields *a)
 }
 
 /* "pam_unix(sshd:auth): ..." */
+static void parse_pam_body(const char *m, const char *end, struct auth_fields *a);
+
 static int parse_pam(const char *p, const char *end, struct auth_fields *a)
 {
     const char *lp = memchr(p, '(', (size_t)(end - p));
@@ -186,7 +189,13 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
     } else {
         a->pam_service = ward_str_make(lp + 1, (size_t)(rp - lp - 1));
     }
-    const char *m = rp + 2;
+    parse_pam_body(rp + 2, end, a);
+    return 1;
+}
+
+/* The text of a PAM message after "module(service:type): ". */
+static void parse_pam_body(const char *m, const char *end, struct auth_fields *a)
+{
     while (m < end && *m == ' ') m++;
     if (starts(m, end, "authentication failure")) {
         a->action = WARD_STR("authentication_failure");
@@ -198,8 +207,9 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
         const char *e = u;
         while (e < end && *e != ' ' && *e != '(') e++;
         a->user = ward_str_make(u, (size_t)(e - u));
-        if (starts(e, end, " by ")) {
-            const char *b = e + 4, *be = b;
+        const char *by = find(e, end, " by ");
+        if (by) {
+            const char *b = by + 4, *be = b;
             while (be < end && *be != '(' && *be != ' ') be++;
             if (be > b) a->ruser = ward_str_make(b, (size_t)(be - b));
         }
@@ -216,7 +226,6 @@ static int parse_pam(const char *p, const char *end, struct auth_fields *a)
     } else {
         a->action = WARD_STR("pam");
     }
-    return 1;
 }
 
 /* Length of a "connection ended" prefix of sshd, 0 when the message has none. */
@@ -271,7 +280,8 @@ static void parse_sshd(const char *p, const char *end, struct auth_fields *a)
             const char *r = ip.ptr + ip.len;
             if (starts(r, end, " port ")) {
                 struct ward_str port = token(r + 6, end);
-                if (port.len && port.ptr[port.len - 1] == ':') port.len--;
+                const char *pc = memchr(port.ptr, ':', port.len);
+                if (pc) port.len = (size_t)(pc - port.ptr);
                 if (text_all_digits(port)) a->port = port;
             }
         }
@@ -385,9 +395,19 @@ static void parse_account(const char *p, const char *end, struct ward_str prog,
 {
     if (starts(p, end, "new user: "))
         a->action = WARD_STR("user_added");
-    else if (starts(p, end, "new group: "))
+    else if (starts(p, end, "new group: ") || starts(p, end, "group added to "))
         a->action = WARD_STR("group_added");
-    else if (starts(p, end, "delete user "))
+    else if (starts(p, end, "New session ") || starts(p, end, "Removed session ")) {
+        /* systemd-logind: "New session 5 of user alice." */
+        a->action = p[0] == 'N' ? WARD_STR("session_new") : WARD_STR("session_removed");
+        const char *of = find(p, end, " of user ");
+        if (of) {
+            struct ward_str u = token(of + 9, end);
+            if (u.len && u.ptr[u.len - 1] == '.') u.len--;
+            a->user = u;
+        }
+        return;
+    } else if (starts(p, end, "delete user "))
         a->action = WARD_STR("user_deleted");
     else if (starts(p, end, "delete group ") || starts(p, end, "group '"))
         a->action = WARD_STR("group_deleted");
@@ -494,7 +514,7 @@ static const char *service_of(struct ward_str prog, int *auth)
         {"polkitd", "auth", 1},     {"pkexec", "auth", 1},     {"unix_chkpwd", "auth", 1},
         {"CRON", "cron", 0},        {"cron", "cron", 0},       {"crond", "cron", 0},
         {"anacron", "cron", 0},     {"vsftpd", "vsftpd", 0},   {"clamd", "clamav", 0},
-        {"freshclam", "clamav", 0}, {"guacd", "guacamole", 0}, {"auditd", "auditd", 0},
+        {"freshclam", "clamav", 0}, {"guacd", "guacamole", 0},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (ward_str_eq_c(prog, map[i].prog)) {
@@ -728,7 +748,15 @@ static int decode_message(struct syslog_state *st, struct ward_event *ev, struct
 
     int auth = 0;
     ev->product = "linux";
+    /* "sshd(pam_unix)[pid]:" (older PAM): the program is sshd, the message PAM's */
+    struct ward_str pam_mod = {0};
+    const char *lpar = prog.len ? memchr(prog.ptr, '(', prog.len) : NULL;
+    if (lpar && prog.ptr[prog.len - 1] == ')') {
+        pam_mod = ward_str_make(lpar + 1, (size_t)(prog.ptr + prog.len - lpar - 2));
+        prog.len = (size_t)(lpar - prog.ptr);
+    }
     ev->service = service_of(prog, &auth);
+    if (pam_mod.len && strcmp(ev->service, "syslog") == 0) ev->service = "auth";
     const char *mp = msg;
     /* "message repeated N times: [ inner ]" carries a real message inside */
     if (starts(mp, end, "message repeated ")) {
@@ -744,7 +772,11 @@ static int decode_message(struct syslog_state *st, struct ward_event *ev, struct
     }
     struct auth_fields a;
     memset(&a, 0, sizeof a);
-    if (auth) {
+    if (pam_mod.len) {
+        a.pam_module = pam_mod;
+        a.pam_service = prog;
+        parse_pam_body(mp, end, &a);
+    } else if (auth) {
         if (ward_str_eq_c(prog, "sshd"))
             parse_sshd(mp, end, &a);
         else if (ward_str_eq_c(prog, "sudo"))

@@ -304,6 +304,18 @@ static int zeek_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     strcpy(st->unset, "-");
     st->ts_index = -1;
     ward_buf_init(&st->names, 1u << 20);
+    /* logs without #path: the service from the file name (conn.log, dns.2024-01-02.log) */
+    if (s->path) {
+        const char *b = strrchr(s->path, '/');
+        b = b ? b + 1 : s->path;
+        size_t n = strcspn(b, ".");
+        if (n > 0 && n < sizeof st->path) {
+            memcpy(st->path, b, n);
+            st->path[n] = '\0';
+            st->service = zeek_service(st->path, n, st->path, sizeof st->path);
+            if (st->service == st->path) st->service = NULL; /* not a Zeek log name */
+        }
+    }
     *state = st;
     return 0;
 }

@@ -76,8 +76,8 @@ const struct ward_attack_technique *ward_attack_technique(const struct ward_atta
     return NULL;
 }
 
-const struct ward_attack_technique *
-ward_attack_parent(const struct ward_attack_db *db, const struct ward_attack_technique *t)
+const struct ward_attack_technique *ward_attack_parent(const struct ward_attack_db *db,
+                                                       const struct ward_attack_technique *t)
 {
     if (!t || !(t->flags & WARD_ATTACK_SUB)) return NULL;
     const char *dot = strchr(t->id, '.');
@@ -176,8 +176,8 @@ int ward_attack_tag_parse(const struct ward_attack_db *db, const char *tag, size
     return 0;
 }
 
-const char *ward_attack_label(const struct ward_attack_db *db, const char *id, size_t n,
-                              char *out, size_t outsz)
+const char *ward_attack_label(const struct ward_attack_db *db, const char *id, size_t n, char *out,
+                              size_t outsz)
 {
     if (!out || outsz == 0) return out;
     out[0] = '\0';
@@ -216,9 +216,9 @@ const char *ward_attack_label(const struct ward_attack_db *db, const char *id, s
         snprintf(out, outsz, "%s %s", tac->id, tac->name);
         return out;
     }
-    if (n < 64 && (is_letter_id(id, n, "G") || is_letter_id(id, n, "S") ||
-                   is_letter_id(id, n, "C") || is_letter_id(id, n, "M") ||
-                   is_letter_id(id, n, "TA"))) {
+    if (n < 64 &&
+        (is_letter_id(id, n, "G") || is_letter_id(id, n, "S") || is_letter_id(id, n, "C") ||
+         is_letter_id(id, n, "M") || is_letter_id(id, n, "TA"))) {
         char canon[64];
         canon_upper(canon, id, n);
         snprintf(out, outsz, "%s", canon);
@@ -226,18 +226,4 @@ const char *ward_attack_label(const struct ward_attack_db *db, const char *id, s
     }
     snprintf(out, outsz, "%.*s", (int)(n > 0x7fffffff ? 0x7fffffff : n), id);
     return out;
-}
-
-void ward_attack_free(struct ward_attack_db *db)
-{
-    if (!db || !db->owned) return;
-    free(db->owned);
-    free(db);
-}
-
-int ward_attack_load(const char *path, struct ward_attack_db **out, struct ward_err *err)
-{
-    *out = NULL;
-    return ward_err_at(err, WARD_EUNSUPPORTED, path, 0, 0,
-                       "loading an ATT&CK bundle at run time is not available yet");
 }

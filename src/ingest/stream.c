@@ -297,7 +297,6 @@ int ward_stream_open_file(struct ward_stream **out, const char *path, struct war
     return 0;
 }
 
-
 int ward_stream_open_range(struct ward_stream **out, const char *path, uint64_t offset,
                            uint64_t length, struct ward_err *err)
 {

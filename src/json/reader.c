@@ -75,6 +75,7 @@ struct pres {
     uint64_t lsoff;
     int is_obj;        /* the value was an object */
     int too_many;      /* more fields than max_fields */
+    int at_eol;        /* JSON Lines: failed where the line ended, outside a string */
     uint64_t bad_utf8; /* strings with invalid UTF-8 */
     /* errors */
     uint64_t err_line, err_col, err_off;
@@ -274,6 +275,7 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
         klen = r->plen;
     }
     res->too_many = 0;
+    res->at_eol = 0;
     res->bad_utf8 = 0;
     res->utf8_line = 0;
     res->is_obj = *p == '{';
@@ -553,11 +555,12 @@ fail:
         res->err_off = off;
         const char *prefix = "";
         char found[40] = "";
-        if (errp >= end)
+        if (errp >= end) {
             prefix = "unexpected end of input: ";
-        else if (*errp == '\n' && nl_ends)
+        } else if (*errp == '\n' && nl_ends) {
             prefix = "unexpected end of line: ";
-        else if (strncmp(msg, "expected", 8) == 0) {
+            res->at_eol = strncmp(msg, "unterminated", 12) != 0;
+        } else if (strncmp(msg, "expected", 8) == 0) {
             unsigned char c = (unsigned char)*errp;
             if (c > 0x20 && c < 0x7f)
                 snprintf(found, sizeof found, ", found '%c'", c);
@@ -734,22 +737,38 @@ static int record(struct ward_json_reader *r, struct ward_event *ev, struct ward
     struct pres res;
     r->st.records++;
     if (in_array) r->arr_index++;
+    /* a JSON Lines record cut short by its line end may still be a valid record spanning
+     * lines (a pretty record in a mostly one-line file): it is parsed again across lines,
+     * and only when that fails too is the error about its own line reported */
+    int nl = nl_ends;
+    int retried = 0;
+    struct pres first;
     for (;;) {
-        int st = parse(r, ev, start, nl_ends, &res);
+        int st = parse(r, ev, start, nl, &res);
         if (st == P_OK) break;
         event_clear(ev);
+        if (st == P_ERR && nl && res.at_eol) {
+            first = res;
+            retried = 1;
+            nl = 0;
+            continue;
+        }
         if (st == P_NOMEM)
             return report(r, err, WARD_ENOMEM, rec_line, rec_col, r->base + start, "out of memory");
         if (st == P_ERR) {
+            if (retried) res = first;
             r->resync = in_array ? RS_ARRAY : r->jsonl == 1 ? RS_LINE : RS_BRACE;
             return report(r, err, WARD_ESYNTAX, res.err_line, res.err_col, res.err_off, res.msg);
         }
         /* P_MORE */
         if (r->end - start >= r->max_record) {
+            r->resync = in_array ? RS_ARRAY : r->jsonl == 1 ? RS_LINE : RS_BRACE;
+            if (retried)
+                return report(r, err, WARD_ESYNTAX, first.err_line, first.err_col, first.err_off,
+                              first.msg);
             char m[160];
             snprintf(m, sizeof m, "record larger than %zu bytes (see --max-record); skipped",
                      r->max_record);
-            r->resync = in_array ? RS_ARRAY : r->jsonl == 1 ? RS_LINE : RS_BRACE;
             return report(r, err, WARD_ELIMIT, rec_line, rec_col, r->base + start, m);
         }
         /* at least double what is buffered of this record, so that a record arriving in

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ward/json_reader.h"
 #include "ward/report.h"
 
 /* sentences are cut at the buffer size on purpose */
@@ -40,7 +41,7 @@ static const char *fmt_time(ward_time_t t, char *buf, size_t n)
 static const char *dur_between(ward_time_t a, ward_time_t b, char *buf, size_t n)
 {
     if (a == WARD_TIME_NONE || b == WARD_TIME_NONE) return "-";
-    ward_format_duration((double)(b - a) / 1e9, buf, n);
+    ward_format_duration(((double)b - (double)a) / 1e9, buf, n);
     return buf;
 }
 
@@ -242,11 +243,25 @@ static void jw_strk(struct ward_jw *w, const char *key, const char *v)
         ward_jw_null(w);
 }
 
+/* Writes stored JSON text as a value after checking it with the JSON reader: text that is
+ * not valid JSON (an event handed in by another tool, a row edited by hand) is written as
+ * a string, so the output is always valid JSON. */
 static void jw_raw_or(struct ward_jw *w, const char *key, const char *json, const char *dflt)
 {
     ward_jw_key(w, key);
     const char *v = json && *json ? json : dflt;
-    ward_jw_raw(w, v, strlen(v));
+    size_t n = strlen(v);
+    struct ward_event ev;
+    int valid = 0;
+    if (ward_event_init(&ev, NULL) == 0) {
+        struct ward_err err;
+        valid = ward_json_flatten(&ev, v, n, "v", NULL, &err) == 0;
+        ward_event_free(&ev);
+    }
+    if (valid)
+        ward_jw_raw(w, v, n);
+    else
+        ward_jw_strn(w, v, n);
 }
 
 static void jw_csv_array(struct ward_jw *w, const char *key, const char *csv)
@@ -315,7 +330,7 @@ static void durations_json(struct ward_jw *w, const struct ward_incident *x)
         if (d[i].a == WARD_TIME_NONE || d[i].b == WARD_TIME_NONE)
             ward_jw_null(w);
         else
-            ward_jw_int(w, (d[i].b - d[i].a) / 1000000000LL);
+            ward_jw_int(w, (int64_t)(((double)d[i].b - (double)d[i].a) / 1e9));
     }
     ward_jw_end(w);
 }

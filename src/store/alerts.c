@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
@@ -68,6 +69,28 @@ static const char sql_obs_seen[] =
             goto out;                                                                              \
         }                                                                                          \
     } while (0)
+
+/* ATT&CK tactic names as their short names: "Privilege Escalation" -> "privilege-escalation"
+ * (the form of x_mitre_shortname and of Sigma tags), so every source counts alike. */
+static void tactic_shortname(const char *name, char *out, size_t outsz)
+{
+    size_t n = 0;
+    if (strncmp(name, "attack.", 7) == 0) name += 7;
+    for (; *name && n + 1 < outsz; name++) {
+        char c = *name;
+        if (c == ' ' || c == '_') c = '-';
+        out[n++] = (char)ward_lower((unsigned char)c);
+    }
+    out[n] = 0;
+}
+
+/* t + d without overflow (times come from untrusted input) */
+static ward_time_t sat_add(ward_time_t t, ward_time_t d)
+{
+    if (d > 0 && t > INT64_MAX - d) return INT64_MAX;
+    if (d < 0 && t < INT64_MIN + 1 - d) return INT64_MIN + 1;
+    return t + d;
+}
 
 static int json_str_array(struct ward_buf *b, const char *const *v, size_t n)
 {
@@ -180,8 +203,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     ward_alert_dedup_key(a, dkey);
     PREP(s, sql_dedup);
     st_bind_text(s, 1, dkey);
-    sqlite3_bind_int64(s, 2, ts - o->dedup_window);
-    sqlite3_bind_int64(s, 3, ts + o->dedup_window);
+    sqlite3_bind_int64(s, 2, sat_add(ts, -o->dedup_window));
+    sqlite3_bind_int64(s, 3, sat_add(ts, o->dedup_window));
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int64_t alert_id = sqlite3_column_int64(s, 0);
@@ -221,8 +244,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     for (size_t i = 0; i < nk; i++) {
         PREP(s, sql_group);
         st_bind_text(s, 1, keys[i]);
-        sqlite3_bind_int64(s, 2, ts - o->group_window);
-        sqlite3_bind_int64(s, 3, ts + o->group_window);
+        sqlite3_bind_int64(s, 2, sat_add(ts, -o->group_window));
+        sqlite3_bind_int64(s, 3, sat_add(ts, o->group_window));
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             int64_t inc = sqlite3_column_int64(s, 0);
             size_t j = 0;
@@ -323,10 +346,13 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
 
     for (size_t i = 0; i < a->attack.ntactics; i++) {
         if (!a->attack.tactics[i]) continue;
+        char tac[128];
+        tactic_shortname(a->attack.tactics[i], tac, sizeof tac);
+        if (!tac[0]) continue;
         PREP(s, sql_attack);
         sqlite3_bind_int64(s, 1, inc);
         st_bind_text(s, 2, "tactic");
-        st_bind_text(s, 3, a->attack.tactics[i]);
+        st_bind_text(s, 3, tac);
         sqlite3_bind_null(s, 4);
         if ((r = st_step_done(st, s, err, "cannot record a tactic"))) goto out;
     }
@@ -346,8 +372,8 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
             PREP(s, sql_has_entity);
             sqlite3_bind_int64(s, 1, inc);
             st_bind_text(s, 2, keys[i]);
-            sqlite3_bind_int64(s, 3, ts - o->group_window);
-            sqlite3_bind_int64(s, 4, ts + o->group_window);
+            sqlite3_bind_int64(s, 3, sat_add(ts, -o->group_window));
+            sqlite3_bind_int64(s, 4, sat_add(ts, o->group_window));
             shared[i] = sqlite3_step(s) == SQLITE_ROW;
             sqlite3_reset(s);
         }
@@ -408,6 +434,14 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
             if (shared[i]) ward_jw_str(&w, keys[i]);
         ward_jw_end(&w);
     }
+    if (ncand > 1) {
+        /* other open incidents it shares entities with: candidates for a merge */
+        ward_jw_key(&w, "related");
+        ward_jw_arr(&w);
+        for (size_t j = 0; j < ncand; j++)
+            if (cand[j] != inc) ward_jw_int(&w, cand[j]);
+        ward_jw_end(&w);
+    }
     if (obs_new) {
         ward_jw_key(&w, "observables_new");
         ward_jw_int(&w, obs_new);
@@ -465,10 +499,14 @@ int ward_store_add_alerts(struct ward_store *st, const struct ward_alert *alerts
                  (long long)reps[i].n);
         r = st_journal(st, reps[i].incident, "alert.repeat", d, err);
     }
-    if (r)
+    if (r) {
         st_rollback(st);
-    else
-        r = st_commit(st, err);
+    } else if (!(r = st_commit(st, err))) {
+        /* leave a gap before this process's next batch, so that other writers waiting
+         * for the lock get their turn (see the busy handler in store.c) */
+        struct timespec ts = {0, 2000000L};
+        nanosleep(&ts, NULL);
+    }
 done:
     free(reps);
     ward_buf_free(&tmp);

@@ -64,12 +64,21 @@ static int load_rows(struct ward_store *st, const char *sql, int64_t id, struct 
     return 0;
 }
 
+/* tactics in the ATT&CK (kill chain) order, unknown names last */
+#define TACTIC_ORDER                                                                               \
+    " instr(',reconnaissance,resource-development,initial-access,execution,persistence,"           \
+    "privilege-escalation,defense-evasion,credential-access,discovery,lateral-movement,"           \
+    "collection,command-and-control,exfiltration,impact,', ',' || attack_id || ',') = 0,"          \
+    " instr(',reconnaissance,resource-development,initial-access,execution,persistence,"           \
+    "privilege-escalation,defense-evasion,credential-access,discovery,lateral-movement,"           \
+    "collection,command-and-control,exfiltration,impact,', ',' || attack_id || ','), attack_id"
+
 #define INC_COLS                                                                                   \
     "i.id, i.title, i.status, i.severity, i.assignee, i.first_seen, i.last_seen, i.created_at,"    \
     " i.updated_at, i.acked_at, i.contained_at, i.closed_at, i.alert_count, i.event_count,"        \
     " i.resolution, i.root_cause, i.lessons, i.merged_into,"                                       \
     " (SELECT group_concat(attack_id, ',') FROM (SELECT attack_id FROM incident_attack"            \
-    " WHERE incident_id = i.id AND kind = 'tactic' ORDER BY alerts DESC, attack_id)),"             \
+    " WHERE incident_id = i.id AND kind = 'tactic' ORDER BY" TACTIC_ORDER ")),"                    \
     " (SELECT group_concat(attack_id, ',') FROM (SELECT attack_id FROM incident_attack"            \
     " WHERE incident_id = i.id AND kind = 'technique' ORDER BY attack_id))"
 
@@ -254,7 +263,7 @@ static const char sql_case_tech[] =
     " AND kind = 'technique' ORDER BY attack_id";
 static const char sql_case_tactics[] =
     "SELECT attack_id FROM incident_attack WHERE incident_id = ?1 AND kind = 'tactic'"
-    " ORDER BY alerts DESC, attack_id";
+    " ORDER BY" TACTIC_ORDER;
 static const char sql_case_entities[] =
     "SELECT key, first_seen, last_seen, alerts FROM entities WHERE incident_id = ?1"
     " ORDER BY alerts DESC, key";
@@ -399,6 +408,94 @@ void ward_incident_list_free(struct ward_incident_list *l)
     free(l->items);
     ward_arena_free(&l->arena);
     free(l);
+}
+
+/* ---- observables across incidents ------------------------------------------------------ */
+
+static const char sql_obs_search[] =
+    "SELECT o.incident_id, i.title, i.status, o.type, o.value, o.source, o.sightings,"
+    " o.first_seen FROM observables o JOIN incidents i ON i.id = o.incident_id"
+    " WHERE o.type = ?1 AND o.value = ?2 ORDER BY o.incident_id";
+
+int ward_store_find_observable(struct ward_store *st, const char *type, const char *value,
+                               struct ward_observable_hits **out, struct ward_err *err)
+{
+    static const char *const types[] = {"ip", "domain", "url", "hash", "user", "host", "file"};
+    *out = NULL;
+    if (type && !ward_observable_type_ok(type))
+        return ward_err_set(err, WARD_EINVAL, "unknown observable type '%s' (one of: %s)", type,
+                            WARD_OBS_TYPES);
+    struct ward_observable_hits *h = calloc(1, sizeof *h);
+    if (!h) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    ward_arena_init(&h->arena, 4096, 0);
+    size_t cap = 0;
+    int r = 0, tried = 0;
+    sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+    for (size_t t = 0; t < sizeof types / sizeof types[0] && !r; t++) {
+        if (type && strcmp(type, types[t]) != 0) continue;
+        char norm[4100];
+        struct ward_err e2;
+        if (ward_observable_normalize(types[t], value, norm, sizeof norm, &e2)) {
+            if (type) r = ward_err_set(err, e2.code, "%s", e2.msg);
+            continue;
+        }
+        tried++;
+        sqlite3_stmt *s = st_prep(st, sql_obs_search, err);
+        if (!s) {
+            r = WARD_EIO;
+            break;
+        }
+        st_bind_text(s, 1, types[t]);
+        st_bind_text(s, 2, norm);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (h->n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                struct ward_observable_hit *nv = realloc(h->items, nc * sizeof *nv);
+                if (!nv) {
+                    r = ward_err_set(err, WARD_ENOMEM, "out of memory");
+                    break;
+                }
+                h->items = nv;
+                cap = nc;
+            }
+            struct ward_observable_hit *x = &h->items[h->n];
+            int oom = 0;
+            x->incident = sqlite3_column_int64(s, 0);
+            x->title = dup_col(&h->arena, s, 1, &oom);
+            x->status = ward_status_parse((const char *)sqlite3_column_text(s, 2));
+            x->type = dup_col(&h->arena, s, 3, &oom);
+            x->value = dup_col(&h->arena, s, 4, &oom);
+            x->source = dup_col(&h->arena, s, 5, &oom);
+            x->sightings = sqlite3_column_int64(s, 6);
+            x->first_seen = time_col(s, 7);
+            if (oom) {
+                r = ward_err_set(err, WARD_ENOMEM, "out of memory");
+                break;
+            }
+            h->n++;
+        }
+        if (!r && rc != SQLITE_DONE) r = st_dberr(st, err, "cannot search the observables");
+        sqlite3_reset(s);
+    }
+    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (!r && !tried)
+        r = ward_err_set(err, WARD_EINVAL, "'%s' is not a valid value of any observable type",
+                         value);
+    if (r) {
+        ward_observable_hits_free(h);
+        return r;
+    }
+    *out = h;
+    return 0;
+}
+
+void ward_observable_hits_free(struct ward_observable_hits *h)
+{
+    if (!h) return;
+    free(h->items);
+    ward_arena_free(&h->arena);
+    free(h);
 }
 
 /* ---- metrics -------------------------------------------------------------------------------- */

@@ -12,6 +12,11 @@
 
 #include "store_int.h"
 
+static const char sql_meta_set[] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+static const char sql_user[] = "INSERT OR IGNORE INTO users(name, created_at) VALUES(?1, ?2)";
+
 /* ---- migrations -------------------------------------------------------------------------
  * Each entry takes the schema from version i to i+1 in one transaction. Never edit a
  * migration that has shipped: add a new one. */
@@ -129,9 +134,19 @@ sqlite3_stmt *st_prep(struct ward_store *st, const char *sql, struct ward_err *e
         return NULL;
     }
     if (free_slot < 0) {
-        /* full: evict slot 0 (rare; the cache is larger than the statements in use) */
-        sqlite3_finalize(st->cache[0].stmt);
-        free_slot = 0;
+        /* full (not expected: the cache is larger than the statements there are): evict
+         * round-robin a statement that is not in the middle of a step */
+        for (int k = 0; k < STMT_CACHE && free_slot < 0; k++) {
+            int i = (st->evict + k) % STMT_CACHE;
+            if (!sqlite3_stmt_busy(st->cache[i].stmt)) free_slot = i;
+        }
+        if (free_slot < 0) {
+            sqlite3_finalize(s);
+            ward_err_set(err, WARD_ELIMIT, "too many statements in use");
+            return NULL;
+        }
+        st->evict = (free_slot + 1) % STMT_CACHE;
+        sqlite3_finalize(st->cache[free_slot].stmt);
     }
     st->cache[free_slot].sql = sql;
     st->cache[free_slot].stmt = s;
@@ -202,9 +217,35 @@ int st_begin(struct ward_store *st, struct ward_err *err)
     return 0;
 }
 
+/* Before COMMIT: the journal head, so that cutting entries off the end is seen too, and
+ * the actor in users. Once per transaction, not per entry. */
+static int journal_finish(struct ward_store *st, struct ward_err *err)
+{
+    if (!st->journal_dirty) return 0;
+    sqlite3_stmt *s = st_prep(st, sql_meta_set, err);
+    if (!s) return WARD_EIO;
+    char head[96];
+    snprintf(head, sizeof head, "%lld:%s", (long long)st->head_seq, st->head_hash);
+    st_bind_text(s, 1, "journal_head");
+    st_bind_text(s, 2, head);
+    int r = st_step_done(st, s, err, "cannot record the journal head");
+    if (r) return r;
+    if (!(s = st_prep(st, sql_user, err))) return WARD_EIO;
+    st_bind_text(s, 1, st->actor);
+    sqlite3_bind_int64(s, 2, ward_store_now(st));
+    if ((r = st_step_done(st, s, err, "cannot record the user"))) return r;
+    st->journal_dirty = 0;
+    return 0;
+}
+
 int st_commit(struct ward_store *st, struct ward_err *err)
 {
-    int r = exec_sql(st, "COMMIT", err, "cannot commit");
+    int r = journal_finish(st, err);
+    if (r) {
+        st_rollback(st);
+        return r;
+    }
+    r = exec_sql(st, "COMMIT", err, "cannot commit");
     if (r) {
         st_rollback(st);
         return r;
@@ -219,6 +260,7 @@ void st_rollback(struct ward_store *st)
     if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_tx = 0;
     st->head_valid = 0;
+    st->journal_dirty = 0;
 }
 
 void ward_store_set_actor(struct ward_store *st, const char *actor)
@@ -301,6 +343,22 @@ fail:
     return r;
 }
 
+/*
+ * The busy handler: another process holds the write lock. Poll often (1 ms, then 5 ms) so a
+ * waiter gets in between a busy writer's transactions instead of starving, and give up
+ * only after WARD_STORE_BUSY_MS (default 60 s) of waiting for one statement.
+ */
+static int busy_wait(void *ctx, int count)
+{
+    struct ward_store *st = ctx;
+    uint64_t now = ward_clock_ns();
+    if (count == 0) st->busy_since = now;
+    if (now - st->busy_since > (uint64_t)st->busy_ms * 1000000u) return 0;
+    struct timespec ts = {0, (count < 20 ? 1 : 5) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static int open_impl(const char *path, int version, int create, struct ward_store **out,
                      struct ward_err *err)
 {
@@ -316,6 +374,9 @@ static int open_impl(const char *path, int version, int create, struct ward_stor
     if (!st) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     st->path = strdup(path);
     st->now_fixed = WARD_TIME_NONE;
+    st->busy_ms = 60000;
+    const char *bm = getenv("WARD_STORE_BUSY_MS");
+    if (bm && atol(bm) > 0) st->busy_ms = atol(bm);
     ward_store_set_actor(st, NULL);
     ward_arena_init(&st->scratch, 8192, 0);
     int r;
@@ -330,7 +391,7 @@ static int open_impl(const char *path, int version, int create, struct ward_stor
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 15000);
+    sqlite3_busy_handler(st->db, busy_wait, st);
     if ((r = exec_sql(st, "PRAGMA journal_mode=WAL", err, "cannot use WAL"))) goto fail;
     if ((r = exec_sql(st,
                       "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
@@ -397,9 +458,6 @@ static const char sql_head[] = "SELECT seq, hash FROM journal ORDER BY seq DESC 
 static const char sql_jins[] =
     "INSERT INTO journal(seq, incident_id, ts, actor, action, detail, prev_hash, hash)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char sql_meta_set[] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
-                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-static const char sql_user[] = "INSERT OR IGNORE INTO users(name, created_at) VALUES(?1, ?2)";
 
 int st_journal(struct ward_store *st, int64_t incident, const char *action, const char *detail,
                struct ward_err *err)
@@ -442,17 +500,8 @@ int st_journal(struct ward_store *st, int64_t incident, const char *action, cons
     st_bind_text(s, 8, hash);
     int r = st_step_done(st, s, err, "cannot append to the journal");
     if (r) return r;
-    /* the head, so that cutting entries off the end is seen too */
-    if (!(s = st_prep(st, sql_meta_set, err))) return err ? err->code : WARD_EIO;
-    char head[96];
-    snprintf(head, sizeof head, "%lld:%s", (long long)seq, hash);
-    st_bind_text(s, 1, "journal_head");
-    st_bind_text(s, 2, head);
-    if ((r = st_step_done(st, s, err, "cannot record the journal head"))) return r;
-    if (!(s = st_prep(st, sql_user, err))) return err ? err->code : WARD_EIO;
-    st_bind_text(s, 1, st->actor);
-    sqlite3_bind_int64(s, 2, ts);
-    if ((r = st_step_done(st, s, err, "cannot record the user"))) return r;
+    /* the head (meta) and the actor (users) are written once, at commit */
+    st->journal_dirty = 1;
     st->head_seq = seq;
     memcpy(st->head_hash, hash, sizeof hash);
     return 0;

@@ -7,7 +7,8 @@
 #include "ward/json.h"
 #include "ward/store.h"
 
-#define STMT_CACHE 48
+/* more than the distinct statements of src/store, so nothing is ever evicted in practice */
+#define STMT_CACHE 160
 
 struct ward_store {
     sqlite3 *db;
@@ -16,8 +17,11 @@ struct ward_store {
     ward_time_t now_fixed;
     int schema;
     int in_tx;
+    long busy_ms;        /* how long to wait for another writer */
+    uint64_t busy_since; /* when the current wait began */
     /* the journal head, valid inside a write transaction once read */
     int head_valid;
+    int journal_dirty; /* entries appended in this transaction: head and user to write */
     int64_t head_seq;
     char head_hash[65];
     struct {
@@ -25,6 +29,7 @@ struct ward_store {
         sqlite3_stmt *stmt;
     } cache[STMT_CACHE];
     struct ward_arena scratch; /* for results that live until the next call */
+    int evict;                 /* next cache slot to evict when full */
 };
 
 /* A cached prepared statement for a static SQL string (keyed by its address), reset and

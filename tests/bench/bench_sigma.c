@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "detect/sigma/compiled.h"
@@ -47,11 +48,19 @@ struct pass {
     uint64_t events, bytes, hits, ns;
 };
 
+/* CPU time of this thread: the machine may be shared, wall time would count the others. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int pass_run(const char *data, size_t len, uint64_t min_events, struct ward_event *ev,
                     struct ward_matcher *m, struct pass *out)
 {
     memset(out, 0, sizeof *out);
-    uint64_t t0 = ward_clock_ns();
+    uint64_t t0 = cpu_ns();
     while (out->events < min_events) {
         struct ward_stream *s = NULL;
         struct ward_json_reader *jr = NULL;
@@ -77,7 +86,7 @@ static int pass_run(const char *data, size_t len, uint64_t min_events, struct wa
         ward_json_reader_free(jr);
         ward_stream_close(s);
     }
-    out->ns = ward_clock_ns() - t0;
+    out->ns = cpu_ns() - t0;
     return 0;
 }
 
@@ -171,10 +180,19 @@ int main(int argc, char **argv)
     struct pass base, full, prof;
     if (pass_run(data, len, min_events, &ev, NULL, &base)) return 1;
     if (pass_run(data, len, min_events, &ev, m, &full)) return 1;
+    /* phase costs by difference: runs that stop after routing, after the prefilter */
+    struct pass upto_route, upto_scan;
+    ward_matcher_set_stop(m, 1);
+    if (pass_run(data, len, min_events, &ev, m, &upto_route)) return 1;
+    ward_matcher_set_stop(m, 2);
+    if (pass_run(data, len, min_events, &ev, m, &upto_scan)) return 1;
+    ward_matcher_set_stop(m, 0);
     ward_matcher_set_profile(m, 1);
     if (pass_run(data, len, min_events, &ev, m, &prof)) return 1;
     const struct ward_matcher_prof *p = ward_matcher_get_prof(m);
 
+    printf("(rates are per CPU second of the matching thread, so other load on the machine "
+           "does not count)\n");
     printf("events: %zu bytes of JSON lines (%s) replayed to %llu events\n", len, events_path,
            (unsigned long long)full.events);
     printf("decode only (baseline): %10.0f events/s %7.1f MB/s\n", rate(base.events, base.ns),
@@ -184,13 +202,18 @@ int main(int argc, char **argv)
            (unsigned long long)full.hits, (double)full.hits / (double)full.events);
     printf("match alone (subtracted): %8.0f events/s\n",
            full.ns > base.ns ? rate(full.events, full.ns - base.ns) : 0.0);
-    double tot = (double)prof.ns;
-    double match = (double)(p->route_ns + p->scan_ns + p->eval_ns);
-    printf("time shares (profiled run, %.0f events/s): decode %.1f%%, route %.1f%%, prefilter "
-           "%.1f%%, conditions %.1f%%\n",
-           rate(prof.events, prof.ns), 100.0 * (tot - match) / tot,
-           100.0 * (double)p->route_ns / tot, 100.0 * (double)p->scan_ns / tot,
-           100.0 * (double)p->eval_ns / tot);
+    /* per event CPU times of each cumulative run; the phases are their differences */
+    double pe_dec = (double)base.ns / (double)base.events;
+    double pe_route = (double)upto_route.ns / (double)upto_route.events;
+    double pe_scan = (double)upto_scan.ns / (double)upto_scan.events;
+    double pe_full = (double)full.ns / (double)full.events;
+    printf("time per event: %.2f us = decode %.2f + route %.2f + prefilter %.2f + conditions "
+           "%.2f\n",
+           pe_full / 1e3, pe_dec / 1e3, (pe_route - pe_dec) / 1e3, (pe_scan - pe_route) / 1e3,
+           (pe_full - pe_scan) / 1e3);
+    printf("time shares: decode %.1f%%, route %.1f%%, prefilter %.1f%%, conditions %.1f%%\n",
+           100.0 * pe_dec / pe_full, 100.0 * (pe_route - pe_dec) / pe_full,
+           100.0 * (pe_scan - pe_route) / pe_full, 100.0 * (pe_full - pe_scan) / pe_full);
     printf("per event: %.1f Vectorscan scans, %.1f candidate rules evaluated\n",
            (double)p->scans / (double)p->events, (double)p->candidates / (double)p->events);
     struct rusage ru;

@@ -42,6 +42,22 @@ done
 "$PY" -c 'import json,sys; l=json.load(open(sys.argv[1])); assert l["domain"]=="enterprise-attack" and len(l["techniques"])==5' "$tmp/layer.json" &&
     ok "layer is valid JSON with 5 techniques" || bad "layer JSON"
 
+# list filters
+expect 0 case list --severity critical --format json
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); assert [x["id"] for x in v]==["INC-0001"], v' "$tmp/out" &&
+    ok "list --severity" || bad "list --severity"
+expect 0 case list --status closed --since 2026-03-01 --until 2026-03-02 --format json
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); assert [x["id"] for x in v]==["INC-0001","INC-0002"], v' "$tmp/out" &&
+    ok "list --status --since --until" || bad "list --status --since --until"
+expect 0 case list --assignee alice.analyst -n 5
+contains "$tmp/out" "INC-0001"
+expect 64 case list --severity extreme
+expect 0 case observable search WS01 --format json
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); assert [x["incident"] for x in v]==["INC-0001","INC-0003"], v' "$tmp/out" &&
+    ok "observable search across incidents" || bad "observable search"
+expect 1 case observable search 192.0.2.200
+expect 65 case observable search not-an-ip --type ip
+
 # the lifecycle of INC-0003 (new, one alert) through the CLI
 expect 0 case list
 contains "$tmp/out" "INC-0003  new"

@@ -52,7 +52,7 @@ cp -r "$src/examples/intrusion" "$tmp/mixed"; printf '{"broken": \n' > "$tmp/mix
 "$ward" hunt --format jsonl --no-summary "$tmp/mixed" > "$tmp/mixed.jsonl" 2>"$tmp/mixed.err"; rc=$?
 [ $rc = 65 ] && ok || bad "bad file: exit $rc, expected 65"
 [ "$(wc -l < "$tmp/mixed.jsonl")" = "$n" ] && ok || bad "bad file lost alerts"
-grep -q "zz-broken.jsonl:1" "$tmp/mixed.err" && ok || bad "bad file not named with its line"
+grep -q "zz-broken.jsonl:[0-9]*:[0-9]*: " "$tmp/mixed.err" && ok || bad "bad file not named with its line"
 
 if [ ! -d "$corpus/evtx" ]; then
     echo "SKIP (corpus part): the shared corpus is not at $corpus"
@@ -102,6 +102,33 @@ print(f"hunt: {alerts} alerts -> {incidents} incidents")
 assert 0 < incidents <= alerts / 5, incidents
 PY
 "$ward" case verify --store "$tmp/cases.db" > /dev/null && ok || bad "case verify after hunt --store"
+
+# --- threat intelligence: planted indicators are all found by the hunt ---
+printf 'type,value,source\nipv4,10.0.2.18,planted\nsha256,%s,planted\n' \
+    "$(grep -o 'SHA256=[0-9A-F]\{64\}' "$jsonl" | head -1 | cut -d= -f2)" > "$tmp/intel.csv"
+"$ward" hunt -r "$rules/process_creation" --intel "$tmp/intel.csv" --format jsonl --no-summary "$jsonl" > "$tmp/intel.jsonl" 2>/dev/null
+python3 - "$tmp/intel.jsonl" "$jsonl" "$tmp/intel.csv" <<'PY' && ok || bad "hunt --intel missed planted indicators"
+import json, sys, csv
+alerts, events, intel = sys.argv[1:]
+want = {r["value"].lower() for r in csv.DictReader(open(intel))}
+def values(o):
+    if isinstance(o, dict):
+        for v in o.values(): yield from values(v)
+    elif isinstance(o, list):
+        for v in o: yield from values(v)
+    else: yield str(o)
+expected = {w: 0 for w in want}
+for line in open(events):
+    vs = list(values(json.loads(line)))
+    for w in want:
+        if any(v.lower() == w or ("=" + w) in v.lower() for v in vs): expected[w] += 1
+found = {w: 0 for w in want}
+for line in open(alerts):
+    a = json.loads(line)
+    if "intel" in a: found[a["intel"]["indicator"].lower()] += 1
+print("hunt: planted indicators, events holding them:", expected, "alerts:", found)
+sys.exit(0 if all(expected[w] > 0 and found[w] >= expected[w] for w in want) else 1)
+PY
 
 # --- identical output with 1 and 2 threads ---
 "$ward" hunt -r "$rules" -j 1 --format jsonl --no-summary "$samples" > "$tmp/t1.jsonl" 2>/dev/null

@@ -61,6 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             fprintf(stderr,
                                     "fuzz_sigma_match: rule %zu: compiled %d, reference %d\n", ri,
                                     hits[ri], ref);
+                            fprintf(stderr, "rule:\n%.*s\nevent:\n", (int)rlen, text);
+                            for (uint32_t i = 0; i < ev.nfields; i++) {
+                                struct ward_str v;
+                                if (ward_event_value(&ev, &ev.fields[i], &v) == 0)
+                                    fprintf(stderr, "  %s = %.*s (type %u)\n",
+                                            ward_field_key(&ev, &ev.fields[i]), (int)v.len, v.ptr,
+                                            ev.fields[i].type);
+                            }
                             abort();
                         }
                     }

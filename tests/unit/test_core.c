@@ -183,6 +183,8 @@ static void test_time(void)
     ward_time_format(951782400LL * 1000000000LL, 0, buf, sizeof buf);
     CHECK_STR(buf, "2000-02-29T00:00:00Z");
     CHECK(ward_time_from_filetime(116444736000000000ULL) == 0);
+    CHECK(ward_time_from_filetime(0) == WARD_TIME_NONE);
+    CHECK(ward_time_from_filetime(UINT64_MAX) == WARD_TIME_NONE);
     CHECK(ward_days_from_civil(2000, 3, 1) == 11017);
 }
 

@@ -6,17 +6,18 @@
 static void test_eve(void)
 {
     struct trun r;
-    CHECK(trun_str(&r, NULL,
-                   "{\"timestamp\":\"2024-01-02T03:04:05.5+0100\",\"event_type\":\"dns\","
-                   "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"8.8.8.8\",\"dest_port\":53,\"dns\":"
-                   "{\"type\":\"query\",\"rrname\":\"ev\\u0069l.example\",\"rrtype\":\"TXT\"}}\n"
-                   "{\"timestamp\":\"2024-01-02T03:04:06+0000\",\"event_type\":\"http\",\"http\":"
-                   "{\"hostname\":\"h.example\",\"url\":\"/x.php?a=1\",\"http_user_agent\":\"curl\","
-                   "\"http_method\":\"POST\",\"status\":200}}\n"
-                   "{\"timestamp\":\"2024-01-02T03:04:07+0000\",\"event_type\":\"alert\",\"alert\":"
-                   "{\"signature_id\":2001219,\"signature\":\"ET SCAN\"}}\n"
-                   "{\"timestamp\":\"2024-01-02T03:04:08+0000\",\"event_type\":\"future_thing\"}\n"
-                   "{\"timestamp\": broken}\n") == 0);
+    CHECK(
+        trun_str(&r, NULL,
+                 "{\"timestamp\":\"2024-01-02T03:04:05.5+0100\",\"event_type\":\"dns\","
+                 "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"8.8.8.8\",\"dest_port\":53,\"dns\":"
+                 "{\"type\":\"query\",\"rrname\":\"ev\\u0069l.example\",\"rrtype\":\"TXT\"}}\n"
+                 "{\"timestamp\":\"2024-01-02T03:04:06+0000\",\"event_type\":\"http\",\"http\":"
+                 "{\"hostname\":\"h.example\",\"url\":\"/x.php?a=1\",\"http_user_agent\":\"curl\","
+                 "\"http_method\":\"POST\",\"status\":200}}\n"
+                 "{\"timestamp\":\"2024-01-02T03:04:07+0000\",\"event_type\":\"alert\",\"alert\":"
+                 "{\"signature_id\":2001219,\"signature\":\"ET SCAN\"}}\n"
+                 "{\"timestamp\":\"2024-01-02T03:04:08+0000\",\"event_type\":\"future_thing\"}\n"
+                 "{\"timestamp\": broken}\n") == 0);
     CHECK_STR(r.dec ? r.dec->name : "", "eve");
     CHECK_INT(r.n, 4);
     CHECK_INT(r.errors, 1);
@@ -51,15 +52,17 @@ static void test_eve(void)
 static void test_cloudtrail(void)
 {
     struct trun r;
-    CHECK(trun_str(&r, NULL,
-                   "{\n  \"Records\": [\n    {\"eventVersion\":\"1.08\",\"userIdentity\":"
-                   "{\"type\":\"Root\"},\"eventTime\":\"2023-01-02T03:04:05Z\",\"eventSource\":"
-                   "\"iam.amazonaws.com\",\"eventName\":\"CreateUser\",\"awsRegion\":\"us-east-1\"},\n"
-                   "    {\"eventTime\":\"2023-01-02T03:04:06Z\",\"eventSource\":\"s3.amazonaws.com\","
-                   "\"eventName\":\"GetObject\",\"resources\":[{\"ARN\":\"arn:aws:s3:::b/k\"}]},\n"
-                   "    {}\n  ]\n}\n"
-                   "{\"Records\":[]}\n"
-                   "{\"Records\":[{\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"GetCallerIdentity\"}]}\n") == 0);
+    CHECK(trun_str(
+              &r, NULL,
+              "{\n  \"Records\": [\n    {\"eventVersion\":\"1.08\",\"userIdentity\":"
+              "{\"type\":\"Root\"},\"eventTime\":\"2023-01-02T03:04:05Z\",\"eventSource\":"
+              "\"iam.amazonaws.com\",\"eventName\":\"CreateUser\",\"awsRegion\":\"us-east-1\"},\n"
+              "    {\"eventTime\":\"2023-01-02T03:04:06Z\",\"eventSource\":\"s3.amazonaws.com\","
+              "\"eventName\":\"GetObject\",\"resources\":[{\"ARN\":\"arn:aws:s3:::b/k\"}]},\n"
+              "    {}\n  ]\n}\n"
+              "{\"Records\":[]}\n"
+              "{\"Records\":[{\"eventSource\":\"sts.amazonaws.com\",\"eventName\":"
+              "\"GetCallerIdentity\"}]}\n") == 0);
     CHECK_STR(r.dec ? r.dec->name : "", "cloudtrail");
     CHECK_INT(r.errors, 0);
     CHECK_INT(r.n, 3);

@@ -131,6 +131,69 @@ static void test_auth_messages(void)
     trun_free(&r);
 }
 
+/* newer OpenSSH, PAM, logind and shadow-utils wordings, with ISO (rsyslog) stamps */
+static void test_auth_variants(void)
+{
+    struct trun r;
+    CHECK(trun_str(&r, NULL,
+                   "2024-01-02T03:04:05.123456+00:00 srv sshd[2]: Invalid user oracle from "
+                   "198.51.100.8 port 4444\n"
+                   "2024-01-02T03:04:06+00:00 srv sudo: pam_unix(sudo:session): session opened "
+                   "for user root(uid=0) by alice(uid=1000)\n"
+                   "2024-01-02T03:04:07+00:00 srv groupadd[10]: group added to /etc/group: "
+                   "name=devs, GID=1001\n"
+                   "2024-01-02T03:04:08+00:00 srv systemd-logind[14]: New session 5 of user "
+                   "alice.\n"
+                   "2024-01-02T03:04:09+00:00 srv sshd[15]: Received disconnect from "
+                   "198.51.100.12 port 5000:11: disconnected by user\n"
+                   "2024-01-02T03:04:10+00:00 srv sudo:    alice : 3 incorrect password "
+                   "attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash\n") ==
+          0);
+    CHECK_STR(r.dec ? r.dec->name : "", "syslog");
+    CHECK_INT(r.n, 6);
+    CHECK_FIELD(&r, 0, "user", "oracle");
+    CHECK_FIELD(&r, 0, "src_port", "4444");
+    CHECK_FIELD(&r, 0, "hostname", "srv");
+    CHECK_FIELD(&r, 1, "action", "session_opened");
+    CHECK_FIELD(&r, 1, "user", "root");
+    CHECK_FIELD(&r, 1, "ruser", "alice");
+    CHECK_FIELD(&r, 2, "action", "group_added");
+    CHECK_FIELD(&r, 2, "group", "devs");
+    CHECK_FIELD(&r, 2, "gid", "1001");
+    CHECK_FIELD(&r, 3, "action", "session_new");
+    CHECK_FIELD(&r, 3, "user", "alice");
+    CHECK_STR(r.ev[3].service, "auth");
+    CHECK_FIELD(&r, 4, "src_port", "5000");
+    CHECK_FIELD(&r, 5, "action", "sudo_denied");
+    CHECK_FIELD(&r, 5, "reason", "3 incorrect password attempts");
+    char t[48];
+    ward_time_format(r.ev[0].ts, 6, t, sizeof t);
+    CHECK_STR(t, "2024-01-02T03:04:05.123456Z");
+    trun_free(&r);
+}
+
+/* the older "program(pam_module)[pid]:" tag */
+static void test_old_pam_tag(void)
+{
+    struct trun r;
+    CHECK(trun_str(&r, "syslog",
+                   "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; "
+                   "logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root\n"
+                   "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by "
+                   "(uid=0)\n") == 0);
+    CHECK_INT(r.n, 2);
+    CHECK_FIELD(&r, 0, "program", "sshd(pam_unix)");
+    CHECK_FIELD(&r, 0, "action", "authentication_failure");
+    CHECK_FIELD(&r, 0, "user", "root");
+    CHECK_FIELD(&r, 0, "src_ip", "218.188.2.4");
+    CHECK_FIELD(&r, 0, "pam_module", "pam_unix");
+    CHECK_STR(r.ev[0].service, "sshd");
+    CHECK_FIELD(&r, 1, "action", "session_opened");
+    CHECK_FIELD(&r, 1, "user", "cyrus");
+    CHECK_STR(r.ev[1].service, "auth");
+    trun_free(&r);
+}
+
 static void test_probe(void)
 {
     CHECK_STR(tdetect("<34>Oct 11 22:14:15 mymachine su: 'su root' failed\n"), "syslog");
@@ -146,6 +209,8 @@ int main(void)
     test_rfc5424();
     test_octet_counting();
     test_auth_messages();
+    test_auth_variants();
+    test_old_pam_tag();
     test_probe();
     return test_done("test_decode_syslog");
 }

@@ -63,9 +63,45 @@ static void test_squid(void)
     trun_free(&r);
 }
 
+static void test_w3c(void)
+{
+    struct trun r;
+    CHECK(trun_str(&r, NULL,
+                   "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                   "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip "
+                   "cs(User-Agent) cs(Referer) sc-status time-taken\n"
+                   "2024-01-02 03:04:05 10.0.0.1 GET /owa/x.aspx a=1 443 203.0.113.5 "
+                   "Mozilla/5.0+(X11) - 200 15\n"
+                   "2024-01-02 03:04:06 10.0.0.1 GET / - 443 203.0.113.5 curl - 200\n"
+                   "#Fields: date time c-ip sc-status s-action cs-method cs-uri-scheme cs-host "
+                   "cs-uri-port cs-uri-path cs-uri-query cs(User-Agent)\n"
+                   "2024-01-02 03:04:07 10.1.1.1 200 TCP_MISS GET https dl.example 8443 "
+                   "/p/run.ps1 x=1 \"Mozilla/5.0 (Windows NT 10.0)\"\n") == 0);
+    CHECK_STR(r.dec ? r.dec->name : "", "w3c");
+    CHECK_INT(r.n, 2);
+    CHECK_INT(r.errors, 1);
+    CHECK(strstr(r.first_error, "has 11 values") != NULL);
+    CHECK_FIELD(&r, 0, "cs-uri-stem", "/owa/x.aspx");
+    CHECK_FIELD(&r, 0, "cs-uri-query", "a=1");
+    CHECK_FIELD(&r, 0, "c-useragent", "Mozilla/5.0+(X11)");
+    CHECK_FIELD(&r, 0, "cs-user-agent", "Mozilla/5.0+(X11)");
+    CHECK_NOFIELD(&r, 0, "cs-referer");
+    CHECK_FIELD(&r, 0, "sc-status", "200");
+    CHECK_STR(r.ev[0].category, "webserver");
+    char t[48];
+    ward_time_format(r.ev[0].ts, 0, t, sizeof t);
+    CHECK_STR(t, "2024-01-02T03:04:05Z");
+    CHECK_STR(r.ev[1].category, "proxy");
+    CHECK_FIELD(&r, 1, "c-uri", "https://dl.example:8443/p/run.ps1?x=1");
+    CHECK_FIELD(&r, 1, "c-uri-extension", "ps1");
+    CHECK_FIELD(&r, 1, "c-useragent", "Mozilla/5.0 (Windows NT 10.0)");
+    trun_free(&r);
+}
+
 int main(void)
 {
     test_combined();
     test_squid();
+    test_w3c();
     return test_done("test_decode_weblog");
 }

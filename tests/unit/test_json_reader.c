@@ -429,6 +429,14 @@ static void test_resync(void)
     CHECK_STR(run("{\"a\":1}\n{\"a\":\"tru\n{\"a\":3}\n"), "@1 a=n1\n!2:10\n@3 a=n3\n");
     MSG_HAS("the line ends inside it");
     CHECK_STR(run("{\"a\":1}\n{\"a\":1,\n{\"a\":3}\n"), "@1 a=n1\n!2:8\n@3 a=n3\n");
+    /* a record spanning lines inside JSON Lines is still read (parsed again across lines) */
+    CHECK_STR(run("{\"a\":1}\n{\n  \"b\": [\n    2\n  ]\n}\n{\"c\":3}\n"),
+              "@1 a=n1\n@2 b.0=n2\n@7 c=n3\n");
+    CHECK_INT(g_stats.errors, 0);
+    /* ... but a cut line that the next lines do not complete names its own line */
+    CHECK_STR(run("{\"a\":1}\n{\"b\": [\n{\"c\":3}\n{\"d\":4}\n"),
+              "@1 a=n1\n!2:8\n@3 c=n3\n@4 d=n4\n");
+    MSG_HAS("unexpected end of line: expected a value");
     /* garbage lines are reported one by one */
     CHECK_STR(run("{\"a\":1}\nhello\nworld\n{\"a\":4}\n"), "@1 a=n1\n!2:1\n!3:1\n@4 a=n4\n");
     /* a corrupt first line: the rest still comes out */
@@ -444,6 +452,13 @@ static void test_resync(void)
     CHECK_STR(run("[{\"a\":1},{\"b\":tru},{\"c\":3}]"), "@1 a=n1\n!1:15\n@1 c=n3\n");
     CHECK_STR(run("[{\"a\":1},{\"b\":{\"x\":[1,}},{\"c\":3}]"), "@1 a=n1\n!1:23\n@1 c=n3\n");
     CHECK_STR(run("[{\"a\":1},{\"b\":\"}]\"x},{\"c\":3}]"), "@1 a=n1\n!1:19\n@1 c=n3\n");
+    /* skipping a bad element respects strings (escaped quotes, brackets inside) and lines */
+    CHECK_STR(run("[\n {\"a\": \"x\\\"}]\", \"b\": tru},\n {\"c\": 3}\n]"), "!2:22\n@3 c=n3\n");
+    CHECK_STR(run("[\n {\"a\": \"unterminated,\n  \"b\": 1},\n {\"c\": 3}\n]"), "!2:22\n@4 c=n3\n");
+    /* a closer implies the closers missing before it */
+    CHECK_STR(run("[{\"a\":[1}, {\"c\":3}]"), "!1:9\n@1 c=n3\n");
+    /* a ']' with no opener in the element closes the array */
+    CHECK_STR(run("[{\"a\":1]\n{\"b\":2}"), "!1:8\n@2 b=n2\n");
     /* elements that are not objects */
     CHECK_STR(run("[{\"a\":1},5,\"s\",{\"b\":2}]"), "@1 a=n1\n!1:10\n!1:12\n@1 b=n2\n");
     MSG_HAS("array element 1 is not an object");

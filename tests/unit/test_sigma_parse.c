@@ -159,8 +159,60 @@ static void test_fields(void)
     if (s && s->nrules == 2) {
         CHECK_INT(s->rules[0]->kind, WARD_RULE_CORRELATION);
         CHECK_INT(s->rules[1]->kind, WARD_RULE_FILTER);
+        const struct ward_sigma_correlation *k = s->rules[0]->extra;
+        CHECK(k && k->type == WARD_CORR_EVENT_COUNT && k->nrules == 1 && k->ngroup_by == 1 &&
+              k->timespan_ms == 3600000 && k->nconds == 1 && k->conds[0].op == WARD_CMP_GTE &&
+              k->conds[0].value == 10 && k->line == 4);
+        const struct ward_sigma_filter *f = s->rules[1]->extra;
+        CHECK(f && f->nrules == 1 && strcmp(f->rules[0], "a") == 0);
+        CHECK(s->rules[1]->ndets == 1 && s->rules[1]->cond &&
+              s->rules[1]->cond->kind == WARD_SC_NOT);
     }
     ward_sigma_rules_free(s);
+
+    /* correlation details: range conditions, field, aliases, generate */
+    s = parse("title: c\ncorrelation:\n  type: value_count\n  rules: [r1, r2]\n"
+              "  group-by: [ip]\n  timespan: 90m\n  generate: true\n"
+              "  condition: {gt: 100, lte: 200, field: User}\n"
+              "  aliases:\n    ip:\n      r1: source.ip\n      r2: destination.ip\n");
+    CHECK(s && s->nrules == 1);
+    if (s && s->nrules == 1) {
+        const struct ward_sigma_correlation *k = s->rules[0]->extra;
+        CHECK(k->type == WARD_CORR_VALUE_COUNT && k->timespan_ms == 5400000 && k->generate &&
+              k->nconds == 2 && k->conds[1].op == WARD_CMP_LTE && strcmp(k->field, "User") == 0 &&
+              k->naliases == 1 && k->aliases[0].n == 2 &&
+              strcmp(k->aliases[0].fields[1], "destination.ip") == 0);
+    }
+    ward_sigma_rules_free(s);
+    static const struct {
+        const char *text, *needle;
+    } badcorr[] = {
+        {"title: c\ncorrelation: {type: nope, rules: [a], timespan: 1h}\n", "unknown type 'nope'"},
+        {"title: c\ncorrelation: {type: temporal, timespan: 1h}\n", "no 'rules'"},
+        {"title: c\ncorrelation: {type: temporal, rules: [a]}\n", "no 'timespan'"},
+        {"title: c\ncorrelation: {type: temporal, rules: [a], timespan: 1y}\n", "timespan '1y'"},
+        {"title: c\ncorrelation: {type: event_count, rules: [a], timespan: 1h}\n",
+         "needs a condition"},
+        {"title: c\ncorrelation: {type: value_sum, rules: [a], timespan: 1h, "
+         "condition: {gt: 1}}\n",
+         "needs 'field'"},
+        {"title: c\ncorrelation: {type: event_count, rules: [a], timespan: 1h, "
+         "condition: {above: 1}}\n",
+         "unknown condition 'above'"},
+        {"title: c\ncorrelation: {type: event_count, rules: [a], timespan: 1h, "
+         "condition: {gt: lots}}\n",
+         "must be a number"},
+        {"title: f\nfilter: {rules: [a], condition: x}\nlogsource: {product: windows}\n",
+         "'filter' has no search identifier"},
+        {"title: f\nfilter: {rules: [a], s: {A: 1}, condition: s}\n", "no 'logsource'"},
+    };
+    for (size_t i = 0; i < sizeof badcorr / sizeof badcorr[0]; i++) {
+        s = parse(badcorr[i].text);
+        int ok = s && s->nrules == 0 && s->ndiags == 1 && strstr(reason(s), badcorr[i].needle);
+        CHECK(ok);
+        if (!ok) fprintf(stderr, "  correlation case %zu: %s\n", i, reason(s));
+        ward_sigma_rules_free(s);
+    }
 }
 
 static void test_plain_values(void)

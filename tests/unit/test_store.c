@@ -8,6 +8,8 @@
 #include "test.h"
 #include "store_fixture.h"
 #include "ward/event.h"
+#include "ward/json_reader.h"
+#include "ward/report.h"
 #include "ward/store.h"
 
 static char tmpdir[256];
@@ -278,6 +280,33 @@ static void test_fixture(void)
     }
     ward_metrics_free(m);
 
+    /* an event that is not JSON (from a careless caller) is still rendered as valid JSON */
+    struct ward_alert bad_ev;
+    memset(&bad_ev, 0, sizeof bad_ev);
+    bad_ev.ts = fx_time("2026-04-01T00:00:00Z");
+    bad_ev.host = "weird";
+    bad_ev.rule.id = "rule-weird";
+    bad_ev.rule.title = "Weird";
+    bad_ev.event_json = "{not json";
+    CHECK_INT(ward_store_add_alerts(st, &bad_ev, 1, NULL, NULL, &err), 0);
+    int64_t winc = q(st, "SELECT incident_id FROM alerts WHERE rule_id = 'rule-weird'");
+    CHECK_INT(ward_store_load_case(st, winc, 1, &c, &err), 0);
+    if (c) {
+        struct ward_buf jb;
+        struct ward_jw w;
+        ward_buf_init(&jb, 0);
+        ward_jw_init(&w, &jb);
+        CHECK_INT(ward_case_write_json(&w, c), 0);
+        struct ward_event jev;
+        if (ward_event_init(&jev, NULL) == 0) {
+            CHECK_INT(ward_json_flatten(&jev, jb.data, jb.len, NULL, NULL, &err), 0);
+            ward_event_free(&jev);
+        }
+        CHECK(strstr(jb.data, "\"event\":\"{not json\"") != NULL);
+        ward_buf_free(&jb);
+    }
+    ward_case_free(c);
+
     /* tampering: change one entry's detail by hand; verify names it */
     CHECK_INT(ward_store_exec(st,
                               "UPDATE journal SET detail = replace(detail, 'reinfected',"
@@ -308,6 +337,59 @@ static void test_fixture(void)
     CHECK_INT(ward_store_verify(st, &jc, &err), 0);
     CHECK_INT(jc.bad_count, 1);
     CHECK_INT(jc.bad_incident, 2);
+    ward_store_close(st);
+}
+
+/* An alert that shares entities with two open incidents joins one and names the other. */
+static void test_related(void)
+{
+    char db[512];
+    path_in(db, sizeof db, "rel.db");
+    struct ward_store *st = NULL;
+    struct ward_err err;
+    ward_err_clear(&err);
+    CHECK_INT(ward_store_open(db, &st, &err), 0);
+    if (!st) return;
+    ward_store_set_now(st, fx_time("2026-05-01T12:00:00Z"));
+    struct ward_entity ex = {WARD_ENT_USER, "xavier"}, ey = {WARD_ENT_USER, "yvonne"};
+    struct ward_alert a[3];
+    FX_ALERT(a[0], "2026-05-01T10:00:00Z", "hosta", "r1", "R1", 2);
+    a[0].entities = &ex;
+    a[0].nentities = 1;
+    FX_ALERT(a[1], "2026-05-01T10:01:00Z", "hostb", "r2", "R2", 2);
+    a[1].entities = &ey;
+    a[1].nentities = 1;
+    FX_ALERT(a[2], "2026-05-01T10:02:00Z", "hosta", "r3", "R3", 2);
+    a[2].entities = &ey;
+    a[2].nentities = 1;
+    struct ward_store_stats stats = {0};
+    CHECK_INT(ward_store_add_alerts(st, a, 3, NULL, &stats, &err), 0);
+    CHECK_INT(stats.incidents_new, 2);
+    CHECK_INT(q(st, "SELECT incident_id FROM alerts WHERE rule_id = 'r3'"), 1); /* tie: older */
+    CHECK_INT(q(st, "SELECT count(*) FROM journal WHERE action = 'alert.add' AND"
+                    " detail LIKE '%\"related\":[2]%'"),
+              1);
+    struct ward_observable_hits *h = NULL;
+    CHECK_INT(ward_store_find_observable(st, NULL, "YVONNE", &h, &err), 0);
+    if (h) CHECK_INT(h->n, 2);
+    ward_observable_hits_free(h);
+    CHECK_INT(ward_store_find_observable(st, "ip", "yvonne", &h, &err), WARD_EINVAL);
+    /* times at the ends of the range do not overflow the windows */
+    FX_ALERT(a[0], "2026-05-01T10:00:00Z", "hostz", "r9", "R9", 2);
+    a[0].ts = INT64_MAX - 5;
+    a[1] = a[0];
+    a[1].ts = INT64_MIN + 5;
+    CHECK_INT(ward_store_add_alerts(st, a, 2, NULL, &stats, &err), 0);
+    struct ward_case *c = NULL;
+    CHECK_INT(ward_store_load_case(st, q(st, "SELECT max(incident_id) FROM alerts"), 0, &c, &err),
+              0);
+    if (c) {
+        struct ward_buf b;
+        ward_buf_init(&b, 0);
+        CHECK_INT(ward_report_incident(c, "json", WARD_TIME_NONE, &b, &err), 0);
+        ward_buf_free(&b);
+    }
+    ward_case_free(c);
     ward_store_close(st);
 }
 
@@ -381,6 +463,7 @@ int main(void)
     test_lifecycle_table();
     test_entities();
     test_fixture();
+    test_related();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);

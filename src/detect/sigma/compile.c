@@ -44,6 +44,8 @@ struct builder {
     struct slotb kw;              /* keyword atoms */
     struct ward_intern slot_keys; /* slot dedupe: "id,id,..." */
     struct ward_intern atom_keys; /* atom dedupe: slot + flags + expression */
+    struct ward_intern wp_keys;   /* prefixes of "*" keys */
+    size_t wpfx_cap;
     struct ward_buf tmp;
     /* per rule, while emitting */
     uint32_t *rslots;
@@ -173,9 +175,113 @@ static int field_keys(struct builder *b, const struct ward_ls_ids *ls, const cha
     return (int)ward_taxonomy_field_keys(b->t, ls, field, keys, MAX_KEYS_PER_FIELD);
 }
 
+uint64_t ward_sigma_seg_hash(const char *s, size_t n)
+{
+    char buf[256];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ') continue;
+        if (k == sizeof buf) return UINT64_MAX; /* too long: the caller filters nothing */
+        buf[k++] = s[i];
+    }
+    return ward_hash64(buf, k, 0x5e9);
+}
+
+/* Where the first pattern segment of a taxonomy key starts ("*" alone, or "~Name"), or -1
+ * for a plain key (the taxonomy's own rule, see ward_taxonomy_key_match). */
+static long key_pattern_at(const char *key)
+{
+    for (const char *s = key; *s; s++) {
+        if (s != key && s[-1] != '.') continue;
+        if (*s == '~' || (*s == '*' && (s[1] == '.' || s[1] == 0))) return (long)(s - key);
+    }
+    return -1;
+}
+
 static int64_t intern(struct ward_ruleset *rs, const char *s, size_t n)
 {
     return ward_intern_add(&rs->fields, s, n);
+}
+
+/* Fills one slot key: its field ids (key and key.0) or, for a pattern key, its prefix. */
+static int key_setup(struct builder *b, struct slot_key *k, const char *key)
+{
+    struct ward_ruleset *rs = b->rs;
+    size_t len = strlen(key);
+    memset(k, 0, sizeof *k);
+    k->name = ward_arena_strndup(&rs->arena, key, len);
+    if (!k->name) return WARD_ENOMEM;
+    k->len = (uint32_t)len;
+    long pat = key_pattern_at(key);
+    k->wild = pat >= 0;
+    k->id = k->id0 = WARD_FIELD_NOID;
+    if (k->wild) {
+        size_t pl = (size_t)pat;
+        uint32_t before_wp = b->wp_keys.count;
+        int64_t wp = ward_intern_add(&b->wp_keys, key, pl);
+        if (wp < 0) return WARD_ENOMEM;
+        if (b->wp_keys.count != before_wp) {
+            if (grow((void **)&rs->wpfx, &b->wpfx_cap, (size_t)wp + 1, sizeof *rs->wpfx))
+                return WARD_ENOMEM;
+            rs->wpfx[wp].s = ward_arena_strndup(&rs->arena, key, pl);
+            if (!rs->wpfx[wp].s) return WARD_ENOMEM;
+            rs->wpfx[wp].len = (uint32_t)pl;
+            rs->nwpfx = (uint32_t)wp + 1;
+        }
+        k->wp = (uint32_t)wp;
+        const char *last = strrchr(key, '.');
+        last = last ? last + 1 : key;
+        if (key[pl] == '~' && !strchr(key + pl, '.')) {
+            /* "prefix.~Name": without spaces in keys, only "prefix.Name" can match */
+            ward_buf_reset(&b->tmp);
+            if (ward_buf_append(&b->tmp, key, pl) || ward_buf_puts(&b->tmp, key + pl + 1))
+                return WARD_ENOMEM;
+            int64_t tid = intern(rs, b->tmp.data, b->tmp.len);
+            if (tid < 0) return WARD_ENOMEM;
+            k->tilde_last = 1;
+            k->tid = (uint32_t)tid;
+        }
+        if (strcmp(last, "*") == 0) {
+            k->seg_any = 1;
+        } else {
+            if (*last == '~') last++;
+            k->seg_h = ward_sigma_seg_hash(last, strlen(last));
+        }
+        return 0;
+    }
+    int64_t id = intern(rs, key, len);
+    if (id < 0) return WARD_ENOMEM;
+    k->id = (uint32_t)id;
+    ward_buf_reset(&b->tmp);
+    if (ward_buf_append(&b->tmp, key, len) || ward_buf_puts(&b->tmp, ".0")) return WARD_ENOMEM;
+    id = intern(rs, b->tmp.data, b->tmp.len);
+    if (id < 0) return WARD_ENOMEM;
+    k->id0 = (uint32_t)id;
+    return 0;
+}
+
+#define MAX_CLASSIFY_KEYS 1024
+
+/* The keys logsource classification reads, for the matcher's memo. */
+static int class_keys(struct builder *b)
+{
+    struct ward_ruleset *rs = b->rs;
+    if (!b->t) return 0;
+    const char **keys = malloc(MAX_CLASSIFY_KEYS * sizeof *keys);
+    if (!keys) return WARD_ENOMEM;
+    size_t n = ward_taxonomy_classify_keys(b->t, keys, MAX_CLASSIFY_KEYS);
+    int rc = 0;
+    if (n <= MAX_CLASSIFY_KEYS) {
+        rs->ckeys = ward_arena_alloc(&rs->arena, (n ? n : 1) * sizeof *rs->ckeys);
+        if (!rs->ckeys) rc = WARD_ENOMEM;
+        for (size_t i = 0; i < n && !rc; i++) rc = key_setup(b, &rs->ckeys[i], keys[i]);
+        if (!rc) {
+            rs->nckeys = (uint32_t)n;
+            rs->cmemo = 1;
+        }
+    }
+    free(keys);
+    return rc;
 }
 
 /* Returns the slot index for the keys, creating it (and the field ids) when new. */
@@ -201,23 +307,9 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
     s->keys = ward_arena_alloc(&rs->arena, (nkeys ? nkeys : 1) * sizeof *s->keys);
     if (!s->keys) return WARD_ENOMEM;
     for (size_t i = 0; i < nkeys; i++) {
-        struct slot_key *k = &s->keys[i];
-        size_t len = strlen(keys[i]);
-        k->name = ward_arena_strndup(&rs->arena, keys[i], len);
-        if (!k->name) return WARD_ENOMEM;
-        k->len = (uint32_t)len;
-        k->wild = strchr(keys[i], '*') != NULL;
-        k->id = k->id0 = WARD_FIELD_NOID;
-        if (k->wild) continue;
-        int64_t id = intern(rs, keys[i], len);
-        if (id < 0) return WARD_ENOMEM;
-        k->id = (uint32_t)id;
-        ward_buf_reset(&b->tmp);
-        if (ward_buf_append(&b->tmp, keys[i], len) || ward_buf_puts(&b->tmp, ".0"))
-            return WARD_ENOMEM;
-        id = intern(rs, b->tmp.data, b->tmp.len);
-        if (id < 0) return WARD_ENOMEM;
-        k->id0 = (uint32_t)id;
+        int rc = key_setup(b, &s->keys[i], keys[i]);
+        if (rc) return rc;
+        if (s->keys[i].wild) s->has_wild = 1;
     }
     s->nkeys = (uint32_t)nkeys;
     return si;
@@ -554,6 +646,7 @@ static int kleene(const struct ward_ruleset *rs, uint32_t i)
     case N_FALSE: return K_F;
     case N_TRUE: return K_T;
     case N_ATOM: return rs->atoms[n->arg].mode == ATOM_LAZY ? K_U : K_F;
+    case N_ANYHIT: return K_F;
     case N_NOT: {
         int v = kleene(rs, i + 1);
         return v == K_U ? K_U : !v;
@@ -603,6 +696,91 @@ static void demote(struct atom *a)
     a->lazy = a->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
 }
 
+static uint64_t lit_hash(const char *p, size_t n, int cased)
+{
+    return cased ? ward_hash64(p, n, 0) : ward_hash64_lower(p, n, 0);
+}
+
+static int eq_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, int cased,
+                    uint32_t **out, uint32_t *mask)
+{
+    size_t cap = 8;
+    while (cap < n * 2) cap *= 2;
+    uint32_t *t = ward_arena_alloc(&rs->arena, cap * sizeof *t);
+    if (!t) return WARD_ENOMEM;
+    memset(t, 0, cap * sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        const struct atom *a = &rs->atoms[ids[i]];
+        size_t j = lit_hash(a->lit, a->litlen, cased) & (cap - 1);
+        while (t[j]) j = (j + 1) & (cap - 1);
+        t[j] = ids[i] + 1;
+    }
+    *out = t;
+    *mask = (uint32_t)(cap - 1);
+    return 0;
+}
+
+/*
+ * Takes the exact literals of a slot out of its Vectorscan database where that is
+ * cheaper: equality literals go to hash tables of whole values, and when few other
+ * literals remain they are compared in C (a Vectorscan call costs more than a few
+ * compares).
+ */
+static int split_literals(struct builder *b, struct slotb *sb, struct slot *sl)
+{
+    struct ward_ruleset *rs = b->rs;
+    size_t n = sb->natoms, nci = 0, ncs = 0, nother = 0;
+    uint32_t *ci = malloc((n ? n : 1) * sizeof *ci), *cs = malloc((n ? n : 1) * sizeof *cs);
+    uint32_t *other = malloc((n ? n : 1) * sizeof *other);
+    int rc = 0;
+    if (!ci || !cs || !other) {
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct atom *a = &rs->atoms[sb->atoms[i]];
+        size_t off = 0, len = 0;
+        if (a->mode != ATOM_EXACT || !atom_is_literal(a, &off, &len)) continue;
+        unsigned fl;
+        if (glob_expr(a->pat, &b->tmp, &fl, &a->pos, &a->litlen)) {
+            rc = WARD_ENOMEM;
+            goto done;
+        }
+        a->lit = a->pat->text + off;
+        a->litlen = (uint32_t)len;
+        a->cased = (a->pat->flags & WARD_SP_CASED) != 0;
+        if (a->pos == POS_EQ) {
+            a->via = VIA_EQ;
+            sl->eq_lens |= 1ULL << (len < 63 ? len : 63);
+            if (a->cased)
+                cs[ncs++] = sb->atoms[i];
+            else
+                ci[nci++] = sb->atoms[i];
+        } else {
+            other[nother++] = sb->atoms[i];
+        }
+    }
+    if (nci) rc = eq_build(rs, ci, nci, 0, &sl->eq_ci, &sl->eq_ci_mask);
+    if (!rc && ncs) rc = eq_build(rs, cs, ncs, 1, &sl->eq_cs, &sl->eq_cs_mask);
+    if (!rc && nother && nother <= WARD_DIRECT_MAX) {
+        sl->direct = ward_arena_alloc(&rs->arena, nother * sizeof *sl->direct);
+        if (!sl->direct) {
+            rc = WARD_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < nother; i++) {
+            rs->atoms[other[i]].via = VIA_DIRECT;
+            sl->direct[i] = other[i];
+        }
+        sl->ndirect = (uint32_t)nother;
+    }
+done:
+    free(ci);
+    free(cs);
+    free(other);
+    return rc;
+}
+
 /*
  * Builds one database over the scanned atoms of a slot: literal = 1 takes the bare
  * literals (hs_compile_lit_multi: fast to compile, no regex parsing), literal = 0 the
@@ -627,7 +805,7 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[sb->atoms[i]];
-        if (a->mode == ATOM_LAZY) continue;
+        if (a->mode == ATOM_LAZY || a->via != VIA_HS) continue;
         size_t off = 0, len = 0;
         int lit = atom_is_literal(a, &off, &len);
         if (lit != literal) continue;
@@ -641,6 +819,9 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
                 if (exprs[m]) memcpy(exprs[m], a->pat->text + off, len), exprs[m][len] = '\0';
                 lens[m] = len;
                 flags[m] &= ~(unsigned)HS_FLAG_DOTALL;
+                /* keyword literals are scanned over all values joined: a first match may
+                 * straddle two values and be refused, so every match must be reported */
+                if (sb == &b->kw) flags[m] &= ~(unsigned)HS_FLAG_SINGLEMATCH;
             } else {
                 exprs[m] = strdup(b->tmp.data);
             }
@@ -771,6 +952,78 @@ static int pair_cmp(const void *x, const void *y)
     return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
+/* Turns each OR over scanned atoms only into N_ANYHIT and lists, for each atom, those
+ * nodes. */
+static int mark_anyhit(struct ward_ruleset *rs)
+{
+    struct pair *pairs = NULL;
+    size_t np = 0, cap = 0;
+    for (uint32_t i = 0; i < rs->nnodes; i++) {
+        struct node *n = &rs->nodes[i];
+        if (n->op != N_OR) continue;
+        uint32_t kids = 0;
+        int all = 1;
+        for (uint32_t j = i + 1; j < n->end && all; j = rs->nodes[j].end, kids++)
+            all = rs->nodes[j].op == N_ATOM && rs->atoms[rs->nodes[j].arg].mode != ATOM_LAZY;
+        if (!all || kids < 2) continue;
+        n->op = N_ANYHIT;
+        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+            if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
+                free(pairs);
+                return WARD_ENOMEM;
+            }
+            pairs[np].atom = rs->nodes[j].arg;
+            pairs[np].rule = i; /* the node */
+            np++;
+        }
+    }
+    if (np) qsort(pairs, np, sizeof *pairs, pair_cmp);
+    rs->atom_nodes = malloc((np ? np : 1) * sizeof *rs->atom_nodes);
+    if (!rs->atom_nodes) {
+        free(pairs);
+        return WARD_ENOMEM;
+    }
+    uint32_t k = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i && pairs[i].atom == pairs[i - 1].atom && pairs[i].rule == pairs[i - 1].rule) continue;
+        struct atom *a = &rs->atoms[pairs[i].atom];
+        if (!a->nodes_n) a->nodes_off = k;
+        a->nodes_n++;
+        rs->atom_nodes[k++] = pairs[i].rule;
+    }
+    free(pairs);
+    return 0;
+}
+
+/* Lists for each field id the slots that read it. */
+static int link_fields(struct ward_ruleset *rs)
+{
+    size_t nf = rs->fields.count;
+    rs->id_slots_off = calloc(nf + 2, sizeof *rs->id_slots_off);
+    if (!rs->id_slots_off) return WARD_ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t si = 0; si < rs->nslots; si++) {
+            const struct slot *s = &rs->slots[si];
+            for (uint32_t k = 0; k < s->nkeys; k++) {
+                uint32_t ids[2] = {s->keys[k].id, s->keys[k].id0};
+                for (int j = 0; j < 2; j++) {
+                    if (ids[j] == WARD_FIELD_NOID) continue;
+                    if (pass == 0)
+                        rs->id_slots_off[ids[j] + 2]++;
+                    else
+                        rs->id_slots[rs->id_slots_off[ids[j] + 1]++] = si;
+                }
+            }
+        }
+        if (pass == 0) {
+            for (size_t i = 2; i < nf + 2; i++) rs->id_slots_off[i] += rs->id_slots_off[i - 1];
+            rs->id_slots = malloc((rs->id_slots_off[nf + 1] + 1) * sizeof *rs->id_slots);
+            if (!rs->id_slots) return WARD_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 /* Lists for each scanned atom the gated rules that read it. */
 static int link_atoms(struct ward_ruleset *rs)
 {
@@ -780,9 +1033,21 @@ static int link_atoms(struct ward_ruleset *rs)
         struct crule *cr = &rs->rules[r];
         cr->gated = kleene(rs, cr->prog_off) == K_F;
         if (!cr->gated) continue;
-        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+        /* Only atoms in positive position (under an even number of NOTs) can make the
+         * rule true: with none of them hit the condition is false whatever the others
+         * (it falls as negative atoms rise, and is false with all scanned atoms false). */
+        uint32_t end = cr->prog_off + cr->prog_len;
+        uint32_t not_ends[MAX_COND_DEPTH * 4 + 8]; /* NOT nesting <= depth + 1 (neq) */
+        size_t nnot = 0;
+        for (uint32_t i = cr->prog_off; i < end; i++) {
             const struct node *n = &rs->nodes[i];
+            while (nnot && not_ends[nnot - 1] <= i) nnot--;
+            if (n->op == N_NOT) {
+                if (nnot < sizeof not_ends / sizeof *not_ends) not_ends[nnot++] = n->end;
+                continue;
+            }
             if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY) continue;
+            if (nnot % 2) continue;
             if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
                 free(pairs);
                 return WARD_ENOMEM;
@@ -827,6 +1092,7 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     b.t = t;
     ward_intern_init(&b.slot_keys);
     ward_intern_init(&b.atom_keys);
+    ward_intern_init(&b.wp_keys);
     ward_buf_init(&b.tmp, 0);
     int rc = 0;
 
@@ -836,7 +1102,8 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
         rc = compile_rule(&b, r);
     }
     for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
-        rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
+        rc = split_literals(&b, &b.sb[s], &rs->slots[s]);
+        if (!rc) rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
         if (!rc) rc = build_db(&b, &b.sb[s], 0, &rs->slots[s].db2);
         rs->slots[s].atoms = b.sb[s].atoms;
         rs->slots[s].natoms = (uint32_t)b.sb[s].natoms;
@@ -845,6 +1112,9 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     if (!rc) rc = build_db(&b, &b.kw, 1, &rs->kwdb);
     if (!rc) rc = build_db(&b, &b.kw, 0, &rs->kwdb2);
     if (!rc) rc = link_atoms(rs);
+    if (!rc) rc = mark_anyhit(rs);
+    if (!rc) rc = class_keys(&b);
+    if (!rc) rc = link_fields(rs);
     if (!rc) {
         for (uint32_t a = 0; a < rs->natoms; a++) {
             if (rs->atoms[a].mode == ATOM_EXACT)
@@ -862,6 +1132,7 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
     free(b.rslots);
     ward_intern_free(&b.slot_keys);
     ward_intern_free(&b.atom_keys);
+    ward_intern_free(&b.wp_keys);
     ward_buf_free(&b.tmp);
     if (rc) {
         ward_ruleset_free(rs);
@@ -888,6 +1159,10 @@ void ward_ruleset_free(struct ward_ruleset *rs)
     free(rs->nodes);
     free(rs->rules);
     free(rs->atom_rules);
+    free(rs->atom_nodes);
+    free(rs->id_slots_off);
+    free(rs->id_slots);
+    free(rs->wpfx);
     ward_intern_free(&rs->fields);
     ward_arena_free(&rs->arena);
     free(rs);

@@ -49,17 +49,29 @@ enum atom_pos {
     POS_EQ,    /* equals: both */
 };
 
+/* How an exact literal is found in a value. */
+enum atom_via {
+    VIA_HS,     /* the slot's Vectorscan database */
+    VIA_EQ,     /* equality: the slot's hash table of whole values */
+    VIA_DIRECT, /* one of a few literals of the slot, compared in C */
+};
+
 struct atom {
     uint32_t slot;   /* slot index or WARD_KW_SLOT */
     uint8_t mode;    /* enum atom_mode */
     uint8_t lazy;    /* enum lazy_kind (ATOM_LAZY) */
     uint8_t pos;     /* enum atom_pos (ATOM_EXACT) */
+    uint8_t via;     /* ATOM_EXACT literals: enum atom_via */
+    uint8_t cased;   /* literal compared with exact case */
     uint32_t litlen; /* POS_START / POS_EQ: the literal's length */
+    const char *lit; /* the literal's bytes (VIA_EQ, VIA_DIRECT) */
     const struct ward_sigma_pattern *pat;
     pcre2_code *re;     /* CONFIRM and LZ_RE */
     uint32_t rules_off; /* gated rules that read this atom: rs->atom_rules[off .. off+n) */
     uint32_t rules_n;
-    uint32_t ref_slot; /* FIELDREF: the other field's slot */
+    uint32_t ref_slot;  /* FIELDREF: the other field's slot */
+    uint32_t nodes_off; /* N_ANYHIT nodes over this atom: rs->atom_nodes[off .. off+n) */
+    uint32_t nodes_n;
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -68,9 +80,25 @@ struct atom {
 struct slot_key {
     const char *name;
     uint32_t len;
-    uint32_t id;  /* field id of the key (WARD_FIELD_NOID for a "*" key) */
-    uint32_t id0; /* field id of key.0 */
-    uint8_t wild; /* has a "*" segment */
+    uint32_t id;        /* field id of the key (WARD_FIELD_NOID for a pattern key) */
+    uint32_t id0;       /* field id of key.0 */
+    uint8_t wild;       /* a pattern key: has a "*" or "~Name" segment */
+    uint32_t wp;        /* wild: index of its literal prefix (before that segment) in rs->wpfx */
+    uint8_t seg_any;    /* wild: its last segment is "*" (no filter on it) */
+    uint8_t tilde_last; /* wild: the only pattern segment is the last one, "~Name" */
+    uint32_t tid;       /* tilde_last: field id of the key with "Name" in its place, which
+                           is the only key it can match when no key holds a space */
+    uint64_t seg_h;     /* wild: hash of its last segment without spaces (and without '~') */
+};
+
+/* Hash of a key segment with its spaces removed (the filter of pattern keys). */
+uint64_t ward_sigma_seg_hash(const char *s, size_t n);
+
+/* The literal start of a "*" key ("Event.UserData."): when no field of an event starts
+ * with it, the key matches nothing and its fields need not be walked. */
+struct wprefix {
+    const char *s;
+    uint32_t len;
 };
 
 /* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
@@ -79,13 +107,25 @@ struct slot_key {
 struct slot {
     struct slot_key *keys; /* priority order */
     uint32_t nkeys;
+    uint8_t has_wild;   /* some key has a "*" segment */
     hs_database_t *db;  /* bare literals; NULL when there are none */
     hs_database_t *db2; /* other globs and regexes; NULL when there are none */
-    uint32_t *atoms;    /* every atom of the slot (for the docs/stats) */
+    /* equality literals: open addressing over atom index + 1 (0 = empty), keyed by the
+     * hash of the value (ASCII-lowered for caseless atoms, which go to eq_ci) */
+    uint32_t *eq_ci, *eq_cs;
+    uint32_t eq_ci_mask, eq_cs_mask;
+    uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
+    uint32_t *direct; /* a few literals compared in C */
+    uint32_t ndirect;
+    uint32_t *atoms; /* every atom of the slot (for the docs/stats) */
     uint32_t natoms;
 };
 
-enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT };
+#define WARD_DIRECT_MAX 6 /* at most this many non-equality literals are compared in C */
+
+/* N_ANYHIT: an N_OR whose children are all scanned atoms; the matcher stamps it when one
+ * of them hits, so evaluating it is one load (its children stay, unvisited). */
+enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT, N_ANYHIT };
 
 struct node {
     uint8_t op;
@@ -117,6 +157,18 @@ struct ward_ruleset {
     struct node *nodes;
     uint32_t nnodes;
     uint32_t *atom_rules;
+    uint32_t *atom_nodes;
+    /* for each field id, the slots that read it (as key or key.0):
+     * id_slots[id_slots_off[id] .. id_slots_off[id + 1]) */
+    uint32_t *id_slots_off;
+    uint32_t *id_slots;
+    struct wprefix *wpfx;
+    uint32_t nwpfx;
+    /* the event keys logsource classification reads (ward_taxonomy_classify_keys): the
+     * matcher memoizes the classification on their values; cmemo = 0 when unknown */
+    struct slot_key *ckeys;
+    uint32_t nckeys;
+    uint8_t cmemo;
     hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
@@ -135,6 +187,9 @@ struct ward_matcher_prof {
     uint64_t candidates;
 };
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
+/* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so
+ * that the cost of each phase is the difference between runs. */
+void ward_matcher_set_stop(struct ward_matcher *m, int phase);
 const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m);
 
 #endif

@@ -14,12 +14,24 @@
 #include "detect/sigma/compiled.h"
 
 #define MAX_ROUTES 256
+#define CMEMO_SIZE 1024 /* classification memo entries (a power of two) */
+
+/* One memoized classification: the values of the classification keys -> logsource. */
+struct cmemo {
+    uint64_t h;
+    char *key;
+    size_t len;
+    struct ward_ls_ids ls;
+};
 
 struct route {
     struct ward_ls_ids ls;
-    uint64_t *sel; /* rules selected by the logsource (bitset) */
-    uint32_t *slots;
+    uint64_t *sel;      /* rules selected by the logsource (bitset) */
+    uint64_t *slot_sel; /* slots scanned for them (bitset) */
+    uint32_t *slots;    /* the same as a list */
     uint32_t nslots;
+    uint32_t *wild_slots; /* those with a "*" key */
+    uint32_t nwild;
     uint32_t *always; /* selected rules that are not gated: evaluated on every event */
     uint32_t nalways;
     uint32_t nsel;
@@ -39,16 +51,45 @@ struct ward_matcher {
     uint32_t *pending; /* prefilter hits of the current scan, to confirm */
     uint32_t npending;
     uint32_t *rule_gen; /* per rule: == gen when already a candidate */
+    uint32_t *slot_gen; /* per slot: == gen when already scanned */
+    uint32_t *node_gen; /* per node: == gen when an N_ANYHIT node holds */
+    uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
+    uint8_t *wp_has;
+    /* index of the event's fields by the hash of their last key segment (spaces removed),
+     * built once per event when a pattern key is first consulted */
+    uint32_t seg_gen;   /* == gen when built */
+    uint32_t space_gen; /* == gen when key_space is known for this event */
+    int key_space;      /* some key of the event holds a space */
+    uint64_t *seg_h;    /* open addressing: hash, field index + 1 (0 = empty) */
+    uint32_t *seg_ix;
+    uint32_t seg_cap;   /* allocated */
+    uint32_t seg_mask;  /* of the table built for this event */
+    uint32_t *seg_long; /* fields whose last segment is too long to hash */
+    uint32_t nseg_long;
+    uint32_t *seg_cand; /* candidates of one lookup */
+    uint32_t seg_fields_cap;
     uint32_t *cands;
     uint32_t ncands;
+    uint64_t *cbits; /* zero between events */
+    size_t ncbits;
     struct route *routes;
     uint32_t nroutes;
+    struct cmemo *cmemo;
+    struct ward_buf ckey; /* the memo key being built */
     struct ward_event *ev;
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
+    /* keyword literals: every keyword field's value joined in kwbuf, value i spanning
+     * [kwseg[2i], kwseg[2i+1]); kw_joined is set while that buffer is scanned */
+    struct ward_buf kwbuf;
+    uint32_t *kwseg;
+    uint32_t kwseg_cap;
+    uint32_t nkwseg;
+    int kw_joined;
     int err;
     int profile;
+    int stop; /* ward_matcher_set_stop */
     struct ward_matcher_prof prof;
 };
 
@@ -66,6 +107,8 @@ static int ls_eq(const struct ward_ls_ids *a, const struct ward_ls_ids *b)
 static void route_free(struct route *r)
 {
     free(r->sel);
+    free(r->slot_sel);
+    free(r->wild_slots);
     free(r->slots);
     free(r->always);
 }
@@ -80,7 +123,9 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
     uint8_t *slot_seen = calloc(rs->nslots ? rs->nslots : 1, 1);
     r->slots = malloc((rs->nslots ? rs->nslots : 1) * sizeof *r->slots);
     r->always = malloc((rs->nrules ? rs->nrules : 1) * sizeof *r->always);
-    if (!r->sel || !slot_seen || !r->slots || !r->always) {
+    r->slot_sel = calloc((rs->nslots + 63) / 64 + 1, sizeof *r->slot_sel);
+    r->wild_slots = malloc((rs->nslots ? rs->nslots : 1) * sizeof *r->wild_slots);
+    if (!r->sel || !slot_seen || !r->slots || !r->always || !r->slot_sel || !r->wild_slots) {
         free(slot_seen);
         route_free(r);
         return WARD_ENOMEM;
@@ -94,9 +139,14 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         if (cr->keywords) r->keywords = 1;
         for (uint32_t s = 0; s < cr->nslots; s++) {
             uint32_t slot = cr->slots[s];
-            if (slot_seen[slot] || (!rs->slots[slot].db && !rs->slots[slot].db2)) continue;
+            const struct slot *sl = &rs->slots[slot];
+            if (slot_seen[slot] ||
+                (!sl->db && !sl->db2 && !sl->eq_ci && !sl->eq_cs && !sl->ndirect))
+                continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
+            r->slot_sel[slot / 64] |= 1ULL << (slot % 64);
+            if (rs->slots[slot].has_wild) r->wild_slots[r->nwild++] = slot;
         }
     }
     free(slot_seen);
@@ -142,11 +192,21 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->pending = malloc(na * sizeof *m->pending);
     m->rule_gen = calloc(nr, sizeof *m->rule_gen);
     m->cands = malloc(nr * sizeof *m->cands);
+    m->ncbits = (nr + 63) / 64;
+    m->cbits = calloc(m->ncbits, sizeof *m->cbits);
+    m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
+    m->node_gen = calloc(rs->nnodes ? rs->nnodes : 1, sizeof *m->node_gen);
+    m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
+    m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
+    m->cmemo = calloc(CMEMO_SIZE, sizeof *m->cmemo);
+    ward_buf_init(&m->ckey, 0);
+    ward_buf_init(&m->kwbuf, 0);
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
+    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has ||
+        !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
         !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
@@ -172,6 +232,12 @@ void ward_matcher_free(struct ward_matcher *m)
     pcre2_match_data_free(m->md);
     for (uint32_t i = 0; i < m->nroutes; i++) route_free(&m->routes[i]);
     free(m->routes);
+    if (m->cmemo)
+        for (size_t i = 0; i < CMEMO_SIZE; i++) free(m->cmemo[i].key);
+    free(m->cmemo);
+    ward_buf_free(&m->ckey);
+    ward_buf_free(&m->kwbuf);
+    free(m->kwseg);
     free(m->hit_gen);
     free(m->lazy_gen);
     free(m->lazy_val);
@@ -179,8 +245,17 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->pending);
     free(m->rule_gen);
     free(m->cands);
+    free(m->cbits);
+    free(m->slot_gen);
+    free(m->node_gen);
+    free(m->wp_gen);
+    free(m->wp_has);
     free(m->vals);
     free(m->vals2);
+    free(m->seg_h);
+    free(m->seg_ix);
+    free(m->seg_long);
+    free(m->seg_cand);
     free(m);
 }
 
@@ -189,12 +264,199 @@ void ward_matcher_set_profile(struct ward_matcher *m, int on)
     m->profile = on;
 }
 
+void ward_matcher_set_stop(struct ward_matcher *m, int phase)
+{
+    m->stop = phase;
+}
+
 const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m)
 {
     return &m->prof;
 }
 
+/* ---- logsource classification, memoized ------------------------------------------------ */
+
+static int wp_present(struct ward_matcher *m, uint32_t wp);
+static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
+                               struct ward_field **out, uint32_t max);
+static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v);
+
+static int ckey_str(struct ward_buf *b, const char *s, size_t n)
+{
+    uint32_t l = (uint32_t)n;
+    if (ward_buf_append(b, &l, sizeof l)) return -1;
+    return ward_buf_append(b, s, n);
+}
+
+/* The first field of an event key as ward_sigma_field_values reads it with max 1. */
+static struct ward_field *ckey_field(struct ward_matcher *m, const struct slot_key *k)
+{
+    struct ward_event *ev = m->ev;
+    if (k->wild) {
+        struct ward_field *f = NULL;
+        return pattern_fields(m, k, &f, 1) ? f : NULL;
+    }
+    struct ward_field *f = ward_event_by_id(ev, k->id);
+    return f ? f : ward_event_by_id(ev, k->id0);
+}
+
+/*
+ * ward_taxonomy_classify reads only ev->product/service/category and the first value of
+ * the keys of ward_taxonomy_classify_keys: the classification is memoized on exactly
+ * those (compared whole on a hit, so a hash collision cannot mislead).
+ */
+static void classify(struct ward_matcher *m, struct ward_ls_ids *ls)
+{
+    const struct ward_ruleset *rs = m->rs;
+    struct ward_event *ev = m->ev;
+    if (!rs->cmemo) {
+        ward_taxonomy_classify(rs->tax, ev, ls);
+        return;
+    }
+    struct ward_buf *b = &m->ckey;
+    ward_buf_reset(b);
+    const char *meta[3] = {ev->product, ev->service, ev->category};
+    int bad = 0;
+    for (int i = 0; i < 3 && !bad; i++)
+        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ward_buf_putc(b, 0);
+    for (uint32_t i = 0; i < rs->nckeys && !bad; i++) {
+        struct ward_field *f = ckey_field(m, &rs->ckeys[i]);
+        struct ward_str v;
+        if (!f) {
+            bad = ward_buf_putc(b, 0);
+        } else if (field_value(m, f, &v) == 0) {
+            bad = ward_buf_putc(b, 1) || ckey_str(b, v.ptr, v.len);
+        } else {
+            bad = 1;
+        }
+    }
+    if (bad) {
+        ward_taxonomy_classify(rs->tax, ev, ls);
+        return;
+    }
+    uint64_t h = ward_hash64(b->data, b->len, 0);
+    struct cmemo *e = &m->cmemo[h & (CMEMO_SIZE - 1)];
+    if (e->key && e->h == h && e->len == b->len && memcmp(e->key, b->data, b->len) == 0) {
+        *ls = e->ls;
+        return;
+    }
+    ward_taxonomy_classify(rs->tax, ev, ls);
+    char *copy = malloc(b->len ? b->len : 1);
+    if (!copy) return;
+    memcpy(copy, b->data, b->len);
+    free(e->key);
+    e->key = copy;
+    e->len = b->len;
+    e->h = h;
+    e->ls = *ls;
+}
+
 /* ---- values ---------------------------------------------------------------------------------- */
+
+/* Whether some field of the event starts with the literal prefix of a "*" key. */
+static int wp_present(struct ward_matcher *m, uint32_t wp)
+{
+    if (m->wp_gen[wp] != m->gen) {
+        const struct wprefix *p = &m->rs->wpfx[wp];
+        const struct ward_event *ev = m->ev;
+        uint8_t has = 0;
+        for (uint32_t i = 0; i < ev->nfields && !has; i++)
+            has = ev->fields[i].klen >= p->len &&
+                  memcmp(ward_field_key(ev, &ev->fields[i]), p->s, p->len) == 0;
+        m->wp_has[wp] = has;
+        m->wp_gen[wp] = m->gen;
+    }
+    return m->wp_has[wp];
+}
+
+/* Builds the last-segment index of the event's fields (see struct ward_matcher). */
+static int seg_build(struct ward_matcher *m)
+{
+    const struct ward_event *ev = m->ev;
+    uint32_t cap = 16;
+    while (cap < 2 * ev->nfields) cap *= 2;
+    if (cap > m->seg_cap) {
+        uint64_t *h = realloc(m->seg_h, cap * sizeof *h);
+        if (h) m->seg_h = h;
+        uint32_t *ix = realloc(m->seg_ix, cap * sizeof *ix);
+        if (ix) m->seg_ix = ix;
+        if (!h || !ix) return WARD_ENOMEM;
+        m->seg_cap = cap;
+    }
+    if (ev->nfields > m->seg_fields_cap) {
+        uint32_t *l = realloc(m->seg_long, ev->nfields * sizeof *l);
+        if (l) m->seg_long = l;
+        uint32_t *c = realloc(m->seg_cand, ev->nfields * sizeof *c);
+        if (c) m->seg_cand = c;
+        if (!l || !c) return WARD_ENOMEM;
+        m->seg_fields_cap = ev->nfields;
+    }
+    memset(m->seg_ix, 0, cap * sizeof *m->seg_ix);
+    m->seg_mask = cap - 1;
+    m->nseg_long = 0;
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const char *key = ward_field_key(ev, &ev->fields[i]);
+        const char *last = memrchr(key, '.', ev->fields[i].klen);
+        last = last ? last + 1 : key;
+        uint64_t h = ward_sigma_seg_hash(last, (size_t)(key + ev->fields[i].klen - last));
+        if (h == UINT64_MAX) {
+            m->seg_long[m->nseg_long++] = i;
+            continue;
+        }
+        uint32_t j = (uint32_t)h & (cap - 1);
+        while (m->seg_ix[j]) j = (j + 1) & (cap - 1);
+        m->seg_h[j] = h;
+        m->seg_ix[j] = i + 1;
+    }
+    m->seg_gen = m->gen;
+    return 0;
+}
+
+static int keys_have_space(struct ward_matcher *m)
+{
+    if (m->space_gen != m->gen) {
+        m->key_space = m->ev->keys_len && memchr(m->ev->keys, ' ', m->ev->keys_len) != NULL;
+        m->space_gen = m->gen;
+    }
+    return m->key_space;
+}
+
+/* The fields a pattern key matches, in event order (at most max). Only the fields whose
+ * last segment hashes like the key's are tried, unless the key ends in "*". */
+static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
+                               struct ward_field **out, uint32_t max)
+{
+    struct ward_event *ev = m->ev;
+    uint32_t n = 0;
+    if (!wp_present(m, k->wp)) return 0;
+    if (k->tilde_last && !keys_have_space(m)) {
+        struct ward_field *f = ward_event_by_id(ev, k->tid);
+        if (!f || !max) return 0;
+        out[0] = f;
+        return 1;
+    }
+    if (k->seg_any || k->seg_h == UINT64_MAX || (m->seg_gen != m->gen && seg_build(m) != 0)) {
+        for (uint32_t i = 0; i < ev->nfields && n < max; i++) {
+            struct ward_field *f = &ev->fields[i];
+            if (ward_taxonomy_key_match(k->name, ward_field_key(ev, f), f->klen)) out[n++] = f;
+        }
+        return n;
+    }
+    uint32_t nc = 0, mask = m->seg_mask;
+    for (uint32_t j = (uint32_t)k->seg_h & mask; m->seg_ix[j]; j = (j + 1) & mask)
+        if (m->seg_h[j] == k->seg_h) m->seg_cand[nc++] = m->seg_ix[j] - 1;
+    for (uint32_t i = 0; i < m->nseg_long; i++) m->seg_cand[nc++] = m->seg_long[i];
+    for (uint32_t i = 1; i < nc; i++) { /* event order */
+        uint32_t x = m->seg_cand[i], j = i;
+        for (; j > 0 && m->seg_cand[j - 1] > x; j--) m->seg_cand[j] = m->seg_cand[j - 1];
+        m->seg_cand[j] = x;
+    }
+    for (uint32_t i = 0; i < nc && n < max; i++) {
+        struct ward_field *f = &ev->fields[m->seg_cand[i]];
+        if (ward_taxonomy_key_match(k->name, ward_field_key(ev, f), f->klen)) out[n++] = f;
+    }
+    return n;
+}
 
 /* The values of a slot (see struct slot_key): fills out, returns the count (0 = absent). */
 static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_field **out)
@@ -204,12 +466,7 @@ static uint32_t slot_values(struct ward_matcher *m, uint32_t slot, struct ward_f
     for (uint32_t k = 0; k < s->nkeys; k++) {
         const struct slot_key *key = &s->keys[k];
         if (WARD_UNLIKELY(key->wild)) {
-            uint32_t n = 0;
-            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
-                struct ward_field *f = &ev->fields[i];
-                if (ward_taxonomy_key_match(key->name, ward_field_key(ev, f), f->klen))
-                    out[n++] = f;
-            }
+            uint32_t n = pattern_fields(m, key, out, WARD_SLOT_MAX_VALUES);
             if (n) return n;
             continue;
         }
@@ -246,6 +503,12 @@ static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward
         v->len = 0;
     }
     return rc;
+}
+
+/* Whether a field takes part in keyword (field-less) searches: strings and numbers. */
+static int keyword_field(const struct ward_field *f)
+{
+    return f->type == WARD_V_STR || f->type == WARD_V_NUM;
 }
 
 /* ---- lazy evaluation of one pattern on one value ------------------------------------------ */
@@ -426,8 +689,9 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
     struct ward_field **f = m->vals;
     uint32_t n;
     if (a->slot == WARD_KW_SLOT) {
-        n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
-        for (uint32_t i = 0; i < n; i++) f[i] = &ev->fields[i];
+        n = 0;
+        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+            if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
     } else {
         n = slot_values(m, a->slot, f);
     }
@@ -467,6 +731,7 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_FALSE: return 0;
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
+    case N_ANYHIT: return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
         for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
@@ -482,6 +747,15 @@ static int eval(struct ward_matcher *m, uint32_t i)
 
 /* ---- scanning -------------------------------------------------------------------------------- */
 
+static void mark_hit(struct ward_matcher *m, uint32_t id)
+{
+    const struct atom *a = &m->rs->atoms[id];
+    m->hit_gen[id] = m->gen;
+    m->touched[m->ntouched++] = id;
+    const uint32_t *nodes = m->rs->atom_nodes + a->nodes_off;
+    for (uint32_t k = 0; k < a->nodes_n; k++) m->node_gen[nodes[k]] = m->gen;
+}
+
 static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
                   unsigned int flags, void *ctx)
 {
@@ -490,6 +764,23 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     struct ward_matcher *m = ctx;
     if (m->hit_gen[id] == m->gen) return 0;
     const struct atom *a = &m->rs->atoms[id];
+    if (m->kw_joined) {
+        /* the match [to - litlen, to) must lie inside one value of the joined buffer */
+        unsigned long long start = to - a->litlen;
+        uint32_t lo = 0, hi = m->nkwseg; /* last value starting at or before `start` */
+        while (hi - lo > 1) {
+            uint32_t mid = (lo + hi) / 2;
+            if (m->kwseg[2 * mid] <= start)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (m->nkwseg == 0 || m->kwseg[2 * lo] > start || to > m->kwseg[2 * lo + 1]) return 0;
+        if ((a->pos == POS_START || a->pos == POS_EQ) && start != m->kwseg[2 * lo]) return 0;
+        if ((a->pos == POS_END || a->pos == POS_EQ) && to != m->kwseg[2 * lo + 1]) return 0;
+        mark_hit(m, id);
+        return 0;
+    }
     switch (a->pos) {
     case POS_START:
         if (to != a->litlen) return 0;
@@ -505,8 +796,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         m->pending[m->npending++] = id;
         return 0;
     }
-    m->hit_gen[id] = m->gen;
-    m->touched[m->ntouched++] = id;
+    mark_hit(m, id);
     return 0;
 }
 
@@ -520,18 +810,122 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
     for (uint32_t i = 0; i < m->npending; i++) {
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
-        if (re_match(m, m->rs->atoms[id].re, v)) {
-            m->hit_gen[id] = m->gen;
-            m->touched[m->ntouched++] = id;
-        }
+        if (re_match(m, m->rs->atoms[id].re, v)) mark_hit(m, id);
     }
     m->npending = 0;
 }
 
-static int u32_cmp(const void *x, const void *y)
+static int same(const char *a, const char *b, size_t n, int cased)
 {
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return (a > b) - (a < b);
+    if (cased) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (ward_lower((unsigned char)a[i]) != ward_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+static void eq_lookup(struct ward_matcher *m, const uint32_t *t, uint32_t mask, int cased,
+                      struct ward_str v)
+{
+    uint64_t h = cased ? ward_hash64(v.ptr, v.len, 0) : ward_hash64_lower(v.ptr, v.len, 0);
+    const struct atom *atoms = m->rs->atoms;
+    for (uint32_t j = (uint32_t)h & mask; t[j]; j = (j + 1) & mask) {
+        uint32_t id = t[j] - 1;
+        const struct atom *a = &atoms[id];
+        if (a->litlen == v.len && m->hit_gen[id] != m->gen && same(a->lit, v.ptr, v.len, cased))
+            mark_hit(m, id);
+    }
+}
+
+static int contains(const char *s, size_t n, const char *lit, size_t l, int cased)
+{
+    if (l > n) return 0;
+    unsigned char f0 = (unsigned char)lit[0], f1 = cased ? f0 : ward_lower(f0);
+    for (size_t i = 0; i + l <= n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != f0 && (cased || ward_lower(c) != f1)) continue;
+        if (same(s + i, lit, l, cased)) return 1;
+    }
+    return 0;
+}
+
+static void direct_check(struct ward_matcher *m, const struct slot *sl, struct ward_str v)
+{
+    const struct atom *atoms = m->rs->atoms;
+    for (uint32_t k = 0; k < sl->ndirect; k++) {
+        uint32_t id = sl->direct[k];
+        const struct atom *a = &atoms[id];
+        if (m->hit_gen[id] == m->gen || a->litlen > v.len) continue;
+        int ok;
+        switch (a->pos) {
+        case POS_START: ok = same(v.ptr, a->lit, a->litlen, a->cased); break;
+        case POS_END: ok = same(v.ptr + v.len - a->litlen, a->lit, a->litlen, a->cased); break;
+        default: ok = contains(v.ptr, v.len, a->lit, a->litlen, a->cased); break;
+        }
+        if (ok) mark_hit(m, id);
+    }
+}
+
+static void scan_slot(struct ward_matcher *m, uint32_t s)
+{
+    const struct slot *sl = &m->rs->slots[s];
+    uint32_t n = slot_values(m, s, m->vals);
+    for (uint32_t k = 0; k < n; k++) {
+        struct ward_str v;
+        if (field_value(m, m->vals[k], &v)) continue;
+        if (!v.ptr) v.ptr = "";
+        if (sl->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
+            if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
+            if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        }
+        if (sl->ndirect) direct_check(m, sl, v);
+        if (sl->db) scan(m, sl->db, v);
+        if (sl->db2) scan(m, sl->db2, v);
+    }
+}
+
+/* Keywords look at every string and number field: the literal keyword database scans
+ * all those values joined, once (matches that straddle two values are refused); other
+ * keyword patterns are scanned value by value. */
+static void keyword_scan(struct ward_matcher *m)
+{
+    const struct ward_ruleset *rs = m->rs;
+    struct ward_event *ev = m->ev;
+    ward_buf_reset(&m->kwbuf);
+    m->nkwseg = 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
+        struct ward_str v;
+        if (!keyword_field(&ev->fields[i])) continue;
+        n++;
+        if (field_value(m, &ev->fields[i], &v)) continue;
+        if (rs->kwdb2) scan(m, rs->kwdb2, v);
+        if (!rs->kwdb) continue;
+        if (m->nkwseg == m->kwseg_cap) {
+            uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
+            uint32_t *seg = realloc(m->kwseg, 2 * (size_t)cap * sizeof *seg);
+            if (!seg) {
+                m->err = WARD_ENOMEM;
+                return;
+            }
+            m->kwseg = seg;
+            m->kwseg_cap = cap;
+        }
+        if (m->kwbuf.len + v.len + 1 > UINT32_MAX ||
+            ward_buf_append(&m->kwbuf, v.ptr ? v.ptr : "", v.len) ||
+            ward_buf_putc(&m->kwbuf, '\0')) {
+            m->err = WARD_ENOMEM;
+            return;
+        }
+        m->kwseg[2 * m->nkwseg] = (uint32_t)(m->kwbuf.len - v.len - 1);
+        m->kwseg[2 * m->nkwseg + 1] = (uint32_t)(m->kwbuf.len - 1);
+        m->nkwseg++;
+    }
+    if (rs->kwdb && m->nkwseg) {
+        struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
+        m->kw_joined = 1;
+        scan(m, rs->kwdb, all);
+        m->kw_joined = 0;
+    }
 }
 
 int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn hit, void *ctx)
@@ -543,6 +937,11 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->hit_gen, 0, na * sizeof *m->hit_gen);
         memset(m->lazy_gen, 0, na * sizeof *m->lazy_gen);
         memset(m->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof *m->rule_gen);
+        memset(m->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->slot_gen);
+        memset(m->node_gen, 0, (rs->nnodes ? rs->nnodes : 1) * sizeof *m->node_gen);
+        memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
+        m->seg_gen = 0;
+        m->space_gen = 0;
         m->gen = 1;
     }
     m->ev = ev;
@@ -553,33 +952,35 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
 
     struct ward_ls_ids ls;
     memset(&ls, 0, sizeof ls);
-    if (rs->tax) ward_taxonomy_classify(rs->tax, ev, &ls);
+    if (rs->tax) classify(m, &ls);
     struct route *r = route_for(m, &ls);
     if (!r) return WARD_ENOMEM;
     if (m->profile) t1 = ward_clock_ns();
+    if (WARD_UNLIKELY(m->stop == 1)) return 0;
     if (r->nsel == 0) goto done_scan;
 
-    for (uint32_t i = 0; i < r->nslots; i++) {
-        uint32_t s = r->slots[i];
-        uint32_t n = slot_values(m, s, m->vals);
-        for (uint32_t k = 0; k < n; k++) {
-            struct ward_str v;
-            if (field_value(m, m->vals[k], &v)) continue;
-            if (rs->slots[s].db) scan(m, rs->slots[s].db, v);
-            if (rs->slots[s].db2) scan(m, rs->slots[s].db2, v);
+    /* the slots to scan are found from the event's fields (most slots a route reads are
+     * absent from any one event), plus the slots with "*" keys */
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        uint32_t id = ev->fields[i].id;
+        if (id == WARD_FIELD_NOID || id >= rs->fields.count) continue;
+        for (uint32_t k = rs->id_slots_off[id]; k < rs->id_slots_off[id + 1]; k++) {
+            uint32_t s = rs->id_slots[k];
+            if (m->slot_gen[s] == m->gen || !(r->slot_sel[s / 64] >> (s % 64) & 1)) continue;
+            m->slot_gen[s] = m->gen;
+            scan_slot(m, s);
         }
     }
-    if (r->keywords && (rs->kwdb || rs->kwdb2)) {
-        uint32_t n = ev->nfields < WARD_SLOT_MAX_VALUES ? ev->nfields : WARD_SLOT_MAX_VALUES;
-        for (uint32_t i = 0; i < n; i++) {
-            struct ward_str v;
-            if (field_value(m, &ev->fields[i], &v)) continue;
-            if (rs->kwdb) scan(m, rs->kwdb, v);
-            if (rs->kwdb2) scan(m, rs->kwdb2, v);
-        }
+    for (uint32_t i = 0; i < r->nwild; i++) {
+        uint32_t s = r->wild_slots[i];
+        if (m->slot_gen[s] == m->gen) continue;
+        m->slot_gen[s] = m->gen;
+        scan_slot(m, s);
     }
+    if (r->keywords && (rs->kwdb || rs->kwdb2)) keyword_scan(m);
 done_scan:
     if (m->profile) t2 = ward_clock_ns();
+    if (WARD_UNLIKELY(m->stop == 2)) return 0;
 
     /* candidates: gated rules with a hit atom, and every ungated selected rule */
     for (uint32_t i = 0; i < m->ntouched; i++) {
@@ -592,7 +993,23 @@ done_scan:
             m->cands[m->ncands++] = ri;
         }
     }
-    if (m->ncands > 1) qsort(m->cands, m->ncands, sizeof *m->cands, u32_cmp);
+    if (m->ncands > 32) {
+        /* many: through a bitset over the rules (no comparison sort) */
+        for (uint32_t i = 0; i < m->ncands; i++)
+            m->cbits[m->cands[i] / 64] |= 1ULL << (m->cands[i] % 64);
+        uint32_t n = 0;
+        for (size_t w = 0; w < m->ncbits; w++) {
+            for (uint64_t bits = m->cbits[w]; bits; bits &= bits - 1)
+                m->cands[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            m->cbits[w] = 0;
+        }
+    } else {
+        for (uint32_t i = 1; i < m->ncands; i++) {
+            uint32_t x = m->cands[i], j = i;
+            for (; j > 0 && m->cands[j - 1] > x; j--) m->cands[j] = m->cands[j - 1];
+            m->cands[j] = x;
+        }
+    }
     if (m->profile) m->prof.candidates += m->ncands + r->nalways;
 
     /* evaluate in rule order: merge the sorted candidates with the sorted ungated rules */

@@ -336,10 +336,14 @@ static int parse_detection(struct pctx *c, const yaml_node_t *kn, const yaml_nod
     return 0;
 }
 
-static int parse_detection_section(struct pctx *c, struct ward_sigma_rule *r, const yaml_node_t *m)
+/* The search identifiers and condition of a detection (or of a filter, whose "rules" key
+ * is skipped: skip != NULL). */
+static int parse_detection_section(struct pctx *c, struct ward_sigma_rule *r, const yaml_node_t *m,
+                                   const char *skip)
 {
     yaml_document_t *d = c->doc;
-    if (m->type != YAML_MAPPING_NODE) return fail(c, m, "'detection' must be a map");
+    const char *what = skip ? "filter" : "detection";
+    if (m->type != YAML_MAPPING_NODE) return fail(c, m, "'%s' must be a map", what);
     size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
     r->dets = ward_arena_alloc(&c->set->arena, (n + 1) * sizeof *r->dets);
     if (!r->dets) return WARD_ENOMEM;
@@ -354,6 +358,7 @@ static int parse_detection_section(struct pctx *c, struct ward_sigma_rule *r, co
             continue;
         }
         if (key_is(kn, "timeframe")) continue; /* v1 leftover, used by correlation only */
+        if (skip && key_is(kn, skip)) continue;
         size_t klen;
         const char *k = scalar(kn, &klen);
         for (size_t j = 0; k && j < r->ndets; j++)
@@ -363,8 +368,8 @@ static int parse_detection_section(struct pctx *c, struct ward_sigma_rule *r, co
         if (rc) return rc;
         r->ndets++;
     }
-    if (!cond) return fail(c, m, "'detection' has no 'condition'");
-    if (r->ndets == 0) return fail(c, m, "'detection' has no search identifier");
+    if (!cond) return fail(c, m, "'%s' has no 'condition'", what);
+    if (r->ndets == 0) return fail(c, m, "'%s' has no search identifier", what);
     const yaml_node_t *one[1] = {cond};
     const yaml_node_t **conds = one;
     size_t nc = 1;
@@ -428,6 +433,193 @@ static int parse_detection_section(struct pctx *c, struct ward_sigma_rule *r, co
         rc = WARD_ENOMEM;
     ward_buf_free(&text);
     return rc;
+}
+
+/* ---- correlation rules and filters ------------------------------------------------------ */
+
+static int parse_number(struct pctx *c, const yaml_node_t *n, const char *what, double *out)
+{
+    size_t len;
+    const char *s = scalar(n, &len);
+    if (!s || ward_parse_double(ward_str_make(s, len), out))
+        return fail(c, n, "correlation: %s must be a number", what);
+    return 0;
+}
+
+static int parse_timespan(struct pctx *c, const yaml_node_t *n, struct ward_sigma_correlation *k)
+{
+    size_t len;
+    const char *s = scalar(n, &len);
+    if (!s || len < 2 || len > 16)
+        return fail(c, n, "correlation: timespan must be like 5m, 1h, 2d");
+    int64_t v;
+    static const struct {
+        char unit;
+        uint64_t ms;
+    } units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}, {'w', 604800000}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (s[len - 1] != units[i].unit) continue;
+        if (ward_parse_i64(ward_str_make(s, len - 1), &v) || v <= 0 || v > 100000000) break;
+        k->timespan_ms = (uint64_t)v * units[i].ms;
+        if (!(k->timespan = adup(c, s, len))) return WARD_ENOMEM;
+        return 0;
+    }
+    return fail(c, n, "correlation: timespan '%.*s' must be a number and s, m, h, d or w", (int)len,
+                s);
+}
+
+static int parse_correlation(struct pctx *c, struct ward_sigma_rule *r, const yaml_node_t *m)
+{
+    static const char *const types[] = {"event_count",      "value_count", "temporal",
+                                        "temporal_ordered", "value_sum",   "value_avg",
+                                        "value_percentile"};
+    static const char *const ops[] = {"gt", "gte", "lt", "lte", "eq", "neq"};
+    yaml_document_t *d = c->doc;
+    struct ward_sigma_correlation *k = ward_arena_alloc(&c->set->arena, sizeof *k);
+    if (!k) return WARD_ENOMEM;
+    memset(k, 0, sizeof *k);
+    k->line = (uint32_t)m->start_mark.line + 1;
+    r->extra = k;
+    int have_type = 0, have_cond = 0, rc = 0;
+    size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        yaml_node_pair_t *pr = &m->data.mapping.pairs.start[i];
+        yaml_node_t *kn = yaml_document_get_node(d, pr->key);
+        yaml_node_t *vn = yaml_document_get_node(d, pr->value);
+        if (!kn || !vn) return fail(c, m, "broken YAML map");
+        if (key_is(kn, "type")) {
+            size_t len;
+            const char *s = scalar(vn, &len);
+            for (size_t t = 0; s && t < sizeof types / sizeof types[0]; t++)
+                if (strlen(types[t]) == len && memcmp(types[t], s, len) == 0) {
+                    k->type = (uint8_t)t;
+                    have_type = 1;
+                }
+            if (!have_type)
+                rc = fail(c, vn, "correlation: unknown type '%.*s'",
+                          s ? (int)(len > 40 ? 40 : len) : 0, s ? s : "");
+        } else if (key_is(kn, "rules")) {
+            rc = get_str_list(c, vn, "correlation rules", &k->rules, &k->nrules);
+        } else if (key_is(kn, "group-by")) {
+            rc = get_str_list(c, vn, "group-by", &k->group_by, &k->ngroup_by);
+        } else if (key_is(kn, "timespan") || key_is(kn, "timeframe")) {
+            rc = parse_timespan(c, vn, k);
+        } else if (key_is(kn, "generate")) {
+            size_t len;
+            const char *s = scalar(vn, &len);
+            if (s && len == 4 && strncasecmp(s, "true", 4) == 0)
+                k->generate = 1;
+            else if (!(s && len == 5 && strncasecmp(s, "false", 5) == 0))
+                rc = fail(c, vn, "correlation: generate must be true or false");
+        } else if (key_is(kn, "condition")) {
+            have_cond = 1;
+            if (vn->type != YAML_MAPPING_NODE) {
+                rc = fail(c, vn, "correlation: condition must be a map like {gte: 10}");
+                break;
+            }
+            size_t nc = (size_t)(vn->data.mapping.pairs.top - vn->data.mapping.pairs.start);
+            k->conds = ward_arena_alloc(&c->set->arena, (nc + 1) * sizeof *k->conds);
+            if (!k->conds) return WARD_ENOMEM;
+            for (size_t j = 0; j < nc && rc == 0; j++) {
+                yaml_node_pair_t *q = &vn->data.mapping.pairs.start[j];
+                yaml_node_t *ck = yaml_document_get_node(d, q->key);
+                yaml_node_t *cv = yaml_document_get_node(d, q->value);
+                if (key_is(ck, "field")) {
+                    rc = get_str(c, cv, "condition field", &k->field);
+                    continue;
+                }
+                size_t o;
+                for (o = 0; o < 6; o++)
+                    if (key_is(ck, ops[o])) break;
+                if (o == 6) {
+                    size_t len;
+                    const char *s = scalar(ck, &len);
+                    rc = fail(c, ck,
+                              "correlation: unknown condition '%.*s' (gt, gte, lt, lte, eq, "
+                              "neq, field)",
+                              s ? (int)(len > 40 ? 40 : len) : 0, s ? s : "");
+                    break;
+                }
+                struct ward_sigma_corr_cond *cc = &k->conds[k->nconds];
+                cc->op = (uint8_t)o;
+                rc = parse_number(c, cv, ops[o], &cc->value);
+                if (rc == 0) k->nconds++;
+            }
+        } else if (key_is(kn, "aliases")) {
+            if (vn->type != YAML_MAPPING_NODE) {
+                rc = fail(c, vn, "correlation: aliases must be a map");
+                break;
+            }
+            size_t na = (size_t)(vn->data.mapping.pairs.top - vn->data.mapping.pairs.start);
+            k->aliases = ward_arena_alloc(&c->set->arena, (na + 1) * sizeof *k->aliases);
+            if (!k->aliases) return WARD_ENOMEM;
+            for (size_t j = 0; j < na && rc == 0; j++) {
+                yaml_node_pair_t *q = &vn->data.mapping.pairs.start[j];
+                yaml_node_t *an = yaml_document_get_node(d, q->key);
+                yaml_node_t *av = yaml_document_get_node(d, q->value);
+                struct ward_sigma_corr_alias *al = &k->aliases[k->naliases];
+                memset(al, 0, sizeof *al);
+                if ((rc = get_str(c, an, "alias name", &al->name))) break;
+                if (!av || av->type != YAML_MAPPING_NODE || !al->name) {
+                    rc = fail(c, av ? av : an,
+                              "correlation: alias '%s' must map rule names to "
+                              "fields",
+                              al->name ? al->name : "");
+                    break;
+                }
+                size_t nm = (size_t)(av->data.mapping.pairs.top - av->data.mapping.pairs.start);
+                al->rule_names = ward_arena_alloc(&c->set->arena, (nm + 1) * sizeof(char *));
+                al->fields = ward_arena_alloc(&c->set->arena, (nm + 1) * sizeof(char *));
+                if (!al->rule_names || !al->fields) return WARD_ENOMEM;
+                for (size_t x = 0; x < nm && rc == 0; x++) {
+                    yaml_node_pair_t *y = &av->data.mapping.pairs.start[x];
+                    rc = get_str(c, yaml_document_get_node(d, y->key), "alias rule",
+                                 &al->rule_names[x]);
+                    if (rc == 0)
+                        rc = get_str(c, yaml_document_get_node(d, y->value), "alias field",
+                                     &al->fields[x]);
+                    if (rc == 0 && (!al->rule_names[x] || !al->fields[x]))
+                        rc = fail(c, av, "correlation: alias '%s' has an empty entry", al->name);
+                    if (rc == 0) al->n = x + 1;
+                }
+                if (rc == 0) k->naliases++;
+            }
+        }
+        /* other keys: ignored, as custom attributes */
+    }
+    if (rc) return rc;
+    if (!have_type) return fail(c, m, "correlation: no 'type'");
+    if (!k->nrules) return fail(c, m, "correlation: no 'rules'");
+    if (!k->timespan) return fail(c, m, "correlation: no 'timespan'");
+    int temporal = k->type == WARD_CORR_TEMPORAL || k->type == WARD_CORR_TEMPORAL_ORDERED;
+    if (!temporal && (!have_cond || !k->nconds))
+        return fail(c, m, "correlation: %s needs a condition like {gte: 10}", types[k->type]);
+    int needs_field = k->type == WARD_CORR_VALUE_COUNT || k->type == WARD_CORR_VALUE_SUM ||
+                      k->type == WARD_CORR_VALUE_AVG || k->type == WARD_CORR_VALUE_PERCENTILE;
+    if (needs_field && !k->field)
+        return fail(c, m, "correlation: %s needs 'field' in its condition", types[k->type]);
+    return 0;
+}
+
+static int parse_filter(struct pctx *c, struct ward_sigma_rule *r, const yaml_node_t *m)
+{
+    yaml_document_t *d = c->doc;
+    struct ward_sigma_filter *f = ward_arena_alloc(&c->set->arena, sizeof *f);
+    if (!f) return WARD_ENOMEM;
+    memset(f, 0, sizeof *f);
+    f->line = (uint32_t)m->start_mark.line + 1;
+    r->extra = f;
+    size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_pair_t *pr = &m->data.mapping.pairs.start[i];
+        yaml_node_t *kn = yaml_document_get_node(d, pr->key);
+        yaml_node_t *vn = yaml_document_get_node(d, pr->value);
+        if (kn && vn && key_is(kn, "rules")) {
+            int rc = get_str_list(c, vn, "filter rules", &f->rules, &f->nrules);
+            if (rc) return rc;
+        }
+    }
+    return parse_detection_section(c, r, m, "rules");
 }
 
 /* ---- the rule document ----------------------------------------------------------------- */
@@ -503,7 +695,7 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
 {
     yaml_document_t *d = c->doc;
     if (root->type != YAML_MAPPING_NODE) return fail(c, root, "a rule must be a YAML map");
-    const yaml_node_t *det = NULL, *ls = NULL;
+    const yaml_node_t *det = NULL, *ls = NULL, *extra = NULL;
     size_t n = (size_t)(root->data.mapping.pairs.top - root->data.mapping.pairs.start);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -556,9 +748,11 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
             det = vn;
         } else if (key_is(kn, "correlation")) {
             r->kind = WARD_RULE_CORRELATION;
+            extra = vn;
             if (vn->type != YAML_MAPPING_NODE) rc = fail(c, vn, "'correlation' must be a map");
         } else if (key_is(kn, "filter")) {
             r->kind = WARD_RULE_FILTER;
+            extra = vn;
             if (vn->type != YAML_MAPPING_NODE) rc = fail(c, vn, "'filter' must be a map");
         } else if (key_is(kn, "action")) {
             size_t al;
@@ -573,10 +767,11 @@ static int parse_rule(struct pctx *c, yaml_node_t *root, struct ward_sigma_rule 
     if (ls) {
         if ((rc = parse_logsource(c, r, ls))) return rc;
     }
-    if (r->kind != WARD_RULE_DETECTION) return 0;
+    if (r->kind == WARD_RULE_CORRELATION) return parse_correlation(c, r, extra);
     if (!ls) return fail(c, root, "the rule has no 'logsource'");
+    if (r->kind == WARD_RULE_FILTER) return parse_filter(c, r, extra);
     if (!det) return fail(c, root, "the rule has no 'detection'");
-    return parse_detection_section(c, r, det);
+    return parse_detection_section(c, r, det, NULL);
 }
 
 /* ---- rule sets ------------------------------------------------------------------------- */

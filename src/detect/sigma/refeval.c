@@ -377,7 +377,7 @@ static int cond_holds(struct rctx *c, const struct ward_sigma_cond *n, int depth
 }
 
 static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
-                 struct ward_event *ev, char *why, size_t wsz)
+                 struct ward_event *ev, const struct ward_ls_ids *ev_ls, char *why, size_t wsz)
 {
     memset(c, 0, sizeof *c);
     c->t = t;
@@ -389,11 +389,15 @@ static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct war
     }
     if (!ward_taxonomy_rule_ls(t, &rule->logsource, &c->rls, why, wsz)) return 0;
     struct ward_ls_ids els;
-    ward_taxonomy_classify(t, ev, &els);
-    if (!ward_taxonomy_selects(&c->rls, &els)) {
-        const char *p = ward_taxonomy_product_name(t, els.product);
-        const char *s = ward_taxonomy_service_name(t, els.service);
-        const char *k = els.ncategories ? ward_taxonomy_category_name(t, els.categories[0]) : NULL;
+    if (!ev_ls) {
+        ward_taxonomy_classify(t, ev, &els);
+        ev_ls = &els;
+    }
+    if (!ward_taxonomy_selects(&c->rls, ev_ls)) {
+        const char *p = ward_taxonomy_product_name(t, ev_ls->product);
+        const char *s = ward_taxonomy_service_name(t, ev_ls->service);
+        const char *k =
+            ev_ls->ncategories ? ward_taxonomy_category_name(t, ev_ls->categories[0]) : NULL;
         snprintf(why, wsz,
                  "the event's logsource (product %s, service %s, category %s) is not "
                  "the rule's",
@@ -403,14 +407,20 @@ static int setup(struct rctx *c, const struct ward_taxonomy *t, const struct war
     return 1;
 }
 
-int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
-                        struct ward_event *ev)
+int ward_sigma_ref_eval_ls(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                           struct ward_event *ev, const struct ward_ls_ids *ev_ls)
 {
     struct rctx c;
     char why[256];
-    if (!setup(&c, t, rule, ev, why, sizeof why)) return 0;
+    if (!setup(&c, t, rule, ev, ev_ls, why, sizeof why)) return 0;
     int r = cond_holds(&c, rule->cond, 0);
     return c.err ? c.err : r;
+}
+
+int ward_sigma_ref_eval(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
+                        struct ward_event *ev)
+{
+    return ward_sigma_ref_eval_ls(t, rule, ev, NULL);
 }
 
 int ward_sigma_ref_explain(const struct ward_taxonomy *t, const struct ward_sigma_rule *rule,
@@ -418,7 +428,7 @@ int ward_sigma_ref_explain(const struct ward_taxonomy *t, const struct ward_sigm
 {
     struct rctx c;
     char why[256];
-    if (!setup(&c, t, rule, ev, why, sizeof why)) {
+    if (!setup(&c, t, rule, ev, NULL, why, sizeof why)) {
         if (ward_buf_printf(out, "logsource: no match: %s\nresult: no match\n", why))
             return WARD_ENOMEM;
         return 0;

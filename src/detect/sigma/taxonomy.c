@@ -23,6 +23,7 @@ struct tx_cond {
     char *field;
     char **vals; /* NULL-terminated; empty = "*" (present) */
     size_t nvals;
+    uint8_t *glob; /* per value: has * or ? */
 };
 
 struct tx_sel {
@@ -60,6 +61,7 @@ struct ward_taxonomy {
     struct ward_arena arena;
     struct tx_product *products; /* [0] = generic, id = index */
     size_t nproducts;
+    struct ward_intern product_names; /* product id = intern id + 1 */
     struct ward_intern service_names; /* id = intern id + 1 */
     struct ward_intern cat_names;
     /* cache of field key lists: combo "p/c/field" -> list of interned keys */
@@ -149,6 +151,9 @@ static int parse_sel(struct tload *l, const yaml_node_t *m, struct tx_sel *sel)
         int rc = str_list(l, node(l, p->value), &c->vals, &c->nvals);
         if (rc) return rc;
         if (c->nvals == 1 && strcmp(c->vals[0], "*") == 0) c->nvals = 0;
+        c->glob = ward_arena_alloc(&l->t->arena, c->nvals + 1);
+        if (!c->glob) return WARD_ENOMEM;
+        for (size_t j = 0; j < c->nvals; j++) c->glob[j] = strpbrk(c->vals[j], "*?") != NULL;
     }
     return 0;
 }
@@ -284,6 +289,7 @@ static int load_text(const char *text, size_t len, const char *path, struct ward
     struct ward_taxonomy *t = calloc(1, sizeof *t);
     if (!t) return ward_err_set(err, WARD_ENOMEM, "out of memory");
     ward_arena_init(&t->arena, 1 << 15, 0);
+    ward_intern_init(&t->product_names);
     ward_intern_init(&t->service_names);
     ward_intern_init(&t->cat_names);
     ward_intern_init(&t->combos);
@@ -341,7 +347,14 @@ static int load_text(const char *text, size_t len, const char *path, struct ward
             rc = terr(&l, node(&l, q->key), "a product name must be text");
             break;
         }
+        if (ward_intern_find(&t->product_names, k, strlen(k)) >= 0) {
+            rc = terr(&l, node(&l, q->key), "product listed twice");
+            break;
+        }
         rc = parse_product(&l, k, node(&l, q->value), &t->products[t->nproducts]);
+        if (rc == 0 &&
+            ward_intern_add(&t->product_names, k, strlen(k)) != (int64_t)t->nproducts - 1)
+            rc = ward_err_set(err, WARD_ENOMEM, "out of memory");
         if (rc == 0) t->nproducts++;
     }
     if (rc == WARD_ENOMEM) ward_err_set(err, rc, "out of memory");
@@ -385,11 +398,12 @@ int ward_taxonomy_default(struct ward_taxonomy **out, struct ward_err *err)
 void ward_taxonomy_free(struct ward_taxonomy *t)
 {
     if (!t) return;
+    for (size_t i = 0; i < t->combo_cap; i++) free(t->combo_keys[i]);
+    ward_intern_free(&t->product_names);
     ward_intern_free(&t->service_names);
     ward_intern_free(&t->cat_names);
     ward_intern_free(&t->combos);
     ward_intern_free(&t->keys);
-    for (size_t i = 0; i < t->combos.count && i < t->combo_cap; i++) free(t->combo_keys[i]);
     free(t->combo_keys);
     free(t->combo_nkeys);
     pthread_mutex_destroy(&t->lock);
@@ -419,7 +433,9 @@ static uint16_t name_id(const struct ward_intern *names, const char *s)
 
 static uint16_t product_id(const struct ward_taxonomy *t, const char *s)
 {
-    for (size_t i = 1; i < t->nproducts; i++)
+    int64_t id = ward_intern_find(&t->product_names, s, strlen(s));
+    if (id >= 0) return (uint16_t)(id + 1);
+    for (size_t i = 1; i < t->nproducts; i++) /* names are lower case; accept any case */
         if (strcasecmp(t->products[i].name, s) == 0) return (uint16_t)i;
     return 0;
 }
@@ -561,10 +577,15 @@ size_t ward_taxonomy_field_keys(const struct ward_taxonomy *tc, const struct war
                                 const char *sigma_field, const char **keys, size_t max)
 {
     struct ward_taxonomy *t = (struct ward_taxonomy *)(uintptr_t)tc; /* the cache only */
+    /* the cache key: product and category ids (4 bytes) then the field name */
     char combo[600];
-    int cl = snprintf(combo, sizeof combo, "%u/%u/%s", rule_ls->product,
-                      rule_ls->ncategories ? rule_ls->categories[0] : 0, sigma_field);
-    if (cl < 0 || (size_t)cl >= sizeof combo) return 0;
+    size_t fl = strlen(sigma_field);
+    if (fl + 4 >= sizeof combo) return 0;
+    uint16_t cat_id = rule_ls->ncategories ? rule_ls->categories[0] : 0;
+    memcpy(combo, &rule_ls->product, 2);
+    memcpy(combo + 2, &cat_id, 2);
+    memcpy(combo + 4, sigma_field, fl);
+    int cl = (int)(fl + 4);
     pthread_mutex_lock(&t->lock);
     size_t n = 0;
     int64_t cid = ward_intern_find(&t->combos, combo, (size_t)cl);
@@ -685,33 +706,67 @@ static int sel_glob(const char *pat, struct ward_str v)
     return pi == plen;
 }
 
-static int sel_holds(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *s,
-                     struct ward_event *ev)
+/* The values selectors read during one classification, looked up once each. */
+#define MEMO_MAX 16
+struct memo {
+    uint16_t pid;
+    size_t n;
+    const char *field[MEMO_MAX];
+    int present[MEMO_MAX];
+    struct ward_str val[MEMO_MAX];
+};
+
+/* The first value of a Sigma field for product pid (0: absent, 1: present, <0 error). */
+static int memo_get(const struct ward_taxonomy *t, struct memo *m, uint16_t pid, const char *field,
+                    struct ward_event *ev, struct ward_str *out)
 {
+    if (m->pid != pid) {
+        m->pid = pid;
+        m->n = 0;
+    }
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->field[i], field) == 0) {
+            *out = m->val[i];
+            return m->present[i];
+        }
     struct ward_ls_ids ls;
     memset(&ls, 0, sizeof ls);
     ls.product = pid;
+    struct ward_field *f[1];
+    int present = ward_sigma_field_values(t, &ls, field, ev, f, 1) > 0;
+    struct ward_str v = {"", 0};
+    if (present && ward_event_value(ev, f[0], &v)) return -1;
+    if (m->n < MEMO_MAX) {
+        m->field[m->n] = field;
+        m->present[m->n] = present;
+        m->val[m->n] = v;
+        m->n++;
+    }
+    *out = v;
+    return present;
+}
+
+static int sel_holds(const struct ward_taxonomy *t, struct memo *m, uint16_t pid,
+                     const struct tx_sel *s, struct ward_event *ev)
+{
     for (size_t i = 0; i < s->n; i++) {
         const struct tx_cond *c = &s->conds[i];
-        struct ward_field *f[1];
-        if (ward_sigma_field_values(t, &ls, c->field, ev, f, 1) == 0) return 0;
-        if (c->nvals == 0) continue;
         struct ward_str v;
-        if (ward_event_value(ev, f[0], &v)) return 0;
+        if (memo_get(t, m, pid, c->field, ev, &v) <= 0) return 0;
+        if (c->nvals == 0) continue;
         int ok = 0;
         for (size_t j = 0; j < c->nvals && !ok; j++)
-            ok =
-                strpbrk(c->vals[j], "*?") ? sel_glob(c->vals[j], v) : ward_str_ieq_c(v, c->vals[j]);
+            ok = c->glob[j] ? sel_glob(c->vals[j], v) : ward_str_ieq_c(v, c->vals[j]);
         if (!ok) return 0;
     }
     return 1;
 }
 
-static int any_sel(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *v, size_t n,
-                   struct ward_event *ev)
+static int any_sel(const struct ward_taxonomy *t, struct memo *m, uint16_t pid,
+                   const struct tx_sel *v, size_t n, struct ward_event *ev)
 {
     for (size_t i = 0; i < n; i++)
-        if (sel_holds(t, pid, &v[i], ev)) return 1;
+        if (sel_holds(t, m, pid, &v[i], ev)) return 1;
     return 0;
 }
 
@@ -727,6 +782,10 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
                             struct ward_ls_ids *out)
 {
     memset(out, 0, sizeof *out);
+    struct memo memo;
+    memo.pid = UINT16_MAX;
+    memo.n = 0;
+    struct memo *m = &memo;
     int refined = 0;
     if (ev->product) {
         out->product = product_id(t, ev->product);
@@ -735,28 +794,28 @@ void ward_taxonomy_classify(const struct ward_taxonomy *t, struct ward_event *ev
             const struct tx_product *q = &t->products[i];
             for (size_t j = 0; j < q->nrefines && !refined; j++)
                 if (strcasecmp(q->refines[j], ev->product) == 0 &&
-                    any_sel(t, (uint16_t)i, q->recognise, q->nrecognise, ev)) {
+                    any_sel(t, m, (uint16_t)i, q->recognise, q->nrecognise, ev)) {
                     out->product = (uint16_t)i;
                     refined = 1;
                 }
         }
     } else {
         for (size_t i = 1; i < t->nproducts && !out->product; i++)
-            if (any_sel(t, (uint16_t)i, t->products[i].recognise, t->products[i].nrecognise, ev))
+            if (any_sel(t, m, (uint16_t)i, t->products[i].recognise, t->products[i].nrecognise, ev))
                 out->product = (uint16_t)i;
     }
     const struct tx_product *p = product_by_id(t, out->product);
-    if (ev->service && !refined) {
+    /* the taxonomy's selectors first (so EVTX and JSON renderings of one event agree),
+     * then the service the decoder named */
+    for (size_t i = 0; i < p->nservices && !out->service; i++)
+        if (p->services[i].nsels &&
+            any_sel(t, m, out->product, p->services[i].sels, p->services[i].nsels, ev))
+            out->service = p->services[i].id;
+    if (!out->service && ev->service && !refined)
         out->service = name_id(&t->service_names, ev->service);
-    } else {
-        for (size_t i = 0; i < p->nservices && !out->service; i++)
-            if (p->services[i].nsels &&
-                any_sel(t, out->product, p->services[i].sels, p->services[i].nsels, ev))
-                out->service = p->services[i].id;
-    }
     if (ev->category && !refined) add_cat(out, name_id(&t->cat_names, ev->category));
     for (size_t i = 0; i < p->ncats; i++)
-        if (p->cats[i].nsels && any_sel(t, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
+        if (p->cats[i].nsels && any_sel(t, m, out->product, p->cats[i].sels, p->cats[i].nsels, ev))
             add_cat(out, p->cats[i].id);
 }
 
@@ -773,4 +832,43 @@ const char *ward_taxonomy_service_name(const struct ward_taxonomy *t, uint16_t i
 const char *ward_taxonomy_category_name(const struct ward_taxonomy *t, uint16_t id)
 {
     return id ? ward_intern_name(&t->cat_names, (uint32_t)id - 1) : NULL;
+}
+
+/* ---- the keys classification reads (added for the compiled matcher's memo) -------------- */
+
+static size_t add_class_keys(const struct ward_taxonomy *t, uint16_t pid, const struct tx_sel *v,
+                             size_t nv, const char **out, size_t n, size_t max)
+{
+    struct ward_ls_ids ls;
+    memset(&ls, 0, sizeof ls);
+    ls.product = pid;
+    for (size_t i = 0; i < nv; i++) {
+        for (size_t c = 0; c < v[i].n; c++) {
+            const char *keys[TX_MAX_KEYS];
+            size_t nk = ward_taxonomy_field_keys(t, &ls, v[i].conds[c].field, keys, TX_MAX_KEYS);
+            for (size_t k = 0; k < nk; k++) {
+                size_t j = 0;
+                while (j < n && j < max && strcmp(out[j], keys[k]) != 0) j++;
+                if (j < n && j < max) continue;
+                if (n < max) out[n] = keys[k];
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+size_t ward_taxonomy_classify_keys(const struct ward_taxonomy *t, const char **keys, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nproducts; i++) {
+        const struct tx_product *p = &t->products[i];
+        n = add_class_keys(t, (uint16_t)i, p->recognise, p->nrecognise, keys, n, max);
+        for (size_t s = 0; s < p->nservices; s++)
+            n = add_class_keys(t, (uint16_t)i, p->services[s].sels, p->services[s].nsels, keys, n,
+                               max);
+        for (size_t c = 0; c < p->ncats; c++)
+            n = add_class_keys(t, (uint16_t)i, p->cats[c].sels, p->cats[c].nsels, keys, n, max);
+    }
+    return n;
 }
