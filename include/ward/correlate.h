@@ -17,28 +17,17 @@
 #include "ward/core.h"
 #include "ward/event.h"
 
-enum ward_corr_type {
-    WARD_CORR_EVENT_COUNT,
-    WARD_CORR_VALUE_COUNT,
-    WARD_CORR_TEMPORAL,
-    WARD_CORR_TEMPORAL_ORDERED,
-    WARD_CORR_VALUE_SUM,
-    WARD_CORR_VALUE_AVG,
-    WARD_CORR_VALUE_PERCENTILE,
-};
-const char *ward_corr_type_name(enum ward_corr_type t);
-
-enum ward_corr_op {
-    WARD_CORR_GT,
-    WARD_CORR_GTE,
-    WARD_CORR_LT,
-    WARD_CORR_LTE,
-    WARD_CORR_EQ,
-    WARD_CORR_NEQ
-};
+/*
+ * The correlation types and condition operators are sigma.h's (enum ward_corr_type:
+ * WARD_CORR_EVENT_COUNT .. WARD_CORR_VALUE_PERCENTILE; enum ward_corr_op: WARD_CMP_GT ..
+ * WARD_CMP_NEQ), kept as plain numbers here so that this header does not need sigma.h (whose
+ * level names clash with alert.h's). Files that use the enumerators include sigma.h.
+ */
+/* "event_count", "value_count", ... for a type value. */
+const char *ward_corr_type_name(int type);
 
 struct ward_corr_cond {
-    uint8_t op; /* enum ward_corr_op */
+    uint8_t op; /* enum ward_corr_op (sigma.h) */
     double value;
 };
 
@@ -56,7 +45,7 @@ struct ward_corr_rule {
     char *title, *id, *name;
     int level; /* enum ward_sigma_level values: 0 none .. 5 critical */
     int generate;
-    uint8_t type; /* enum ward_corr_type */
+    uint8_t type; /* enum ward_corr_type (sigma.h) */
     char **rules;
     size_t nrules;
     char **group_by;
