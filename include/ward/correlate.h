@@ -95,6 +95,11 @@ int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t
 int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, const char *text,
                                size_t len, struct ward_err *err) WARD_MUST_USE;
 void ward_corr_rules_free(struct ward_corr_rules *set);
+/* Takes the correlation and filter rules that ward's Sigma parser read (rule->extra) into
+ * set: hunt parses its rule files once. Strings are borrowed: `rules` must outlive set. */
+struct ward_sigma_rules;
+int ward_corr_rules_add_sigma(struct ward_corr_rules *set, const struct ward_sigma_rules *rules,
+                              struct ward_err *err) WARD_MUST_USE;
 
 /* ---- the engine ---------------------------------------------------------------------- */
 
