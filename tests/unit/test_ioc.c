@@ -416,6 +416,18 @@ static void test_matching(void)
     struct hits h = {0};
     CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &h), 3);
     CHECK_STR(h.key, "q");
+    /* a URL split over a host and a path field (web logs) */
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add(&ev, "http.hostname", 13, "Phish.example.net", 17, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "http.url", 8, "/login.php?id=1", 15, WARD_V_STR, 0), 0);
+    struct hits hu = {0};
+    CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &hu), 1);
+    CHECK_STR(hu.last, "http://phish.example.net/login.php?id=1");
+    CHECK_STR(hu.key, "http.url");
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add(&ev, "a", 1, "nothing", 7, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "dst", 3, "10.1.1.1", 8, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "q", 1, "www.evil.com", 12, WARD_V_STR, 0), 0);
     /* a hit as a store alert: the matched value becomes an entity (observable) */
     struct alert_ctx ac = {&ev, 0, 0};
     CHECK_INT(ward_ioc_match_event(set, &ev, to_alert, &ac), 3);

@@ -756,6 +756,57 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     return st.hits;
 }
 
+/* Whether a key's last component is one of the names (ASCII case-insensitive). */
+static int last_is(const char *key, size_t klen, const char *const *names)
+{
+    const char *dot = memrchr(key, '.', klen);
+    struct ward_str last =
+        dot ? ward_str_make(dot + 1, klen - (size_t)(dot - key) - 1) : ward_str_make(key, klen);
+    for (size_t i = 0; names[i]; i++)
+        if (ward_str_ieq_c(last, names[i])) return 1;
+    return 0;
+}
+
+/*
+ * Web logs split a URL into a host and a path (Suricata http.hostname + http.url, Zeek
+ * host + uri, proxy logs): the URL indicators are looked up on "http://host/path" and
+ * "https://host/path" made from them.
+ */
+static void match_split_url(struct match_state *st, struct ward_event *ev)
+{
+    static const char *const hosts[] = {"hostname", "host",      "http_host",
+                                        "cs-host",  "dest_host", NULL};
+    static const char *const paths[] = {"url", "uri", "cs-uri-stem", "uri_path", "path", NULL};
+    struct ward_field *hf = NULL, *pf = NULL;
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type != WARD_V_STR || !f->vlen) continue;
+        const char *k = ward_field_key(ev, f);
+        if (!hf && last_is(k, f->klen, hosts) && !memchr(f->val, '/', f->vlen))
+            hf = f;
+        else if (!pf && f->val[0] == '/' && last_is(k, f->klen, paths))
+            pf = f;
+    }
+    if (!hf || !pf) return;
+    struct ward_str h, p;
+    if (ward_event_value(ev, hf, &h) || ward_event_value(ev, pf, &p)) return;
+    if (h.len + p.len + 16 > 4096) return;
+    char url[4100], norm[4100];
+    static const char *const schemes[] = {"http://", "https://"};
+    st->key = ward_field_key(ev, pf);
+    st->field = p;
+    st->nseen = 0;
+    for (int k = 0; k < 2 && !st->stop; k++) {
+        size_t sl = strlen(schemes[k]);
+        memcpy(url, schemes[k], sl);
+        memcpy(url + sl, h.ptr, h.len);
+        memcpy(url + sl + h.len, p.ptr, p.len);
+        size_t n = sl + h.len + p.len;
+        long len = ward_ioc_normalize(WARD_IOC_URL, url, n, norm, sizeof norm, NULL);
+        if (len > 0) lookup(st, WARD_IOC_URL, norm, (size_t)len, p.ptr, p.len);
+    }
+}
+
 int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
                          void *ctx)
 {
@@ -781,5 +832,6 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         st.nseen = 0;
         match_text(&st, v.ptr, v.len);
     }
+    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
 }
