@@ -532,6 +532,7 @@ enum {
     C_ALPHA = 16,
     C_NAME = 32,    /* letters, digits, '-', '_' (and UTF-8 bytes) */
     C_SPECIAL = 64, /* '.', ':', '@': every address, name, URL or e-mail has one */
+    C_COLAT = 128,  /* ':', '@', '/' */
 };
 
 static unsigned char cls[256];
@@ -552,6 +553,7 @@ static void init_cls(void)
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) v |= C_ALPHA | C_NAME;
         if (c == '-' || c == '_') v |= C_NAME;
         if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
+        if (c == ':' || c == '@' || c == '/') v |= C_COLAT;
         cls[c] = v;
     }
 }
@@ -703,6 +705,15 @@ static void match_token(struct match_state *st, const char *s, size_t n)
     }
 }
 
+static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t n)
+{
+    if (!(set->type_mask & (1u << WARD_IOC_DOMAIN))) return 0;
+    while (n && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '&' || s[n - 1] == '#')) n--;
+    const char *last = memrchr(s, '.', n);
+    if (!last) return 0;
+    return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
+}
+
 static void match_text(struct match_state *st, const char *v, size_t n)
 {
     size_t i = 0;
@@ -720,6 +731,10 @@ static void match_text(struct match_state *st, const char *v, size_t n)
         size_t len = i - start;
         /* the common case: a word with no '.', ':' or '@' and too short for a hash */
         if (!(any & C_SPECIAL) && len < 32) continue;
+        /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
+         * in it; when no domain indicator has its last label, nothing is */
+        if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 && !domain_possible(st->set, v + start, len))
+            continue;
         /* a URL token runs to the URL's end, not to the next '=' or ',' */
         if (len > 5 && (any & C_SPECIAL)) {
             const char *sep = NULL;
@@ -754,6 +769,36 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     st.ctx = ctx;
     if (set->n) match_text(&st, val, n);
     return st.hits;
+}
+
+static int dig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Values whose whole shape rules out every indicator: timestamps ("2019-04-27 15:57:25.868",
+ * "2019-04-27T15:57:25Z", "15:57:25.868") and GUIDs ("{365abb72-7acc-5cc4-0000-...}"). They
+ * are frequent in event logs and would otherwise be tokenised for nothing. */
+static int skip_shape(const char *v, size_t n)
+{
+    if (n >= 10 && n <= 35 && dig(v[0]) && dig(v[1]) && dig(v[2]) && dig(v[3]) && v[4] == '-' &&
+        dig(v[5]) && dig(v[6]) && v[7] == '-' && dig(v[8]) && dig(v[9])) {
+        for (size_t i = 10; i < n; i++)
+            if (!dig(v[i]) && v[i] != ':' && v[i] != '.' && v[i] != ' ' && v[i] != 'T' &&
+                v[i] != 'Z' && v[i] != '+' && v[i] != '-')
+                return 0;
+        return 1;
+    }
+    if (n >= 8 && n <= 18 && dig(v[0]) && dig(v[1]) && v[2] == ':' && dig(v[3]) && dig(v[4]) &&
+        v[5] == ':') {
+        for (size_t i = 6; i < n; i++)
+            if (!dig(v[i]) && v[i] != '.') return 0;
+        return 1;
+    }
+    if (n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' && v[19] == '-' &&
+        v[24] == '-')
+        return 1;
+    return 0;
 }
 
 /* Whether a key's last component is one of the names (ASCII case-insensitive). */
@@ -831,6 +876,7 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         if (f->vlen < 32 && !memchr(f->val, '.', f->vlen) && !memchr(f->val, ':', f->vlen) &&
             !memchr(f->val, '@', f->vlen))
             continue;
+        if (skip_shape(f->val, f->vlen)) continue;
         struct ward_str v;
         if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
