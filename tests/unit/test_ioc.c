@@ -437,6 +437,27 @@ static void test_matching(void)
     ward_ioc_set_free(set);
 }
 
+/* Only ranges of /16 and longer: the IPv4 lookup starts from the jump table. */
+static void test_deep_ranges(void)
+{
+    struct ward_ioc_set *set;
+    CHECK_INT(ward_ioc_set_new(&set), 0);
+    add(set, -1, "172.16.0.0/16");
+    add(set, -1, "172.16.5.0/24");
+    add(set, -1, "198.51.100.128/25");
+    add(set, -1, "203.0.113.7");
+    CHECK_INT(ward_ioc_set_compile(set), 0);
+    char last[256];
+    CHECK_INT(hits_of(set, "172.16.5.9", WARD_TIME_NONE, NULL), 2);
+    CHECK_INT(hits_of(set, "172.16.255.255", WARD_TIME_NONE, last), 1);
+    CHECK_STR(last, "172.16.0.0/16");
+    CHECK_INT(hits_of(set, "172.17.0.0", WARD_TIME_NONE, NULL), 0);
+    CHECK_INT(hits_of(set, "198.51.100.128", WARD_TIME_NONE, NULL), 1);
+    CHECK_INT(hits_of(set, "198.51.100.127", WARD_TIME_NONE, NULL), 0);
+    CHECK_INT(hits_of(set, "203.0.113.7", WARD_TIME_NONE, NULL), 1);
+    ward_ioc_set_free(set);
+}
+
 static void test_validity(void)
 {
     struct ward_ioc_set *set;
@@ -637,6 +658,7 @@ int main(void)
     test_values();
     test_matching();
     test_validity();
+    test_deep_ranges();
     test_stix_loader();
     test_misp_loader();
     test_csv_and_list();

@@ -31,6 +31,7 @@ void ward_ioc_set_free(struct ward_ioc_set *set)
     free(set->problems);
     free(set->slots);
     free(set->bloom);
+    free(set->v4_jump);
     free(set->next);
     free(set->trie[0].nodes);
     free(set->trie[1].nodes);
@@ -361,6 +362,46 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
             slot = (slot + 1) & (nslots - 1);
         }
     }
+    /* the IPv4 jump table, when every range is /16 or longer */
+    const struct ioc_trie *t4 = &set->trie[0];
+    int shallow = 0;
+    if (t4->n) {
+        /* a range shorter than /16 ends at a node of depth < 16: look for heads there */
+        uint32_t level[2][256];
+        size_t nl = 1;
+        level[0][0] = 0;
+        for (int d = 0; d < 16 && !shallow; d++) {
+            /* breadth-first over at most 2^d nodes; depth 8 and more would be large, so only
+             * the heads are checked through a walk per 16-bit slot below */
+            if (d >= 8) break;
+            size_t nn = 0;
+            for (size_t i = 0; i < nl; i++) {
+                const struct ioc_trie_node *nd = &t4->nodes[level[d & 1][i]];
+                if (nd->head) shallow = 1;
+                for (int c = 0; c < 2; c++)
+                    if (nd->child[c] && nn < 256) level[(d + 1) & 1][nn++] = nd->child[c];
+            }
+            nl = nn;
+        }
+        if (!shallow) {
+            set->v4_jump = calloc(65536, sizeof *set->v4_jump);
+            if (!set->v4_jump) return WARD_ENOMEM;
+            for (uint32_t slot = 0; slot < 65536 && !shallow; slot++) {
+                uint32_t node = 0;
+                int d;
+                for (d = 0; d < 16; d++) {
+                    if (d >= 8 && t4->nodes[node].head) shallow = 1;
+                    node = t4->nodes[node].child[(slot >> (15 - d)) & 1];
+                    if (!node) break;
+                }
+                if (d == 16) set->v4_jump[slot] = node + 1;
+            }
+            if (shallow) { /* a range between /8 and /15: the plain walk */
+                free(set->v4_jump);
+                set->v4_jump = NULL;
+            }
+        }
+    }
     set->compiled = 1;
     return 0;
 }
@@ -478,7 +519,14 @@ static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, co
     if (!t->n) return;
     int bits = fam == 4 ? 32 : 128;
     uint32_t node = 0;
-    for (int b = 0;; b++) {
+    int b0 = 0;
+    if (fam == 4 && st->set->v4_jump) {
+        uint32_t j = st->set->v4_jump[((unsigned)addr[0] << 8) | addr[1]];
+        if (!j) return;
+        node = j - 1;
+        b0 = 16;
+    }
+    for (int b = b0;; b++) {
         if (t->nodes[node].head) report_chain(st, t->nodes[node].head, tok, tlen);
         if (b >= bits || st->stop) break;
         int bit = (addr[b >> 3] >> (7 - (b & 7))) & 1;
@@ -733,7 +781,8 @@ static void match_text(struct match_state *st, const char *v, size_t n)
         if (!(any & C_SPECIAL) && len < 32) continue;
         /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
          * in it; when no domain indicator has its last label, nothing is */
-        if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 && !domain_possible(st->set, v + start, len))
+        if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
+            !domain_possible(st->set, v + start, len))
             continue;
         /* a URL token runs to the URL's end, not to the next '=' or ',' */
         if (len > 5 && (any & C_SPECIAL)) {
