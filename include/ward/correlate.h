@@ -16,22 +16,18 @@
 
 #include "ward/core.h"
 #include "ward/event.h"
-#include "ward/sigma.h" /* enum ward_corr_type */
 
-const char *ward_corr_type_name(enum ward_corr_type t);
-
-/* comparison operators: sigma.h's enum ward_corr_op, under the engine's names */
-enum {
-    WARD_CORR_GT = WARD_CMP_GT,
-    WARD_CORR_GTE = WARD_CMP_GTE,
-    WARD_CORR_LT = WARD_CMP_LT,
-    WARD_CORR_LTE = WARD_CMP_LTE,
-    WARD_CORR_EQ = WARD_CMP_EQ,
-    WARD_CORR_NEQ = WARD_CMP_NEQ
-};
+/*
+ * The correlation types and condition operators are sigma.h's (enum ward_corr_type:
+ * WARD_CORR_EVENT_COUNT .. WARD_CORR_VALUE_PERCENTILE; enum ward_corr_op: WARD_CMP_GT ..
+ * WARD_CMP_NEQ), kept as plain numbers here so that this header does not need sigma.h (whose
+ * level names clash with alert.h's). Files that use the enumerators include sigma.h.
+ */
+/* "event_count", "value_count", ... for a type value. */
+const char *ward_corr_type_name(int type);
 
 struct ward_corr_cond {
-    uint8_t op; /* enum ward_corr_op */
+    uint8_t op; /* enum ward_corr_op (sigma.h) */
     double value;
 };
 
@@ -49,7 +45,7 @@ struct ward_corr_rule {
     char *title, *id, *name;
     int level; /* enum ward_sigma_level values: 0 none .. 5 critical */
     int generate;
-    uint8_t type; /* enum ward_corr_type */
+    uint8_t type; /* enum ward_corr_type (sigma.h) */
     char **rules;
     size_t nrules;
     char **group_by;
@@ -99,6 +95,11 @@ int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t
 int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, const char *text,
                                size_t len, struct ward_err *err) WARD_MUST_USE;
 void ward_corr_rules_free(struct ward_corr_rules *set);
+/* Takes the correlation and filter rules that ward's Sigma parser read (rule->extra) into
+ * set: hunt parses its rule files once. Strings are borrowed: `rules` must outlive set. */
+struct ward_sigma_rules;
+int ward_corr_rules_add_sigma(struct ward_corr_rules *set, const struct ward_sigma_rules *rules,
+                              struct ward_err *err) WARD_MUST_USE;
 
 /* ---- the engine ---------------------------------------------------------------------- */
 

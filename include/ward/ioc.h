@@ -153,6 +153,18 @@ int ward_ioc_load_mem(struct ward_ioc_set *set, const char *path, const char *da
 int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
                  const struct ward_ioc_meta *meta, struct ward_err *err) WARD_MUST_USE;
 
+/*
+ * How validity windows apply to an event's time:
+ *  - RETRO (the default): valid_until is honoured (an expired indicator does not flag later
+ *    events) but valid_from is not: intel published today still flags the past events of a
+ *    retrospective hunt, which is what a handler asks ("did we talk to it before?"); live
+ *    events come after valid_from anyway;
+ *  - STRICT: valid_from <= event time < valid_until;
+ *  - IGNORE: every indicator matches at any time.
+ */
+enum ward_ioc_validity { WARD_IOC_VALID_RETRO = 0, WARD_IOC_VALID_STRICT, WARD_IOC_VALID_IGNORE };
+void ward_ioc_set_validity(struct ward_ioc_set *set, enum ward_ioc_validity mode);
+
 /* Builds the lookup tables. After this the set is read-only and shareable by threads. */
 int ward_ioc_set_compile(struct ward_ioc_set *set) WARD_MUST_USE;
 
@@ -183,9 +195,9 @@ typedef int (*ward_ioc_hit_fn)(void *ctx, const struct ward_ioc_hit *hit);
  * exact set and the prefix trees, 32/40/64/128 hex digits in the hash sets (so Sysmon's
  * "SHA256=...,MD5=..." Hashes strings work), dotted names in the domain table (the name
  * and every parent name), URLs (and their host as a domain or address), e-mail addresses.
- * An indicator outside its validity window at the event's time (when the event has one)
- * does not hit. The same indicator hits at most once per field. Returns the number of
- * hits, or a negative code. The set must be compiled.
+ * An indicator outside its validity window at the event's time (when the event has one; see
+ * ward_ioc_set_validity) does not hit. The same indicator hits at most once per field. Returns the
+ * number of hits, or a negative code. The set must be compiled.
  */
 int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
                          void *ctx);

@@ -53,6 +53,10 @@ static const char help[] =
     "      --confidence N   confidence (0-100) for indicators that carry none\n"
     "      --strict         (check) exit 1 also when some indicator is unsupported or invalid\n"
     "  -c, --count          (match) print only the number of hits per events file\n"
+    "      --validity MODE  (match) retro (default): valid_until ends an indicator, but\n"
+    "                       valid_from does not hide earlier events (intel published today\n"
+    "                       still flags last month's logs); strict: valid_from <= event\n"
+    "                       time < valid_until; ignore: match at any time\n"
     "  -t, --input-format NAME  (match) force the events' format\n"
     "  -h, --help           show this help\n"
     "\n"
@@ -72,6 +76,7 @@ const struct ward_cmd ward_cmd_intel;
 struct opts {
     struct ward_ioc_load_opts load;
     int json, list, strict, count;
+    int validity;
     const char *in_format;
     char **intel;
     size_t nintel;
@@ -362,6 +367,7 @@ static int run_match(struct opts *o, char **inputs, size_t ninputs)
                   "loaded (run 'ward intel check' for the list)",
                   (unsigned long long)s->total, (unsigned long long)s->unsupported,
                   (unsigned long long)s->invalid);
+    ward_ioc_set_validity(set, (enum ward_ioc_validity)o->validity);
     if (ward_ioc_set_compile(set)) {
         ward_ioc_set_free(set);
         return EX_SOFTWARE;
@@ -441,6 +447,7 @@ static int run(int argc, char **argv)
         {"strict", no_argument, NULL, 's'},
         {"count", no_argument, NULL, 'c'},
         {"input-format", required_argument, NULL, 't'},
+        {"validity", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -486,6 +493,18 @@ static int run(int argc, char **argv)
         case 's': o.strict = 1; break;
         case 'c': o.count = 1; break;
         case 't': o.in_format = optarg; break;
+        case 'V':
+            if (strcmp(optarg, "retro") == 0)
+                o.validity = WARD_IOC_VALID_RETRO;
+            else if (strcmp(optarg, "strict") == 0)
+                o.validity = WARD_IOC_VALID_STRICT;
+            else if (strcmp(optarg, "ignore") == 0)
+                o.validity = WARD_IOC_VALID_IGNORE;
+            else {
+                rc = cli_usage_error(&ward_cmd_intel, "--validity must be retro, strict or ignore");
+                goto out;
+            }
+            break;
         case 'h': cli_print_help(&ward_cmd_intel, stdout); goto out;
         default: rc = cli_usage_error(&ward_cmd_intel, "unknown option"); goto out;
         }

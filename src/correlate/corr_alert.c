@@ -91,7 +91,7 @@ int ward_corr_alert_build(const struct ward_corr_alert *a, const struct ward_cor
     ward_jw_str(&w, r->title);
     if (r->id) ward_jw_key(&w, "id"), ward_jw_str(&w, r->id);
     ward_jw_key(&w, "type");
-    ward_jw_str(&w, ward_corr_type_name((enum ward_corr_type)r->type));
+    ward_jw_str(&w, ward_corr_type_name(r->type));
     ward_jw_key(&w, "group");
     ward_jw_str(&w, a->group);
     ward_jw_key(&w, "value");

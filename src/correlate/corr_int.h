@@ -6,6 +6,7 @@
 #define WARD_CORR_INT_H
 
 #include "ward/correlate.h"
+#include "ward/sigma.h"
 
 #define REFS_MAX 16
 

@@ -111,7 +111,7 @@ int ward_corr_new(const struct ward_corr_rules *rules, const struct ward_corr_ba
         b->vname = calloc(r->nrules ? r->nrules : 1, sizeof *b->vname);
         if (!b->gnames || !b->vname) goto oom;
         for (size_t k = 0; k < r->nconds; k++)
-            if (r->conds[k].op != WARD_CORR_GT && r->conds[k].op != WARD_CORR_GTE) b->bounded = 1;
+            if (r->conds[k].op != WARD_CMP_GT && r->conds[k].op != WARD_CMP_GTE) b->bounded = 1;
         if (r->type == WARD_CORR_TEMPORAL || r->type == WARD_CORR_TEMPORAL_ORDERED ||
             r->type == WARD_CORR_VALUE_PERCENTILE)
             b->bounded = 0; /* evaluated as each match arrives */
@@ -449,11 +449,11 @@ static int cond_holds(const struct ward_corr_rule *r, double v)
         double x = r->conds[i].value;
         int ok;
         switch (r->conds[i].op) {
-        case WARD_CORR_GT: ok = v > x; break;
-        case WARD_CORR_GTE: ok = v >= x; break;
-        case WARD_CORR_LT: ok = v < x; break;
-        case WARD_CORR_LTE: ok = v <= x; break;
-        case WARD_CORR_EQ: ok = fabs(v - x) < 1e-9; break;
+        case WARD_CMP_GT: ok = v > x; break;
+        case WARD_CMP_GTE: ok = v >= x; break;
+        case WARD_CMP_LT: ok = v < x; break;
+        case WARD_CMP_LTE: ok = v <= x; break;
+        case WARD_CMP_EQ: ok = fabs(v - x) < 1e-9; break;
         default: ok = fabs(v - x) >= 1e-9; break;
         }
         if (!ok) return 0;

@@ -263,11 +263,10 @@ static int parse_correlation(struct cctx *c, yaml_node_t *root, yaml_node_t *cn)
                  r.type == WARD_CORR_VALUE_AVG || r.type == WARD_CORR_VALUE_PERCENTILE;
     int temporal = r.type == WARD_CORR_TEMPORAL || r.type == WARD_CORR_TEMPORAL_ORDERED;
     if (!temporal && (!have_cond || !r.nconds))
-        return fail(c, cn, "a %s correlation needs a condition",
-                    ward_corr_type_name((enum ward_corr_type)r.type));
+        return fail(c, cn, "a %s correlation needs a condition", ward_corr_type_name(r.type));
     if (valued && !r.field)
         return fail(c, cn, "a %s correlation needs 'field' in its condition",
-                    ward_corr_type_name((enum ward_corr_type)r.type));
+                    ward_corr_type_name(r.type));
     if (temporal && r.nrules < 2 && !r.nconds)
         return fail(c, cn, "a temporal correlation needs two or more rules");
     if (set->nrules == set->rules_cap) {
@@ -540,7 +539,7 @@ int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t
     return rc == WARD_ENOMEM ? rc : 0;
 }
 
-const char *ward_corr_type_name(enum ward_corr_type t)
+const char *ward_corr_type_name(int t)
 {
     static const char *const names[] = {"event_count",      "value_count", "temporal",
                                         "temporal_ordered", "value_sum",   "value_avg",

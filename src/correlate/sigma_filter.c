@@ -19,7 +19,14 @@ int ward_corr_filter_keep(const struct ward_corr_rules *rules, const struct ward
             applies = (rule_id && strcmp(f->rules[k], rule_id) == 0) ||
                       (rule_name && strcmp(f->rules[k], rule_name) == 0);
         if (!applies || !f->det) continue;
-        int r = ward_sigma_ref_eval(t, f->det, ev);
+        /* a filter whose logsource is not the event's does not apply to it */
+        const struct ward_sigma_rule *fr = f->det;
+        struct ward_ls_ids rl, el;
+        char why[128];
+        if (!ward_taxonomy_rule_ls(t, &fr->logsource, &rl, why, sizeof why)) continue;
+        ward_taxonomy_classify(t, ev, &el);
+        if (!ward_taxonomy_selects(&rl, &el)) continue;
+        int r = ward_sigma_ref_eval(t, fr, ev);
         if (r == 0) return 0; /* the filter's condition does not hold: drop the match */
     }
     return 1;

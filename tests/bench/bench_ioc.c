@@ -242,7 +242,7 @@ int main(int argc, char **argv)
             return 1;
         }
         struct pass hunt, hunt_ioc;
-        loops = 1; /* the Sigma passes are slow enough on their own */
+        /* same pass length as above */
         best_of2(events, NULL, rs, set, rs, rounds, &hunt, &hunt_ioc);
         printf("decode + sigma (%zu rules): %8.0f events/s, %llu rule hits\n",
                ward_ruleset_count(rs), eps(&hunt), (unsigned long long)hunt.rule_hits);

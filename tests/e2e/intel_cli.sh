@@ -68,5 +68,14 @@ n=$("$ward" intel match --intel "$tmp/part.json" --intel "$tmp/feed" "$tmp/ev.js
 "$ward" intel match --count --intel "$tmp/part.json" "$tmp/ev.jsonl" 2>/dev/null | grep -q "^1	total" \
     && ok || bad "match --count"
 
+# validity: published after the event (retro by default: found; strict: not), expired before it
+printf '{"type":"bundle","id":"bundle--3","objects":[{"type":"indicator","id":"indicator--3","pattern":"[ipv4-addr:value = '"'"'192.0.2.9'"'"']","pattern_type":"stix","valid_from":"2030-01-01T00:00:00Z"},{"type":"indicator","id":"indicator--4","pattern":"[url:value = '"'"'http://c2.example.net/gate.php'"'"']","pattern_type":"stix","valid_from":"2019-01-01T00:00:00Z","valid_until":"2020-01-01T00:00:00Z"}]}' > "$tmp/valid.json"
+n=$("$ward" intel match --intel "$tmp/valid.json" "$tmp/ev.jsonl" 2>/dev/null | wc -l)
+[ "$n" = 1 ] && ok || bad "validity retro: $n hits, expected 1 (the address; the URL expired)"
+n=$("$ward" intel match --validity strict --intel "$tmp/valid.json" "$tmp/ev.jsonl" 2>/dev/null | wc -l)
+[ "$n" = 0 ] && ok || bad "validity strict: $n hits, expected 0"
+n=$("$ward" intel match --validity ignore --intel "$tmp/valid.json" "$tmp/ev.jsonl" 2>/dev/null | wc -l)
+[ "$n" = 2 ] && ok || bad "validity ignore: $n hits, expected 2"
+
 echo "intel_cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -416,12 +416,45 @@ static void test_matching(void)
     struct hits h = {0};
     CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &h), 3);
     CHECK_STR(h.key, "q");
+    /* a URL split over a host and a path field (web logs) */
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add(&ev, "http.hostname", 13, "Phish.example.net", 17, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "http.url", 8, "/login.php?id=1", 15, WARD_V_STR, 0), 0);
+    struct hits hu = {0};
+    CHECK_INT(ward_ioc_match_event(set, &ev, on_hit, &hu), 1);
+    CHECK_STR(hu.last, "http://phish.example.net/login.php?id=1");
+    CHECK_STR(hu.key, "http.url");
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add(&ev, "a", 1, "nothing", 7, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "dst", 3, "10.1.1.1", 8, WARD_V_STR, 0), 0);
+    CHECK_INT(ward_event_add(&ev, "q", 1, "www.evil.com", 12, WARD_V_STR, 0), 0);
     /* a hit as a store alert: the matched value becomes an entity (observable) */
     struct alert_ctx ac = {&ev, 0, 0};
     CHECK_INT(ward_ioc_match_event(set, &ev, to_alert, &ac), 3);
     CHECK_INT(ac.built, 3);
     CHECK_INT(ac.with_value, 3);
     ward_event_free(&ev);
+    ward_ioc_set_free(set);
+}
+
+/* Only ranges of /16 and longer: the IPv4 lookup starts from the jump table. */
+static void test_deep_ranges(void)
+{
+    struct ward_ioc_set *set;
+    CHECK_INT(ward_ioc_set_new(&set), 0);
+    add(set, -1, "172.16.0.0/16");
+    add(set, -1, "172.16.5.0/24");
+    add(set, -1, "198.51.100.128/25");
+    add(set, -1, "203.0.113.7");
+    CHECK_INT(ward_ioc_set_compile(set), 0);
+    char last[256];
+    CHECK_INT(hits_of(set, "172.16.5.9", WARD_TIME_NONE, NULL), 2);
+    CHECK_INT(hits_of(set, "172.16.255.255", WARD_TIME_NONE, last), 1);
+    CHECK_STR(last, "172.16.0.0/16");
+    CHECK_INT(hits_of(set, "172.17.0.0", WARD_TIME_NONE, NULL), 0);
+    CHECK_INT(hits_of(set, "198.51.100.128", WARD_TIME_NONE, NULL), 1);
+    CHECK_INT(hits_of(set, "198.51.100.127", WARD_TIME_NONE, NULL), 0);
+    CHECK_INT(hits_of(set, "203.0.113.7", WARD_TIME_NONE, NULL), 1);
     ward_ioc_set_free(set);
 }
 
@@ -438,14 +471,21 @@ static void test_validity(void)
     struct ward_err err;
     CHECK_INT(ward_ioc_add(set, WARD_IOC_IPV4, "1.2.3.4", 7, &m, &err), 0);
     CHECK_INT(ward_ioc_set_compile(set), 0);
-    ward_time_t t;
-    CHECK_INT(ward_time_parse("2019-12-31T23:59:59Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);
-    CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 1);
-    CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &t), 0);
-    CHECK_INT(hits_of(set, "1.2.3.4", t, NULL), 0);              /* valid_until is exclusive */
+    ward_time_t before, from, until;
+    CHECK_INT(ward_time_parse("2019-12-31T23:59:59Z", 20, &before), 0);
+    CHECK_INT(ward_time_parse("2020-01-01T00:00:00Z", 20, &from), 0);
+    CHECK_INT(ward_time_parse("2020-02-01T00:00:00Z", 20, &until), 0);
+    /* the default (retro): earlier events match, expired indicators do not */
+    CHECK_INT(hits_of(set, "1.2.3.4", before, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", from, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 0);          /* valid_until is exclusive */
     CHECK_INT(hits_of(set, "1.2.3.4", WARD_TIME_NONE, NULL), 1); /* no event time: valid */
+    ward_ioc_set_validity(set, WARD_IOC_VALID_STRICT);
+    CHECK_INT(hits_of(set, "1.2.3.4", before, NULL), 0);
+    CHECK_INT(hits_of(set, "1.2.3.4", from, NULL), 1);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 0);
+    ward_ioc_set_validity(set, WARD_IOC_VALID_IGNORE);
+    CHECK_INT(hits_of(set, "1.2.3.4", until, NULL), 1);
     ward_ioc_set_free(set);
 }
 
@@ -618,6 +658,7 @@ int main(void)
     test_values();
     test_matching();
     test_validity();
+    test_deep_ranges();
     test_stix_loader();
     test_misp_loader();
     test_csv_and_list();

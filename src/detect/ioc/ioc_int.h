@@ -33,14 +33,17 @@ struct ward_ioc_set {
     size_t nproblems, problems_cap;
     struct ward_ioc_stats stats;
     int compiled;
+    uint8_t validity; /* enum ward_ioc_validity */
     /* compiled: one open-addressing table for every exact key (type in the hash seed) */
-    struct ioc_slot *slots;           /* tag + first indicator index + 1 (0 = empty) */
-    uint32_t *next;                   /* next indicator index + 1 with the same key */
-    size_t nslots;                    /* power of two */
-    struct ioc_trie trie[2];          /* CIDR ranges: [0] IPv4, [1] IPv6 */
-    uint32_t type_mask;               /* bit per type present */
-    uint64_t *bloom;                  /* 2 bits per key: most misses never touch the table */
-    size_t bloom_bits;                /* power of two */
+    struct ioc_slot *slots;  /* tag + first indicator index + 1 (0 = empty) */
+    uint32_t *next;          /* next indicator index + 1 with the same key */
+    size_t nslots;           /* power of two */
+    struct ioc_trie trie[2]; /* CIDR ranges: [0] IPv4, [1] IPv6 */
+    uint32_t *v4_jump;       /* IPv4, no range shorter than /16: node at depth 16 by the first two
+                                bytes (+1, 0 = none), so a lookup starts half way down */
+    uint32_t type_mask;      /* bit per type present */
+    uint64_t *bloom;         /* 2 bits per key: most misses never touch the table */
+    size_t bloom_bits;       /* power of two */
     uint64_t tld_hash[IOC_TLD_SLOTS]; /* hash | 1 of each domain indicator's TLD, 0 = empty */
     /* interned strings (source names) to keep metas lean */
     const char *last_source_in;

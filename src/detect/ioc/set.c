@@ -31,6 +31,7 @@ void ward_ioc_set_free(struct ward_ioc_set *set)
     free(set->problems);
     free(set->slots);
     free(set->bloom);
+    free(set->v4_jump);
     free(set->next);
     free(set->trie[0].nodes);
     free(set->trie[1].nodes);
@@ -361,8 +362,53 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
             slot = (slot + 1) & (nslots - 1);
         }
     }
+    /* the IPv4 jump table, when every range is /16 or longer */
+    const struct ioc_trie *t4 = &set->trie[0];
+    int shallow = 0;
+    if (t4->n) {
+        /* a range shorter than /16 ends at a node of depth < 16: look for heads there */
+        uint32_t level[2][256];
+        size_t nl = 1;
+        level[0][0] = 0;
+        for (int d = 0; d < 16 && !shallow; d++) {
+            /* breadth-first over at most 2^d nodes; depth 8 and more would be large, so only
+             * the heads are checked through a walk per 16-bit slot below */
+            if (d >= 8) break;
+            size_t nn = 0;
+            for (size_t i = 0; i < nl; i++) {
+                const struct ioc_trie_node *nd = &t4->nodes[level[d & 1][i]];
+                if (nd->head) shallow = 1;
+                for (int c = 0; c < 2; c++)
+                    if (nd->child[c] && nn < 256) level[(d + 1) & 1][nn++] = nd->child[c];
+            }
+            nl = nn;
+        }
+        if (!shallow) {
+            set->v4_jump = calloc(65536, sizeof *set->v4_jump);
+            if (!set->v4_jump) return WARD_ENOMEM;
+            for (uint32_t slot = 0; slot < 65536 && !shallow; slot++) {
+                uint32_t node = 0;
+                int d;
+                for (d = 0; d < 16; d++) {
+                    if (d >= 8 && t4->nodes[node].head) shallow = 1;
+                    node = t4->nodes[node].child[(slot >> (15 - d)) & 1];
+                    if (!node) break;
+                }
+                if (d == 16) set->v4_jump[slot] = node + 1;
+            }
+            if (shallow) { /* a range between /8 and /15: the plain walk */
+                free(set->v4_jump);
+                set->v4_jump = NULL;
+            }
+        }
+    }
     set->compiled = 1;
     return 0;
+}
+
+void ward_ioc_set_validity(struct ward_ioc_set *set, enum ward_ioc_validity mode)
+{
+    set->validity = (uint8_t)mode;
 }
 
 const struct ward_ioc_stats *ward_ioc_set_stats(const struct ward_ioc_set *set)
@@ -413,10 +459,12 @@ struct match_state {
     int nseen;
 };
 
-static int valid_at(const struct ward_ioc_meta *m, ward_time_t ts)
+static int valid_at(const struct ward_ioc_set *set, const struct ward_ioc_meta *m, ward_time_t ts)
 {
-    if (!m || ts == WARD_TIME_NONE) return 1;
-    if (m->valid_from != WARD_TIME_NONE && ts < m->valid_from) return 0;
+    if (!m || ts == WARD_TIME_NONE || set->validity == WARD_IOC_VALID_IGNORE) return 1;
+    if (set->validity == WARD_IOC_VALID_STRICT && m->valid_from != WARD_TIME_NONE &&
+        ts < m->valid_from)
+        return 0;
     if (m->valid_until != WARD_TIME_NONE && ts >= m->valid_until) return 0;
     return 1;
 }
@@ -427,7 +475,7 @@ static void report_chain(struct match_state *st, uint32_t head, const char *tok,
     const struct ward_ioc_set *set = st->set;
     for (uint32_t i = head; i && !st->stop; i = set->next[i - 1]) {
         const struct ward_ioc *ioc = &set->iocs[i - 1];
-        if (!valid_at(ioc->meta, st->ts)) continue;
+        if (!valid_at(set, ioc->meta, st->ts)) continue;
         int dup = 0;
         for (int k = 0; k < st->nseen; k++)
             if (st->seen[k] == i) dup = 1;
@@ -471,7 +519,14 @@ static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, co
     if (!t->n) return;
     int bits = fam == 4 ? 32 : 128;
     uint32_t node = 0;
-    for (int b = 0;; b++) {
+    int b0 = 0;
+    if (fam == 4 && st->set->v4_jump) {
+        uint32_t j = st->set->v4_jump[((unsigned)addr[0] << 8) | addr[1]];
+        if (!j) return;
+        node = j - 1;
+        b0 = 16;
+    }
+    for (int b = b0;; b++) {
         if (t->nodes[node].head) report_chain(st, t->nodes[node].head, tok, tlen);
         if (b >= bits || st->stop) break;
         int bit = (addr[b >> 3] >> (7 - (b & 7))) & 1;
@@ -525,6 +580,7 @@ enum {
     C_ALPHA = 16,
     C_NAME = 32,    /* letters, digits, '-', '_' (and UTF-8 bytes) */
     C_SPECIAL = 64, /* '.', ':', '@': every address, name, URL or e-mail has one */
+    C_COLAT = 128,  /* ':', '@', '/' */
 };
 
 static unsigned char cls[256];
@@ -545,6 +601,7 @@ static void init_cls(void)
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) v |= C_ALPHA | C_NAME;
         if (c == '-' || c == '_') v |= C_NAME;
         if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
+        if (c == ':' || c == '@' || c == '/') v |= C_COLAT;
         cls[c] = v;
     }
 }
@@ -696,6 +753,15 @@ static void match_token(struct match_state *st, const char *s, size_t n)
     }
 }
 
+static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t n)
+{
+    if (!(set->type_mask & (1u << WARD_IOC_DOMAIN))) return 0;
+    while (n && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '&' || s[n - 1] == '#')) n--;
+    const char *last = memrchr(s, '.', n);
+    if (!last) return 0;
+    return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
+}
+
 static void match_text(struct match_state *st, const char *v, size_t n)
 {
     size_t i = 0;
@@ -713,6 +779,11 @@ static void match_text(struct match_state *st, const char *v, size_t n)
         size_t len = i - start;
         /* the common case: a word with no '.', ':' or '@' and too short for a hash */
         if (!(any & C_SPECIAL) && len < 32) continue;
+        /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
+         * in it; when no domain indicator has its last label, nothing is */
+        if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
+            !domain_possible(st->set, v + start, len))
+            continue;
         /* a URL token runs to the URL's end, not to the next '=' or ',' */
         if (len > 5 && (any & C_SPECIAL)) {
             const char *sep = NULL;
@@ -749,6 +820,93 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     return st.hits;
 }
 
+static int dig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Values whose whole shape rules out every indicator: timestamps ("2019-04-27 15:57:25.868",
+ * "2019-04-27T15:57:25Z", "15:57:25.868") and GUIDs ("{365abb72-7acc-5cc4-0000-...}"). They
+ * are frequent in event logs and would otherwise be tokenised for nothing. */
+static int skip_shape(const char *v, size_t n)
+{
+    if (n >= 10 && n <= 35 && dig(v[0]) && dig(v[1]) && dig(v[2]) && dig(v[3]) && v[4] == '-' &&
+        dig(v[5]) && dig(v[6]) && v[7] == '-' && dig(v[8]) && dig(v[9])) {
+        for (size_t i = 10; i < n; i++)
+            if (!dig(v[i]) && v[i] != ':' && v[i] != '.' && v[i] != ' ' && v[i] != 'T' &&
+                v[i] != 'Z' && v[i] != '+' && v[i] != '-')
+                return 0;
+        return 1;
+    }
+    if (n >= 8 && n <= 18 && dig(v[0]) && dig(v[1]) && v[2] == ':' && dig(v[3]) && dig(v[4]) &&
+        v[5] == ':') {
+        for (size_t i = 6; i < n; i++)
+            if (!dig(v[i]) && v[i] != '.') return 0;
+        return 1;
+    }
+    if (n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' && v[19] == '-' &&
+        v[24] == '-')
+        return 1;
+    return 0;
+}
+
+/* Whether a key's last component is one of the names (ASCII case-insensitive). */
+static int last_is(const char *key, size_t klen, const char *const *names)
+{
+    const char *dot = memrchr(key, '.', klen);
+    struct ward_str last =
+        dot ? ward_str_make(dot + 1, klen - (size_t)(dot - key) - 1) : ward_str_make(key, klen);
+    for (size_t i = 0; names[i]; i++)
+        if (ward_str_ieq_c(last, names[i])) return 1;
+    return 0;
+}
+
+/*
+ * Web logs split a URL into a host and a path (Suricata http.hostname + http.url, Zeek
+ * host + uri, proxy logs): the URL indicators are looked up on "http://host/path" and
+ * "https://host/path" made from them.
+ */
+static void match_split_url(struct match_state *st, struct ward_event *ev)
+{
+    static const char *const hosts[] = {"hostname", "host",      "http_host",
+                                        "cs-host",  "dest_host", NULL};
+    static const char *const paths[] = {"url", "uri", "cs-uri-stem", "uri_path", "path", NULL};
+    struct ward_field *hf = NULL, *pf = NULL;
+    /* the path first: a value starting with '/' is rare outside web logs, so most events
+     * cost one byte test per field */
+    for (uint32_t i = 0; i < ev->nfields && !pf; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type == WARD_V_STR && f->vlen > 1 && f->val[0] == '/' &&
+            last_is(ward_field_key(ev, f), f->klen, paths))
+            pf = f;
+    }
+    if (!pf) return;
+    for (uint32_t i = 0; i < ev->nfields && !hf; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type == WARD_V_STR && f->vlen > 2 && !memchr(f->val, '/', f->vlen) &&
+            last_is(ward_field_key(ev, f), f->klen, hosts))
+            hf = f;
+    }
+    if (!hf) return;
+    struct ward_str h, p;
+    if (ward_event_value(ev, hf, &h) || ward_event_value(ev, pf, &p)) return;
+    if (h.len + p.len + 16 > 4096) return;
+    char url[4100], norm[4100];
+    static const char *const schemes[] = {"http://", "https://"};
+    st->key = ward_field_key(ev, pf);
+    st->field = p;
+    st->nseen = 0;
+    for (int k = 0; k < 2 && !st->stop; k++) {
+        size_t sl = strlen(schemes[k]);
+        memcpy(url, schemes[k], sl);
+        memcpy(url + sl, h.ptr, h.len);
+        memcpy(url + sl + h.len, p.ptr, p.len);
+        size_t n = sl + h.len + p.len;
+        long len = ward_ioc_normalize(WARD_IOC_URL, url, n, norm, sizeof norm, NULL);
+        if (len > 0) lookup(st, WARD_IOC_URL, norm, (size_t)len, p.ptr, p.len);
+    }
+}
+
 int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
                          void *ctx)
 {
@@ -767,6 +925,7 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         if (f->vlen < 32 && !memchr(f->val, '.', f->vlen) && !memchr(f->val, ':', f->vlen) &&
             !memchr(f->val, '@', f->vlen))
             continue;
+        if (skip_shape(f->val, f->vlen)) continue;
         struct ward_str v;
         if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
@@ -774,5 +933,6 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         st.nseen = 0;
         match_text(&st, v.ptr, v.len);
     }
+    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
 }
