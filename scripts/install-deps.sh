@@ -8,8 +8,9 @@ set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
 libyaml-dev libvectorscan-dev libpcre2-dev libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev
 libmicrohttpd-dev libcurl4-openssl-dev"
-# test oracles only (never linked): libevtx's evtxinfo/evtxexport and python3-evtx
-PKGS="$PKGS libevtx-utils python3-evtx python3-yaml"
+# test tools and oracles only (never linked): libevtx (evtxinfo, evtxexport), python3-evtx,
+# PyYAML for the rule-pack check, the sqlite3 shell for the store tests
+PKGS="$PKGS libevtx-utils python3 python3-evtx python3-yaml sqlite3"
 
 missing=""
 for p in $PKGS; do

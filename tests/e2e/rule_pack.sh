@@ -21,8 +21,8 @@ known_fast_gaps=(
   "rules/windows/builtin/wmi/wmi_eventlog_clear_attempt.yml"
 )
 
-if python3 -c 'import yaml' 2>/dev/null; then
-  out=$(cd "$src" && python3 scripts/check-rule-pack.py --rules rules --eval 2>&1) ||
+if /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+  out=$(cd "$src" && /usr/bin/python3 scripts/check-rule-pack.py --rules rules --eval 2>&1) ||
     bad "check-rule-pack.py: $out"
   note "$(printf '%s\n' "$out" | grep '^rules:')"
   rules=$(printf '%s\n' "$out" | sed -n 's/^rules: \([0-9]*\),.*/\1/p')
@@ -30,7 +30,7 @@ if python3 -c 'import yaml' 2>/dev/null; then
   [ "${rules:-0}" -ge 50 ] || bad "only ${rules:-0} rules (want >= 50)"
   [ "${techs:-0}" -ge 40 ] || bad "only ${techs:-0} distinct techniques (want >= 40)"
 else
-  note "note: python3 with PyYAML missing, structure check skipped (scripts/install-deps.sh)"
+  bad "/usr/bin/python3 with PyYAML is missing: run scripts/install-deps.sh"
 fi
 
 if [ ! -x "$ward" ]; then
