@@ -35,7 +35,7 @@ for bin in "$build"/fuzz_*; do
         echo "fuzz: $name FAILED"; tail -40 "$work/log"; status=1
         ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null || true
     else
-        grep -E '^#[0-9]+.*DONE' "$work/log" | tail -1 || true
+        grep -E '^Done [0-9]+ runs' "$work/log" | tail -1 || true
     fi
     rm -rf "$work"
 done
