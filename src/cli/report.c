@@ -145,24 +145,6 @@ static int layer_run(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(&ward_cmd_attack_layer, "unexpected argument '%s'", argv[optind]);
-    struct ward_store *st;
-    int rc = store_cli_open(store_cli_path(store), actor, 0, &st);
-    if (rc) return rc;
-    struct ward_err err;
-    ward_err_clear(&err);
-    struct ward_metrics *m = NULL;
-    if (ward_store_metrics(st, since, until, &m, &err)) {
-        ward_store_close(st);
-        return store_cli_fail("attack-layer", &err);
-    }
-    struct ward_buf b;
-    ward_buf_init(&b, 0);
-    if (ward_report_attack_layer(m, name, &b, &err))
-        rc = store_cli_fail("attack-layer", &err);
-    else
-        rc = store_cli_output(output, b.data ? b.data : "", b.len);
-    ward_buf_free(&b);
-    ward_metrics_free(m);
-    ward_store_close(st);
-    return rc;
+    return store_cli_metrics_out("attack-layer", store, actor, since, until,
+                                 ward_report_attack_layer, name, output);
 }

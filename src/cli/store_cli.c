@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "store_cli.h"
+#include "ward/report.h"
 
 const char *store_cli_path(const char *opt)
 {
@@ -123,5 +124,31 @@ int store_cli_output(const char *path, const char *p, size_t n)
         ward_error("%s: cannot write: %s", path, strerror(errno));
         rc = EX_IOERR;
     }
+    return rc;
+}
+
+int store_cli_metrics_out(const char *cmd, const char *store, const char *actor, ward_time_t since,
+                          ward_time_t until, store_cli_render_fn render, const char *arg,
+                          const char *output)
+{
+    struct ward_store *st;
+    int rc = store_cli_open(store_cli_path(store), actor, 0, &st);
+    if (rc) return rc;
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_metrics *m = NULL;
+    if (ward_store_metrics(st, since, until, &m, &err)) {
+        ward_store_close(st);
+        return store_cli_fail(cmd, &err);
+    }
+    struct ward_buf b;
+    ward_buf_init(&b, 0);
+    if (render(m, arg, &b, &err))
+        rc = store_cli_fail(cmd, &err);
+    else
+        rc = store_cli_output(output, b.data ? b.data : "", b.len);
+    ward_buf_free(&b);
+    ward_metrics_free(m);
+    ward_store_close(st);
     return rc;
 }

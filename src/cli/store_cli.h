@@ -40,4 +40,15 @@ int store_cli_fail(const char *cmd, const struct ward_err *err);
 /* Writes buf to the file (created or truncated) or to stdout when path is NULL or "-". */
 int store_cli_output(const char *path, const char *p, size_t n);
 
+struct ward_metrics;
+/* Renders the store's metrics over [since, until) with `render` (ward_report_metrics,
+ * ward_report_attack_layer ...; `arg` is its format or name) and writes the result to
+ * `output`. The whole of `ward metrics` and `ward attack-layer` once their options are
+ * read. Returns an exit status. */
+typedef int (*store_cli_render_fn)(const struct ward_metrics *m, const char *arg,
+                                   struct ward_buf *out, struct ward_err *err);
+int store_cli_metrics_out(const char *cmd, const char *store, const char *actor, ward_time_t since,
+                          ward_time_t until, store_cli_render_fn render, const char *arg,
+                          const char *output);
+
 #endif
