@@ -38,6 +38,7 @@ struct ward_corr_alias {
     char *field;
 };
 
+struct ward_sigma_rule;
 /* A parsed correlation rule. Strings are owned by the rule set. */
 struct ward_corr_rule {
     char *path;
@@ -55,7 +56,8 @@ struct ward_corr_rule {
     ward_time_t timespan;           /* ns */
     struct ward_corr_cond conds[6]; /* all must hold (a range is two) */
     size_t nconds;
-    char *field; /* value_count, value_sum, value_avg, value_percentile */
+    char *field;                         /* value_count, value_sum, value_avg, value_percentile */
+    const struct ward_sigma_rule *sigma; /* the parsed rule it came from (tags ...), or NULL */
 };
 
 /* A parsed filter: matches of `rules` are dropped when the filter's detection holds for
@@ -163,12 +165,30 @@ int ward_corr_uses_base(const struct ward_corr *c, size_t base_index);
 /* Whether the base rule's own matches should be reported: 0 when every correlation that
  * uses it has `generate: false` (the default of the specification). */
 int ward_corr_base_standalone(const struct ward_corr *c, size_t base_index);
+/* The same for a correlation's own alerts (chaining): 0 when other correlations use it and
+ * all of them have `generate: false`. */
+int ward_corr_rule_standalone(const struct ward_corr *c, size_t corr_index);
 
 /* Feeds a match of base rule base_index on ev (ev->ts is the event time; an event without
  * time is dropped and counted). Matches are buffered and processed in event time once
  * the newest time seen is `lateness` past them; a match older than that is too late:
  * dropped and counted. Returns 0 or WARD_ENOMEM. */
 int ward_corr_feed(struct ward_corr *c, size_t base_index, struct ward_event *ev) WARD_MUST_USE;
+/*
+ * The two halves of ward_corr_feed, for callers that see the event on one thread and feed
+ * the engine on another (ward hunt: workers extract, the timeline writer feeds in order).
+ * ward_corr_extract appends to out what the engine needs of a match of base rule
+ * base_index on ev (the group-by values and the value, per correlation that uses the rule;
+ * a few bytes); it only reads c, so several threads may call it at once. field (NULL: the
+ * engine's opts.field) reads the fields. ward_corr_feed_extract feeds that match, given its
+ * event time, source path and record, as ward_corr_feed would. Returns 0, WARD_ENOMEM, or
+ * WARD_EINVAL for an extract that is not this engine's.
+ */
+int ward_corr_extract(const struct ward_corr *c, size_t base_index, struct ward_event *ev,
+                      ward_corr_field_fn field, void *field_ctx,
+                      struct ward_buf *out) WARD_MUST_USE;
+int ward_corr_feed_extract(struct ward_corr *c, size_t base_index, ward_time_t t, const char *path,
+                           uint64_t record, const void *x, size_t xlen) WARD_MUST_USE;
 /* Processes buffered matches up to `until` (INT64_MAX: all, at the end of input) and
  * closes the windows that end before it. */
 int ward_corr_flush(struct ward_corr *c, ward_time_t until) WARD_MUST_USE;

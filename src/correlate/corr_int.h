@@ -100,6 +100,7 @@ struct ward_corr {
     ward_time_t max_seen, watermark, released;
     uint64_t fed, processed, alerts, late, no_time, no_group, evicted, truncated;
     size_t memory;
+    struct ward_buf scratch; /* ward_corr_feed's extract */
 };
 
 /* shared by the state file code (sigma_corr_state.c) */

@@ -15,6 +15,8 @@
 
 #include "corr_int.h"
 
+#define KEY_MAX (1u << 20) /* bytes of a group key (the group-by values) */
+
 /* ---- options, binding ------------------------------------------------------------------- */
 
 void ward_corr_opts_default(struct ward_corr_opts *o)
@@ -98,6 +100,7 @@ int ward_corr_new(const struct ward_corr_rules *rules, const struct ward_corr_ba
     c->base_routes = calloc(nbases ? nbases : 1, sizeof *c->base_routes);
     c->corr_routes = calloc(c->ncorr ? c->ncorr : 1, sizeof *c->corr_routes);
     c->binds = calloc(c->ncorr ? c->ncorr : 1, sizeof *c->binds);
+    ward_buf_init(&c->scratch, 0);
     c->nbuckets = 1024;
     c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
     c->paths_cap = 0;
@@ -159,6 +162,16 @@ oom:
 int ward_corr_uses_base(const struct ward_corr *c, size_t base_index)
 {
     return base_index < c->nbases && c->base_routes[base_index].n > 0;
+}
+
+int ward_corr_rule_standalone(const struct ward_corr *c, size_t corr_index)
+{
+    if (corr_index >= c->ncorr) return 0;
+    const struct route *r = &c->corr_routes[corr_index];
+    if (!r->n) return 1;
+    for (size_t i = 0; i < r->n; i++)
+        if (c->binds[r->e[i].corr].r->generate) return 1;
+    return 0;
 }
 
 int ward_corr_base_standalone(const struct ward_corr *c, size_t base_index)
@@ -807,13 +820,75 @@ static int release(struct ward_corr *c, ward_time_t until)
     return rc;
 }
 
-int ward_corr_feed(struct ward_corr *c, size_t base_index, struct ward_event *ev)
+/*
+ * The extract of a match: for each (correlation, position) route of the base rule, in route
+ * order, one byte (1 = the group-by or value field is missing or unusable), then for a usable
+ * one the key length (u32), the key (group-by values joined by 0x1f), the value hash (u64)
+ * and the number (double). Unaligned, native byte order: it never leaves the process.
+ */
+int ward_corr_extract(const struct ward_corr *c, size_t base_index, struct ward_event *ev,
+                      ward_corr_field_fn field, void *field_ctx, struct ward_buf *out)
+{
+    if (base_index >= c->nbases) return WARD_EINVAL;
+    const struct route *rt = &c->base_routes[base_index];
+    if (!field) {
+        field = c->o.field;
+        field_ctx = c->o.field_ctx;
+    }
+    for (size_t i = 0; i < rt->n; i++) {
+        const struct bind *b = &c->binds[rt->e[i].corr];
+        const struct ward_corr_rule *r = b->r;
+        size_t pos = rt->e[i].pos;
+        size_t at = out->len;
+        int rc = ward_buf_putc(out, 0);
+        uint32_t klen = 0;
+        size_t klen_at = out->len;
+        if (!rc) rc = ward_buf_append(out, &klen, sizeof klen);
+        if (rc) return WARD_ENOMEM;
+        int ok = 1;
+        for (size_t g = 0; g < r->ngroup_by && ok; g++) {
+            struct ward_str v;
+            if (!field(field_ctx, ev, b->gnames[pos][g], &v) || memchr(v.ptr, 0, v.len) ||
+                out->len - klen_at + v.len > KEY_MAX) {
+                ok = 0;
+                break;
+            }
+            if ((g && ward_buf_putc(out, '\x1f')) || ward_buf_append(out, v.ptr, v.len))
+                return WARD_ENOMEM;
+        }
+        uint64_t vh = 0;
+        double num = 0;
+        if (ok && b->vname[pos]) {
+            struct ward_str v;
+            if (!field(field_ctx, ev, b->vname[pos], &v)) {
+                ok = 0; /* the value field is missing */
+            } else {
+                vh = ward_hash64(v.ptr, v.len, 17);
+                if ((r->type == WARD_CORR_VALUE_SUM || r->type == WARD_CORR_VALUE_AVG) &&
+                    ward_parse_double(v, &num))
+                    ok = 0;
+            }
+        }
+        if (!ok) {
+            out->len = at;
+            if (ward_buf_putc(out, 1)) return WARD_ENOMEM;
+            continue;
+        }
+        klen = (uint32_t)(out->len - klen_at - sizeof klen);
+        memcpy(out->data + klen_at, &klen, sizeof klen);
+        if (ward_buf_append(out, &vh, sizeof vh) || ward_buf_append(out, &num, sizeof num))
+            return WARD_ENOMEM;
+    }
+    return 0;
+}
+
+int ward_corr_feed_extract(struct ward_corr *c, size_t base_index, ward_time_t t, const char *path,
+                           uint64_t record, const void *x, size_t xlen)
 {
     if (base_index >= c->nbases) return WARD_EINVAL;
     const struct route *rt = &c->base_routes[base_index];
     if (!rt->n) return 0;
     c->fed++;
-    ward_time_t t = ev->ts;
     if (t == WARD_TIME_NONE) {
         c->no_time++;
         return 0;
@@ -823,62 +898,38 @@ int ward_corr_feed(struct ward_corr *c, size_t base_index, struct ward_event *ev
         return 0;
     }
     uint32_t pid;
-    if (path_id(c, ev->path, &pid)) return WARD_ENOMEM;
+    if (path_id(c, path ? path : "", &pid)) return WARD_ENOMEM;
+    const unsigned char *p = x, *end = p + xlen;
     for (size_t i = 0; i < rt->n; i++) {
-        const struct bind *b = &c->binds[rt->e[i].corr];
-        const struct ward_corr_rule *r = b->r;
-        size_t pos = rt->e[i].pos;
-        struct ward_buf key;
-        ward_buf_init(&key, 1 << 20);
-        int ok = 1;
-        for (size_t g = 0; g < r->ngroup_by && ok; g++) {
-            struct ward_str v;
-            if (!c->o.field(c->o.field_ctx, ev, b->gnames[pos][g], &v)) {
-                ok = 0;
-                break;
-            }
-            if ((g && ward_buf_putc(&key, '\x1f')) || ward_buf_append(&key, v.ptr, v.len)) {
-                ward_buf_free(&key);
-                return WARD_ENOMEM;
-            }
-        }
-        if (!ok) {
+        if (p >= end) return WARD_EINVAL; /* not an extract of this engine */
+        if (*p++ != 0) {
             c->no_group++;
-            ward_buf_free(&key);
             continue;
         }
-        struct pend p;
-        memset(&p, 0, sizeof p);
-        p.t = t;
-        p.corr = rt->e[i].corr;
-        p.pos = (uint32_t)pos;
-        p.path = pid;
-        p.record = ev->record;
-        p.rule = (uint32_t)base_index;
-        if (b->vname[pos]) {
-            struct ward_str v;
-            if (!c->o.field(c->o.field_ctx, ev, b->vname[pos], &v)) {
-                c->no_group++; /* the value field is missing */
-                ward_buf_free(&key);
-                continue;
-            }
-            p.vh = ward_hash64(v.ptr, v.len, 17);
-            double d;
-            if (r->type == WARD_CORR_VALUE_SUM || r->type == WARD_CORR_VALUE_AVG) {
-                if (ward_parse_double(v, &d)) {
-                    c->no_group++;
-                    ward_buf_free(&key);
-                    continue;
-                }
-                p.num = d;
-            }
-        }
-        p.key = ward_buf_take(&key);
-        if (!p.key) p.key = strdup("");
-        if (!p.key) return WARD_ENOMEM;
-        p.klen = strlen(p.key);
-        if (push_pending(c, &p)) {
-            free(p.key);
+        uint32_t klen;
+        if ((size_t)(end - p) < sizeof klen) return WARD_EINVAL;
+        memcpy(&klen, p, sizeof klen);
+        p += sizeof klen;
+        if ((size_t)(end - p) < (size_t)klen + 16) return WARD_EINVAL;
+        struct pend pd;
+        memset(&pd, 0, sizeof pd);
+        pd.t = t;
+        pd.corr = rt->e[i].corr;
+        pd.pos = rt->e[i].pos;
+        pd.path = pid;
+        pd.record = record;
+        pd.rule = (uint32_t)base_index;
+        pd.key = malloc((size_t)klen + 1);
+        if (!pd.key) return WARD_ENOMEM;
+        memcpy(pd.key, p, klen);
+        pd.key[klen] = 0;
+        pd.klen = klen;
+        p += klen;
+        memcpy(&pd.vh, p, sizeof pd.vh);
+        memcpy(&pd.num, p + 8, sizeof pd.num);
+        p += 16;
+        if (push_pending(c, &pd)) {
+            free(pd.key);
             return WARD_ENOMEM;
         }
     }
@@ -887,6 +938,17 @@ int ward_corr_feed(struct ward_corr *c, size_t base_index, struct ward_event *ev
         c->watermark = t - c->o.lateness;
     }
     return release(c, c->watermark);
+}
+
+int ward_corr_feed(struct ward_corr *c, size_t base_index, struct ward_event *ev)
+{
+    if (base_index >= c->nbases) return WARD_EINVAL;
+    if (!c->base_routes[base_index].n) return 0;
+    ward_buf_reset(&c->scratch);
+    int rc = ward_corr_extract(c, base_index, ev, NULL, NULL, &c->scratch);
+    if (rc) return rc;
+    return ward_corr_feed_extract(c, base_index, ev->ts, ev->path, ev->record, c->scratch.data,
+                                  c->scratch.len);
 }
 
 int ward_corr_flush(struct ward_corr *c, ward_time_t until)
@@ -949,5 +1011,6 @@ void ward_corr_free(struct ward_corr *c)
     free(c->corr_routes);
     free(c->binds);
     free(c->buckets);
+    ward_buf_free(&c->scratch);
     free(c);
 }

@@ -35,6 +35,7 @@ static int add_correlation(struct ward_corr_rules *set, const struct ward_sigma_
     const struct ward_sigma_correlation *c = sr->extra;
     struct ward_corr_rule r;
     memset(&r, 0, sizeof r);
+    r.sigma = sr;
     r.path = sr->path;
     r.line = sr->line;
     r.title = sr->title;
