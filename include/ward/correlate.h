@@ -123,8 +123,10 @@ struct ward_corr_ref {
 
 struct ward_corr_alert {
     const struct ward_corr_rule *rule;
-    size_t rule_index;                /* index in the rule set */
-    const char *group;                /* "field=value, field=value" (empty without group-by) */
+    size_t rule_index; /* index in the rule set */
+    const char *group; /* "field=value, field=value" (empty without group-by) */
+    const char *key;   /* the group-by values alone, in group-by order, joined by 0x1f */
+    size_t klen;
     ward_time_t first, last;          /* times of the first and last correlated event */
     uint64_t events;                  /* events in the window */
     double value;                     /* count, distinct count, sum, average or percentage */

@@ -47,6 +47,11 @@ static const char help[] =
     "      --taxonomy FILE     logsource taxonomy and field mapping (default: built in)\n"
     "      --placeholders FILE values for the |expand modifier's placeholders\n"
     "      --attack FILE       a newer ATT&CK STIX 2.1 bundle for technique names\n"
+    "      --no-correlation    do not apply Sigma correlation rules (filters still apply)\n"
+    "      --lateness DURATION how far out of time order matches may reach the correlation\n"
+    "                          engine (e.g. 30s, 5m; default 0: hunt feeds it in time order)\n"
+    "      --corr-max-groups N correlation groups kept at once (default 100000); beyond it\n"
+    "                          the least recently updated group is dropped (and counted)\n"
     "      --intel PATH        threat intelligence to match every event against (STIX 2.1\n"
     "                          bundles, MISP events or feeds, CSV, plain lists; repeatable):\n"
     "                          a hit is an alert of the rule \"Threat intelligence indicator\n"
@@ -78,6 +83,15 @@ static const char help[] =
     "standard error. Alerts are ordered by event time, then source path, record and rule,\n"
     "whatever the number of threads. Progress is shown on standard error when it is a\n"
     "terminal.\n"
+    "\n"
+    "Sigma correlation rules and filters among the rules are applied: a filter drops the\n"
+    "matches of the rules it names where its condition does not hold; a correlation alert\n"
+    "(event_count, value_count, temporal, temporal_ordered, value_sum, value_avg,\n"
+    "value_percentile) takes its place in the timeline at the time of its last correlated\n"
+    "event, with its group-by values, its count or value and the alerts it correlates. The\n"
+    "matches of rules used only by correlations with `generate: false` (the default) are\n"
+    "not shown on their own. --min-level, --rule-id and --exclude-rule select correlations\n"
+    "like other rules; the rules a selected correlation uses are loaded for it.\n"
     "\n"
     "Exit status: 0 the hunt ran (with or without alerts), 65 some files or records could\n"
     "not be decoded (the rest was hunted and the errors are in the summary), 66 no input\n"
@@ -111,6 +125,9 @@ struct hunt_opts {
     size_t nintel;
     int summary;
     int color;
+    int no_correlation;
+    ward_time_t lateness;
+    size_t corr_max_groups;
 };
 
 static int push_arg(char ***v, size_t *n, char *s)
@@ -246,7 +263,9 @@ struct hunt {
     const struct ward_attack_db *attack;
     struct ward_ruleset *rs;
     struct ward_taxonomy *tax;
-    struct hunt_rule *rules; /* per compiled rule, then the intel rule when intel is loaded */
+    struct hunt_rule *rules; /* per compiled rule, then the intel rule when intel is loaded,
+                                then the correlation rules */
+    size_t nout;             /* entries of rules */
     size_t nrules;           /* compiled Sigma rules */
     struct ward_ioc_set *intel;
     char **paths;
@@ -262,6 +281,9 @@ struct hunt {
     atomic_uint_fast64_t bytes;
     struct hunt_sorter sorter;
     int need_event_json;
+    struct hunt_corr corr;                /* correlation rules and filters */
+    const struct ward_sigma_rule **quiet; /* rules loaded only for a correlation */
+    size_t nquiet;
 };
 
 /* The key fields shown in the table and CSV, in order of preference. */
@@ -392,6 +414,7 @@ struct worker {
     struct ward_buf json;    /* scratch: event JSON */
     struct ward_buf ents;    /* scratch: entities for the store */
     struct ward_buf extra;   /* scratch: an intel hit's context (JSON), details, entities */
+    struct ward_buf cx;      /* scratch: a match's extract for the correlation engine */
     struct ward_ioc_hit *ihits;
     size_t nihits, capihits;
     size_t file;
@@ -541,6 +564,7 @@ static int emit_alerts(struct worker *w)
         if (ward_json_write_event(&jw, ev, 0)) return WARD_ENOMEM;
     }
     for (size_t i = 0; i < w->nhits; i++) {
+        if (hunt_corr_extract(&h->corr, w->hits[i], ev, &w->cx)) return WARD_ENOMEM;
         struct hunt_alert a = {
             .ts = ev->ts,
             .file = (uint32_t)w->file,
@@ -556,6 +580,8 @@ static int emit_alerts(struct worker *w)
             .format = ev->format,
             .entities = w->ents.data ? w->ents.data : "",
             .entities_len = w->ents.len,
+            .corr = w->cx.data,
+            .corr_len = w->cx.len,
         };
         int rc = hunt_sorter_add(&h->sorter, &a, &w->rec);
         if (rc) return rc;
@@ -652,6 +678,13 @@ static void hunt_unit(struct worker *w, size_t uidx)
         if (n < 0 || w->err) {
             w->err = n < 0 ? n : w->err;
             break;
+        }
+        if (w->nhits && h->corr.nfiltered) {
+            /* filters drop the matches of the rules they name where their condition fails */
+            size_t keep = 0;
+            for (size_t i = 0; i < w->nhits; i++)
+                if (hunt_corr_keep(&h->corr, w->hits[i], &w->ev)) w->hits[keep++] = w->hits[i];
+            w->nhits = keep;
         }
         if (w->nhits || w->nihits) {
             fs->alerts += w->nhits + w->nihits;
@@ -831,15 +864,60 @@ static int load_rules(struct hunt *h, struct ward_sigma_rules **out)
         const struct ward_sigma_diag *d = &set->diags[i];
         ward_info("rule rejected: %s:%u: %s", d->path ? d->path : "?", d->line, d->reason);
     }
-    /* keep the rules the options select */
-    size_t keep = 0;
-    for (size_t i = 0; i < set->nrules; i++) {
+    /* keep the rules the options select (filters unless excluded by id), and the rules
+     * that the selected correlations use, transitively: those are loaded quietly */
+    size_t n = set->nrules;
+    uint8_t *sel = calloc(n ? n : 1, 1);
+    if (!sel) {
+        ward_sigma_rules_free(set);
+        return WARD_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
         const struct ward_sigma_rule *r = set->rules[i];
-        if (h->o.nonly && !id_in(r->id, h->o.only_ids, h->o.nonly)) continue;
-        if (h->o.nexcl && id_in(r->id, h->o.excl_ids, h->o.nexcl)) continue;
-        if (h->o.min_level != WARD_LEVEL_NONE && r->level < h->o.min_level) continue;
+        int keep = 1;
+        if (h->o.nexcl && id_in(r->id, h->o.excl_ids, h->o.nexcl)) keep = 0;
+        if (r->kind != WARD_RULE_FILTER) {
+            if (h->o.nonly && !id_in(r->id, h->o.only_ids, h->o.nonly)) keep = 0;
+            if (h->o.min_level != WARD_LEVEL_NONE && r->level < h->o.min_level) keep = 0;
+        }
+        if (r->kind == WARD_RULE_CORRELATION && h->o.no_correlation) keep = 0;
+        sel[i] = (uint8_t)keep;
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct ward_sigma_rule *r = set->rules[i];
+            if (!sel[i] || r->kind != WARD_RULE_CORRELATION || !r->extra) continue;
+            const struct ward_sigma_correlation *c = r->extra;
+            for (size_t k = 0; k < c->nrules; k++)
+                for (size_t j = 0; j < n; j++) {
+                    const struct ward_sigma_rule *q = set->rules[j];
+                    if (sel[j] || q->kind == WARD_RULE_FILTER) continue;
+                    if ((q->id && strcmp(q->id, c->rules[k]) == 0) ||
+                        (q->name && strcmp(q->name, c->rules[k]) == 0)) {
+                        sel[j] = 2; /* quiet */
+                        changed = 1;
+                    }
+                }
+        }
+    }
+    size_t keep = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!sel[i]) continue;
+        if (sel[i] == 2) {
+            const struct ward_sigma_rule **q =
+                realloc(h->quiet, (h->nquiet + 1) * sizeof *h->quiet);
+            if (!q) {
+                free(sel);
+                ward_sigma_rules_free(set);
+                return WARD_ENOMEM;
+            }
+            h->quiet = q;
+            h->quiet[h->nquiet++] = set->rules[i];
+        }
         set->rules[keep++] = set->rules[i];
     }
+    free(sel);
     set->nrules = keep;
     *out = set;
     return 0;
@@ -866,6 +944,26 @@ static void path_err(void *ctx, const struct ward_err *e)
     int *n = ctx;
     (*n)++;
     ward_log_err(WARD_LOG_ERROR, e);
+}
+
+/* "0", "30s", "5m", "2h", "1d" (a number and a unit; a bare number is seconds). */
+static int parse_duration(const char *s, ward_time_t *out)
+{
+    char *end;
+    long long n = strtoll(s, &end, 10);
+    if (end == s || n < 0 || n > 366LL * 86400) return -1;
+    long long unit = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        unit = 60, end++;
+    else if (*end == 'h')
+        unit = 3600, end++;
+    else if (*end == 'd')
+        unit = 86400, end++;
+    if (*end || n * unit > 366LL * 86400) return -1;
+    *out = (ward_time_t)(n * unit) * 1000000000LL;
+    return 0;
 }
 
 static int parse_time_opt(const char *s, ward_time_t *out)
@@ -914,7 +1012,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     FILE *out = stdout;
     struct hunt_out w;
     memset(&w, 0, sizeof w);
-    int sorter_ready = 0, out_ready = 0;
+    int sorter_ready = 0, out_ready = 0, corr_ready = 0;
     struct hunt_store *hstore = NULL;
     int path_errors = 0;
 
@@ -955,19 +1053,36 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         rc = load_intel(h);
         if (rc) goto out;
     }
-    size_t nout = h->nrules + (h->intel ? 1 : 0);
-    h->rules = calloc(nout, sizeof *h->rules);
-    if (!h->rules) goto oom;
-    for (size_t i = 0; i < nout; i++) {
-        h->rules[i].r = i < h->nrules ? ward_ruleset_rule(h->rs, i) : &intel_rule;
-        if (rule_attack(h->attack, h->rules[i].r, &h->rules[i])) goto oom;
-    }
-
     if (ward_paths_expand(inputs, ninputs, &h->paths, &h->npaths, path_err, &path_errors)) goto oom;
     if (h->npaths == 0) {
         ward_error("no input files");
         rc = EX_NOINPUT;
         goto out;
+    }
+    struct hunt_corr_opts copts = {
+        .correlate = !o->no_correlation,
+        .lateness = o->lateness,
+        .max_groups = o->corr_max_groups,
+        .quiet = h->quiet,
+        .nquiet = h->nquiet,
+    };
+    corr_ready = 1;
+    if (hunt_corr_init(&h->corr, &copts, set, h->rs, h->tax, h->paths, h->npaths)) {
+        ward_error("the correlation rules could not be loaded");
+        rc = EX_CONFIG;
+        goto out;
+    }
+    size_t nout = h->nrules + (h->intel ? 1 : 0);
+    size_t ncorr = hunt_corr_count(&h->corr);
+    h->corr.rule_first = (uint32_t)nout;
+    h->rules = calloc(nout + ncorr, sizeof *h->rules);
+    if (!h->rules) goto oom;
+    h->nout = nout + ncorr;
+    for (size_t i = 0; i < nout + ncorr; i++) {
+        h->rules[i].r = i < h->nrules ? ward_ruleset_rule(h->rs, i)
+                        : i < nout    ? &intel_rule
+                                      : hunt_corr_rule(&h->corr, i - nout);
+        if (rule_attack(h->attack, h->rules[i].r, &h->rules[i])) goto oom;
     }
     h->files = calloc(h->npaths, sizeof *h->files);
     if (!h->files || plan_units(h)) goto oom;
@@ -996,7 +1111,8 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
     }
     w.attack = h->attack;
     w.rules = h->rules;
-    w.nrules = h->nrules + (h->intel ? 1 : 0);
+    w.nrules = h->nout;
+    w.corr_first = h->corr.rule_first;
     w.paths = h->paths;
     w.npaths = h->npaths;
     w.summary_out = !o->summary ? NULL : o->format == HUNT_TABLE ? out : stderr;
@@ -1023,6 +1139,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         ward_buf_init(&workers[i].json, 0);
         ward_buf_init(&workers[i].ents, 0);
         ward_buf_init(&workers[i].extra, 0);
+        ward_buf_init(&workers[i].cx, 0);
     }
     uint64_t start = ward_clock_ns();
     size_t started = 0;
@@ -1053,7 +1170,13 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
             goto out;
         }
     }
-    if (hunt_out_begin(&w) || hunt_sorter_finish(&h->sorter, hunt_out_alert, &w) ||
+    int crc = hunt_corr_run(&h->corr, &h->sorter);
+    if (crc) {
+        ward_error("correlation failed: %s", ward_strerror(crc));
+        rc = EX_SOFTWARE;
+        goto out;
+    }
+    if (hunt_out_begin(&w) || hunt_corr_write(&h->corr, &h->sorter, hunt_out_alert, &w) ||
         hunt_out_end(&w, h->files, atomic_load(&h->events), atomic_load(&h->bytes), secs,
                      (int)started) ||
         (hstore && hunt_store_finish(hstore, w.summary_out ? w.summary_out : stderr)) ||
@@ -1087,6 +1210,7 @@ out:
             ward_buf_free(&workers[i].json);
             ward_buf_free(&workers[i].ents);
             ward_buf_free(&workers[i].extra);
+            ward_buf_free(&workers[i].cx);
             free(workers[i].ihits);
             free(workers[i].hits);
         }
@@ -1105,8 +1229,10 @@ out:
     free(h->ustats);
     free(h->units);
     ward_paths_free(h->paths);
+    if (corr_ready) hunt_corr_free(&h->corr);
+    free(h->quiet);
     if (h->rules)
-        for (size_t i = 0; i < h->nrules + (h->intel ? 1 : 0); i++) {
+        for (size_t i = 0; i < h->nout; i++) {
             free(h->rules[i].tactics);
             free(h->rules[i].techniques);
             free(h->rules[i].technique_name);
@@ -1143,6 +1269,9 @@ static int run(int argc, char **argv)
         OPT_COLOR,
         OPT_STORE,
         OPT_INTEL,
+        OPT_NOCORR,
+        OPT_LATENESS,
+        OPT_CORR_GROUPS,
     };
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -1163,6 +1292,9 @@ static int run(int argc, char **argv)
         {"colour", required_argument, NULL, OPT_COLOR},
         {"store", required_argument, NULL, OPT_STORE},
         {"intel", required_argument, NULL, OPT_INTEL},
+        {"no-correlation", no_argument, NULL, OPT_NOCORR},
+        {"lateness", required_argument, NULL, OPT_LATENESS},
+        {"corr-max-groups", required_argument, NULL, OPT_CORR_GROUPS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1223,6 +1355,20 @@ static int run(int argc, char **argv)
             if (push_arg(&o->intel, &o->nintel, optarg)) rc = EX_OSERR;
             break;
         case OPT_NOSUM: o->summary = 0; break;
+        case OPT_NOCORR: o->no_correlation = 1; break;
+        case OPT_LATENESS:
+            if (parse_duration(optarg, &o->lateness))
+                rc = cli_usage_error(me, "bad --lateness '%s' (e.g. 0, 30s, 5m, 1h)", optarg);
+            break;
+        case OPT_CORR_GROUPS: {
+            char *end;
+            long long n = strtoll(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000000)
+                rc = cli_usage_error(me, "--corr-max-groups takes 1 to 100000000");
+            else
+                o->corr_max_groups = (size_t)n;
+            break;
+        }
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 o->color = -1;

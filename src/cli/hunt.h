@@ -52,8 +52,13 @@ struct hunt_alert {
     size_t entities_len;
     const char *extra_json; /* an intel hit's context (JSON object), or "" */
     size_t extra_json_len;
+    const void *corr; /* what the correlation engine needs of the match (ward_corr_extract) */
+    size_t corr_len;
     uint32_t seq; /* orders several alerts of one rule on one event (intel hits) */
 };
+
+/* The timeline order: (time, path, offset, rule, seq). */
+int hunt_alert_cmp(char *const *paths, const struct hunt_alert *a, const struct hunt_alert *b);
 
 /*
  * Orders alerts by (time, path, record, rule) with bounded memory: records are kept in a
@@ -69,7 +74,23 @@ struct hunt_sorter {
     size_t noffs, capoffs;
     FILE **runs;
     size_t nruns;
+    int sorted;
     int err;
+};
+
+/* one run being merged: its current record */
+struct hunt_run_cursor {
+    FILE *f;
+    char *buf;
+    size_t cap;
+    int live;
+};
+
+/* Reads the sorted alerts one by one (after the adds; a sorter may be read several times). */
+struct hunt_sorter_iter {
+    struct hunt_sorter *s;
+    struct hunt_run_cursor *cur; /* NULL: the records are all in memory */
+    size_t i, last;
 };
 
 int hunt_sorter_init(struct hunt_sorter *s, char *const *paths, size_t budget) WARD_MUST_USE;
@@ -80,6 +101,10 @@ typedef int (*hunt_alert_fn)(void *ctx, const struct hunt_alert *a);
 /* Calls fn for every alert in order; stops at the first non-zero return. */
 int hunt_sorter_finish(struct hunt_sorter *s, hunt_alert_fn fn, void *ctx) WARD_MUST_USE;
 void hunt_sorter_free(struct hunt_sorter *s);
+int hunt_sorter_open(struct hunt_sorter *s, struct hunt_sorter_iter *it) WARD_MUST_USE;
+/* 1 with *a set (valid until the next call), 0 at the end, or a negative code. */
+int hunt_sorter_next(struct hunt_sorter_iter *it, struct hunt_alert *a) WARD_MUST_USE;
+void hunt_sorter_close(struct hunt_sorter_iter *it);
 
 /* Per-file results for the summary. */
 struct hunt_file_stat {
@@ -104,6 +129,7 @@ struct hunt_out {
     const struct ward_attack_db *attack;
     const struct hunt_rule *rules;
     size_t nrules;
+    uint32_t corr_first; /* rules from here on are correlation rules */
     char *const *paths;
     size_t npaths;
     /* accumulated while writing */
@@ -133,5 +159,68 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a);
 int hunt_out_end(struct hunt_out *w, const struct hunt_file_stat *files, uint64_t events,
                  uint64_t bytes, double seconds, int threads) WARD_MUST_USE;
 void hunt_out_free(struct hunt_out *w);
+
+/* ---- correlation rules and filters (hunt_corr.c) ------------------------------------------ */
+
+struct ward_corr_rules;
+struct ward_corr;
+struct ward_corr_base;
+
+enum {
+    HC_FEEDS = 1,    /* some correlation uses the rule: its matches carry an extract */
+    HC_FILTERED = 2, /* some filter names the rule */
+    HC_HIDDEN = 4,   /* its matches only feed correlations (generate: false, or not selected) */
+};
+
+struct hunt_corr_opts {
+    int correlate;                              /* 0: --no-correlation (filters still apply) */
+    ward_time_t lateness;                       /* --lateness */
+    size_t max_groups;                          /* --corr-max-groups (0: the engine's default) */
+    const struct ward_sigma_rule *const *quiet; /* rules loaded only for a correlation */
+    size_t nquiet;
+};
+
+struct hunt_corr {
+    struct ward_corr_rules *rules; /* correlations and filters, from the parsed rules */
+    struct ward_corr *engine;      /* NULL when no correlation is loaded */
+    struct ward_corr_base *bases;  /* the compiled rules, by rule index */
+    size_t nbases;
+    size_t ncorr;
+    size_t nfiltered;
+    const struct ward_taxonomy *tax;
+    struct ward_ls_ids *base_ls; /* each compiled rule's logsource, for field lookup */
+    uint8_t *flags;              /* per compiled rule: HC_* */
+    uint8_t *corr_hidden;        /* per correlation: its alerts only feed other correlations */
+    uint32_t rule_first;         /* hunt rule index (hunt_out.rules) of correlation 0 */
+    char *const *paths;
+    size_t npaths;
+    struct ward_intern path_ids; /* path -> file index */
+    struct hunt_sorter sorter;   /* correlation alerts, in timeline order */
+    int sorter_ready;
+    _Atomic uint64_t extracts;
+    uint32_t seq;
+    int err;
+    struct ward_buf json, details, ents, host, rec;
+};
+
+/* Takes the correlations and filters of the parsed rules and binds them to the compiled
+ * rule set. Reports problems itself; returns 0 or a negative code. */
+int hunt_corr_init(struct hunt_corr *hc, const struct hunt_corr_opts *o,
+                   const struct ward_sigma_rules *set, const struct ward_ruleset *rs,
+                   const struct ward_taxonomy *tax, char *const *paths,
+                   size_t npaths) WARD_MUST_USE;
+size_t hunt_corr_count(const struct hunt_corr *hc);
+const struct ward_sigma_rule *hunt_corr_rule(const struct hunt_corr *hc, size_t k);
+/* Workers: whether the filters keep a match of rule on ev; the match's extract (empty when
+ * no correlation uses the rule). */
+int hunt_corr_keep(const struct hunt_corr *hc, size_t rule, struct ward_event *ev);
+int hunt_corr_extract(struct hunt_corr *hc, size_t rule, struct ward_event *ev,
+                      struct ward_buf *out) WARD_MUST_USE;
+/* Writer, after the workers: pass 1 feeds the engine from the sorted matches; pass 2 writes
+ * the matches and the correlation alerts merged in timeline order through fn. */
+int hunt_corr_run(struct hunt_corr *hc, struct hunt_sorter *main) WARD_MUST_USE;
+int hunt_corr_write(struct hunt_corr *hc, struct hunt_sorter *main, hunt_alert_fn fn,
+                    void *ctx) WARD_MUST_USE;
+void hunt_corr_free(struct hunt_corr *hc);
 
 #endif

@@ -37,6 +37,7 @@ struct rec_head {
     uint32_t format_len;
     uint32_t entities_len;
     uint32_t extra_len;
+    uint32_t corr_len;
     uint32_t seq;
 };
 
@@ -75,6 +76,9 @@ static void rec_decode(const char *p, struct hunt_alert *a)
     q += h.entities_len;
     a->extra_json = q;
     a->extra_json_len = h.extra_len;
+    q += h.extra_len;
+    a->corr = q;
+    a->corr_len = h.corr_len;
     a->seq = h.seq;
 }
 
@@ -146,7 +150,7 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
 {
     size_t flen = a->format ? strlen(a->format) + 1 : 0;
     size_t total = sizeof(struct rec_head) + a->host_len + a->details_len + a->event_json_len +
-                   flen + a->entities_len + a->extra_json_len;
+                   flen + a->entities_len + a->extra_json_len + a->corr_len;
     total = (total + 7) & ~(size_t)7;
     if (total > UINT32_MAX) return WARD_ELIMIT;
     struct rec_head h = {
@@ -162,6 +166,7 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
         .format_len = (uint32_t)flen,
         .entities_len = (uint32_t)a->entities_len,
         .extra_len = (uint32_t)a->extra_json_len,
+        .corr_len = (uint32_t)a->corr_len,
         .seq = a->seq,
     };
     ward_buf_reset(scratch);
@@ -182,6 +187,8 @@ int hunt_sorter_add(struct hunt_sorter *s, const struct hunt_alert *a, struct wa
     if (a->entities_len) memcpy(p + o, a->entities, a->entities_len);
     o += a->entities_len;
     if (a->extra_json_len) memcpy(p + o, a->extra_json, a->extra_json_len);
+    o += a->extra_json_len;
+    if (a->corr_len) memcpy(p + o, a->corr, a->corr_len);
 
     pthread_mutex_lock(&s->lock);
     if (s->err) {
@@ -223,15 +230,7 @@ unlock:
     return rc;
 }
 
-/* one run being merged: its current record */
-struct run_cursor {
-    FILE *f;
-    char *buf;
-    size_t cap;
-    int live;
-};
-
-static int cursor_next(struct run_cursor *c)
+static int cursor_next(struct hunt_run_cursor *c)
 {
     struct rec_head h;
     if (fread(&h, 1, sizeof h, c->f) != sizeof h) {
@@ -252,17 +251,14 @@ static int cursor_next(struct run_cursor *c)
     return 0;
 }
 
-int hunt_sorter_finish(struct hunt_sorter *s, hunt_alert_fn fn, void *ctx)
+int hunt_sorter_open(struct hunt_sorter *s, struct hunt_sorter_iter *it)
 {
+    memset(it, 0, sizeof *it);
+    it->s = s;
     if (s->err) return s->err;
-    struct hunt_alert a;
     if (s->nruns == 0) {
-        sort_mem(s);
-        for (size_t i = 0; i < s->noffs; i++) {
-            rec_decode(s->mem + s->offs[i], &a);
-            int rc = fn(ctx, &a);
-            if (rc) return rc;
-        }
+        if (!s->sorted) sort_mem(s);
+        s->sorted = 1;
         return 0;
     }
     if (s->noffs) {
@@ -271,28 +267,82 @@ int hunt_sorter_finish(struct hunt_sorter *s, hunt_alert_fn fn, void *ctx)
     }
     free(s->mem);
     s->mem = NULL;
-    struct run_cursor *cur = calloc(s->nruns, sizeof *cur);
-    if (!cur) return WARD_ENOMEM;
+    s->used = 0;
+    it->cur = calloc(s->nruns, sizeof *it->cur);
+    if (!it->cur) return WARD_ENOMEM;
     int rc = 0;
     for (size_t i = 0; i < s->nruns && !rc; i++) {
-        cur[i].f = s->runs[i];
-        rc = cursor_next(&cur[i]);
+        it->cur[i].f = s->runs[i];
+        rc = fseek(s->runs[i], 0, SEEK_SET) ? WARD_EIO : cursor_next(&it->cur[i]);
+    }
+    it->last = SIZE_MAX;
+    return rc;
+}
+
+int hunt_sorter_next(struct hunt_sorter_iter *it, struct hunt_alert *a)
+{
+    struct hunt_sorter *s = it->s;
+    if (!it->cur) {
+        if (it->i >= s->noffs) return 0;
+        rec_decode(s->mem + s->offs[it->i++], a);
+        return 1;
+    }
+    /* the run whose record was handed out last moves on first */
+    if (it->last != SIZE_MAX) {
+        int rc = cursor_next(&it->cur[it->last]);
+        it->last = SIZE_MAX;
+        if (rc) return rc;
     }
     /* k-way merge: runs are few (input size / budget), a linear pick is enough */
-    while (!rc) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < s->nruns; i++) {
-            if (!cur[i].live) continue;
-            if (best == SIZE_MAX || rec_cmp_p(s->paths, cur[i].buf, cur[best].buf) < 0) best = i;
-        }
-        if (best == SIZE_MAX) break;
-        rec_decode(cur[best].buf, &a);
-        rc = fn(ctx, &a);
-        if (!rc) rc = cursor_next(&cur[best]);
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < s->nruns; i++) {
+        if (!it->cur[i].live) continue;
+        if (best == SIZE_MAX || rec_cmp_p(s->paths, it->cur[i].buf, it->cur[best].buf) < 0)
+            best = i;
     }
-    for (size_t i = 0; i < s->nruns; i++) free(cur[i].buf);
-    free(cur);
+    if (best == SIZE_MAX) return 0;
+    rec_decode(it->cur[best].buf, a);
+    it->last = best;
+    return 1;
+}
+
+void hunt_sorter_close(struct hunt_sorter_iter *it)
+{
+    if (it->cur)
+        for (size_t i = 0; i < it->s->nruns; i++) free(it->cur[i].buf);
+    free(it->cur);
+    it->cur = NULL;
+}
+
+int hunt_sorter_finish(struct hunt_sorter *s, hunt_alert_fn fn, void *ctx)
+{
+    struct hunt_sorter_iter it;
+    struct hunt_alert a;
+    int rc = hunt_sorter_open(s, &it);
+    while (!rc) {
+        int got = hunt_sorter_next(&it, &a);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        rc = fn(ctx, &a);
+    }
+    hunt_sorter_close(&it);
     return rc;
+}
+
+int hunt_alert_cmp(char *const *paths, const struct hunt_alert *a, const struct hunt_alert *b)
+{
+    if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+    if (a->file != b->file) {
+        int c = strcmp(paths[a->file], paths[b->file]);
+        if (c) return c;
+        return a->file < b->file ? -1 : 1;
+    }
+    if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
+    if (a->rule != b->rule) return a->rule < b->rule ? -1 : 1;
+    if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
+    return 0;
 }
 
 void hunt_sorter_free(struct hunt_sorter *s)
@@ -426,6 +476,12 @@ static void put_time(FILE *f, ward_time_t ts, int digits)
     fputs(t, f);
 }
 
+/* Whether the alert is a correlation alert (its "event" is the correlation). */
+static int is_corr(const struct hunt_out *w, const struct hunt_alert *a)
+{
+    return w->corr_first && a->rule >= w->corr_first;
+}
+
 static int write_json_alert(struct hunt_out *w, const struct hunt_alert *a)
 {
     const struct hunt_rule *hr = &w->rules[a->rule];
@@ -481,7 +537,7 @@ static int write_json_alert(struct hunt_out *w, const struct hunt_alert *a)
     }
     ward_jw_end(&j);
     if (a->extra_json_len) {
-        ward_jw_key(&j, "intel");
+        ward_jw_key(&j, is_corr(w, a) ? "correlation" : "intel");
         ward_jw_raw(&j, a->extra_json, a->extra_json_len);
     }
     ward_jw_key(&j, "event");
@@ -528,6 +584,18 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
     }
 
     if (w->store) {
+        struct ward_buf ej;
+        ward_buf_init(&ej, 0);
+        const char *ejp = a->event_json;
+        size_t ejl = a->event_json_len;
+        if (is_corr(w, a)) {
+            /* the stored event of a correlation alert: what it correlates */
+            if (ward_buf_puts(&ej, "{\"correlation\":") ||
+                ward_buf_append(&ej, a->extra_json, a->extra_json_len) || ward_buf_putc(&ej, '}'))
+                return WARD_ENOMEM;
+            ejp = ej.data;
+            ejl = ej.len;
+        }
         struct hunt_store_alert sa = {
             .ts = a->ts,
             .host = a->host,
@@ -544,12 +612,13 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
             .ntactics = hr->ntactics,
             .path = w->paths[a->file],
             .record = a->record,
-            .event_json = a->event_json,
-            .event_json_len = a->event_json_len,
+            .event_json = ejp,
+            .event_json_len = ejl,
             .entities = a->entities,
             .entities_len = a->entities_len,
         };
         int rc = hunt_store_add(w->store, &sa);
+        ward_buf_free(&ej);
         if (rc) return rc;
     }
     switch (w->format) {
@@ -568,7 +637,7 @@ int hunt_out_alert(void *ctx, const struct hunt_alert *a)
         fputs(r->title ? r->title : "(untitled)", f);
         if (w->color) fputs("\033[0m", f);
         fputc('\n', f);
-        /* intel hits carry their own details: print them at once */
+        /* intel hits and correlations carry their own details: print them at once */
         if (a->extra_json_len) {
             ward_buf_reset(&w->pending);
             if (ward_buf_append(&w->pending, a->details, a->details_len)) return WARD_ENOMEM;

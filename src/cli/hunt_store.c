@@ -10,6 +10,7 @@
 #include "hunt_store.h"
 #include "store_cli.h"
 #include "ward/alert.h"
+#include "ward/correlate.h"
 #include "ward/incident.h"
 #include "ward/store.h"
 
@@ -177,6 +178,23 @@ int hunt_store_entities(struct ward_event *ev, struct ward_buf *out)
         if (strchr(v, '\n') || strchr(v, '\t')) continue; /* would break the line format */
         rc = ward_buf_printf(out, "%s\t%s\n", ward_entity_kind_name(ents[i].kind), v);
     }
+    ward_arena_free(&scratch);
+    return rc;
+}
+
+int hunt_store_corr_entities(const struct ward_corr_alert *a, struct ward_buf *ents,
+                             struct ward_buf *host)
+{
+    struct ward_arena scratch;
+    ward_arena_init(&scratch, 4096, 0);
+    struct ward_alert al;
+    int rc = ward_corr_alert_build(a, NULL, 0, NULL, &scratch, &al);
+    for (size_t i = 0; !rc && i < al.nentities; i++) {
+        const char *v = al.entities[i].value;
+        if (strchr(v, '\n') || strchr(v, '\t')) continue; /* would break the line format */
+        rc = ward_buf_printf(ents, "%s\t%s\n", ward_entity_kind_name(al.entities[i].kind), v);
+    }
+    if (!rc && al.host) rc = ward_buf_puts(host, al.host);
     ward_arena_free(&scratch);
     return rc;
 }

@@ -41,4 +41,10 @@ void hunt_store_free(struct hunt_store *hs);
 /* Appends the entities of an event as "kind\tvalue\n" lines to out. */
 int hunt_store_entities(struct ward_event *ev, struct ward_buf *out) WARD_MUST_USE;
 
+struct ward_corr_alert;
+/* The entities of a correlation alert ("kind\tvalue\n" lines, from its group-by values)
+ * appended to ents, and its host (a host-like group-by value) to host. */
+int hunt_store_corr_entities(const struct ward_corr_alert *a, struct ward_buf *ents,
+                             struct ward_buf *host) WARD_MUST_USE;
+
 #endif

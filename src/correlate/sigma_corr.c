@@ -544,6 +544,8 @@ static int fire(struct ward_corr *c, struct group *g, double value)
     a.rule = r;
     a.rule_index = g->corr;
     a.group = gs.data ? gs.data : "";
+    a.key = g->key;
+    a.klen = g->klen;
     a.first = first;
     a.last = last;
     a.events = events;
