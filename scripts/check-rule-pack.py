@@ -5,8 +5,13 @@ For every rules/**/NAME.yml it checks the structure ward's convention asks for (
 docs/rules.md): required keys, a unique UUID4 id, well-formed tags (attack.<tactic> and
 attack.tNNNN[.nnn] with at least one technique), a valid level and status, a logsource with
 a product, a detection with a condition, falsepositives, and a NAME.test.jsonl next to it
-holding at least one positive test ({"match": true, "event": {...}}). It then counts the
-distinct ATT&CK techniques the pack covers.
+holding at least one positive test ({"match": true, "event": {...}}; Windows events in the
+nested {"Event": ...} layout; events of other products are flat and name the logsource
+their decoder would give them: {"match": true, "logsource": {"product": "linux", "service":
+"sshd"}, "event": {...}}). Correlation rules (a `correlation:` section) and filters (a
+`filter:` section) have no detection and no test file of their own (tests/e2e/hunt_corr.sh
+runs them): their sections are checked, and every rule they name must be in the pack. It
+then counts the distinct ATT&CK techniques the pack covers.
 
 With --eval it also runs a small reference matcher (a subset of Sigma: the modifiers and
 conditions the pack uses) over each rule's test events, and over extra JSON-lines evidence
@@ -133,7 +138,10 @@ def flatten(event):
     return out
 
 
-def routes(logsource, fields):
+def routes(logsource, fields, given=None):
+    if given:
+        # a test event of a decoder that knows its logsource (syslog: linux / sshd ...)
+        return all(given.get(k) == v for k, v in logsource.items() if k != "definition")
     if logsource.get("product") not in (None, "windows"):
         return False
     ch = str(fields.get("Channel", ""))
@@ -320,9 +328,9 @@ def eval_condition(cond, results):
     return orexpr()
 
 
-def rule_matches(rule, event):
-    fields = flatten(event)
-    if not routes(rule.get("logsource") or {}, fields):
+def rule_matches(rule, event, given=None):
+    fields = flatten(event) if "Event" in event else dict(event)
+    if not routes(rule.get("logsource") or {}, fields, given):
         return False
     try:
         eid = int(fields.get("EventID", -1))
@@ -347,13 +355,71 @@ def load_attack_ids(root):
     return set(re.findall(r'\{"(T\d{4}(?:\.\d{3})?)", "', text))
 
 
+CORR_TYPES = {"event_count", "value_count", "temporal", "temporal_ordered", "value_sum",
+              "value_avg", "value_percentile"}
+TIMESPAN_RE = re.compile(r"^\d+[smhdw]$")
+
+
+def rule_kind(rule):
+    if isinstance(rule, dict) and "correlation" in rule:
+        return "correlation"
+    if isinstance(rule, dict) and "filter" in rule:
+        return "filter"
+    return "detection"
+
+
+def check_correlation(rule, bad):
+    c = rule.get("correlation")
+    if not isinstance(c, dict):
+        bad("correlation must be a mapping")
+        return
+    t = c.get("type")
+    if t not in CORR_TYPES:
+        bad(f"correlation type '{t}' is not one of {sorted(CORR_TYPES)}")
+    if not isinstance(c.get("rules"), list) or not c["rules"]:
+        bad("correlation needs a list of rules")
+    if not TIMESPAN_RE.match(str(c.get("timespan", ""))):
+        bad("correlation timespan must be like 5m, 1h")
+    gb = c.get("group-by")
+    if gb is not None and not isinstance(gb, list):
+        bad("correlation group-by must be a list")
+    cond = c.get("condition")
+    if t not in ("temporal", "temporal_ordered") and not isinstance(cond, dict):
+        bad(f"a {t} correlation needs a condition")
+    if t in ("value_count", "value_sum", "value_avg", "value_percentile") and not (
+            isinstance(cond, dict) and cond.get("field")):
+        bad(f"a {t} correlation needs a condition field")
+
+
+def check_filter(rule, bad):
+    f = rule.get("filter")
+    if not isinstance(f, dict):
+        bad("filter must be a mapping")
+        return
+    if not isinstance(f.get("rules"), list) or not f["rules"]:
+        bad("filter needs a list of rules")
+    if "condition" not in f:
+        bad("filter needs a condition")
+    ls = rule.get("logsource") or {}
+    if not isinstance(ls, dict) or not ls.get("product"):
+        bad("logsource needs a product")
+
+
 def check_rule(path, rule, ids, problems, attack_ids=None):
     def bad(msg):
         problems.append(f"{path}: {msg}")
     if not isinstance(rule, dict):
         bad("not a YAML mapping")
         return []
-    for k in REQUIRED:
+    kind = rule_kind(rule)
+    required = REQUIRED
+    if kind == "correlation":
+        required = [k for k in REQUIRED if k not in ("logsource", "detection")] + ["correlation"]
+        check_correlation(rule, bad)
+    elif kind == "filter":
+        required = [k for k in REQUIRED if k not in ("detection", "tags", "level")] + ["filter"]
+        check_filter(rule, bad)
+    for k in required:
         if k not in rule or rule[k] in (None, "", []):
             bad(f"missing required key '{k}'")
     rid = str(rule.get("id", ""))
@@ -368,12 +434,16 @@ def check_rule(path, rule, ids, problems, attack_ids=None):
     ids[rid] = path
     if rule.get("author") != "ward project":
         bad("author must be 'ward project'")
-    if str(rule.get("level")) not in LEVELS:
+    if kind != "filter" and str(rule.get("level")) not in LEVELS:
         bad(f"level '{rule.get('level')}' is not one of {sorted(LEVELS)}")
     if str(rule.get("status")) not in STATUSES:
         bad(f"status '{rule.get('status')}' is not one of {sorted(STATUSES)}")
     if not DATE_RE.match(str(rule.get("date", ""))):
         bad("date must be YYYY-MM-DD")
+    if kind == "filter":
+        if not isinstance(rule.get("falsepositives"), list):
+            bad("falsepositives must be a list")
+        return []
     techniques = []
     tactics = 0
     for t in rule.get("tags") or []:
@@ -395,21 +465,25 @@ def check_rule(path, rule, ids, problems, attack_ids=None):
     if not tactics:
         bad("no attack.<tactic> tag")
     ls = rule.get("logsource") or {}
-    if not isinstance(ls, dict) or not ls.get("product"):
+    if kind == "correlation":
+        pass
+    elif not isinstance(ls, dict) or not ls.get("product"):
         bad("logsource needs a product")
     elif not (ls.get("category") or ls.get("service")) and "Channel:" not in yaml.safe_dump(
             rule.get("detection")):
         # a channel the taxonomy has no service for: the detection must pick the Channel
         bad("logsource needs a category or a service (or the detection must select a Channel)")
     det = rule.get("detection")
-    if not isinstance(det, dict) or "condition" not in det:
+    if kind == "correlation":
+        pass
+    elif not isinstance(det, dict) or "condition" not in det:
         bad("detection needs a condition")
     if not isinstance(rule.get("falsepositives"), list):
         bad("falsepositives must be a list")
     return techniques
 
 
-def load_tests(path, problems):
+def load_tests(path, problems, windows=True):
     tests = []
     if not os.path.exists(path):
         problems.append(f"{path}: missing test file")
@@ -427,8 +501,10 @@ def load_tests(path, problems):
                     or not isinstance(obj.get("event"), dict):
                 problems.append(f"{path}:{n}: want {{\"match\": true|false, \"event\": {{...}}}}")
                 continue
-            if "Event" not in obj["event"]:
+            if windows and "Event" not in obj["event"]:
                 problems.append(f"{path}:{n}: event must be in the nested layout {{\"Event\": ...}}")
+            if not windows and not isinstance(obj.get("logsource"), dict):
+                problems.append(f"{path}:{n}: a non-Windows test event names its \"logsource\"")
             tests.append((n, obj))
     if not any(o["match"] for _, o in tests):
         problems.append(f"{path}: no positive test (\"match\": true)")
@@ -465,8 +541,26 @@ def main():
         techs = check_rule(rel, rule, ids, problems, attack_ids)
         for t in set(techs):
             techniques[t] += 1
-        tests = load_tests(path[:-4] + ".test.jsonl", problems)
+        tests = []
+        if rule_kind(rule) == "detection":
+            product = ((rule.get("logsource") or {}).get("product") if isinstance(rule, dict)
+                       else None)
+            tests = load_tests(path[:-4] + ".test.jsonl", problems, product in (None, "windows"))
         rules.append((rel, rule, techs, tests))
+
+    # every rule a correlation or a filter names is in the pack (by id or name)
+    known = set()
+    for _rel, rule, _t, _x in rules:
+        if isinstance(rule, dict):
+            known.update(str(rule[k]) for k in ("id", "name") if rule.get(k))
+    for rel, rule, _t, _x in rules:
+        kind = rule_kind(rule)
+        if kind == "detection":
+            continue
+        sec = rule.get(kind) or {}
+        for ref in (sec.get("rules") or []) if isinstance(sec, dict) else []:
+            if str(ref) not in known:
+                problems.append(f"{rel}: {kind} names rule '{ref}', which is not in the pack")
 
     if args.eval:
         for rel, rule, _techs, tests in rules:
@@ -474,7 +568,7 @@ def main():
                 continue
             for n, t in tests:
                 try:
-                    got = rule_matches(rule, t["event"])
+                    got = rule_matches(rule, t["event"], t.get("logsource"))
                 except Exception as e:  # noqa: BLE001 - report and go on
                     problems.append(f"{rel}: test line {n}: matcher error: {e}")
                     continue

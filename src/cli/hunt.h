@@ -11,6 +11,7 @@
 #include "ward/event.h"
 #include "ward/sigma.h"
 #include "hunt_store.h"
+#include "ward/correlate.h"
 
 enum hunt_format { HUNT_TABLE, HUNT_CSV, HUNT_JSONL, HUNT_JSON };
 
@@ -162,10 +163,6 @@ void hunt_out_free(struct hunt_out *w);
 
 /* ---- correlation rules and filters (hunt_corr.c) ------------------------------------------ */
 
-struct ward_corr_rules;
-struct ward_corr;
-struct ward_corr_base;
-
 enum {
     HC_FEEDS = 1,    /* some correlation uses the rule: its matches carry an extract */
     HC_FILTERED = 2, /* some filter names the rule */
@@ -180,6 +177,16 @@ struct hunt_corr_opts {
     size_t nquiet;
 };
 
+#define HC_REFS_MAX 32 /* correlated alerts named by one correlation alert */
+#define HC_RING 4096   /* alerts of chained correlations remembered for the ones using them */
+
+/* A correlated alert; via: the chained correlation it came through, or -1. */
+struct hunt_corr_ref {
+    struct ward_corr_ref ref;
+    int32_t via;
+};
+struct chained;
+
 struct hunt_corr {
     struct ward_corr_rules *rules; /* correlations and filters, from the parsed rules */
     struct ward_corr *engine;      /* NULL when no correlation is loaded */
@@ -191,6 +198,9 @@ struct hunt_corr {
     struct ward_ls_ids *base_ls; /* each compiled rule's logsource, for field lookup */
     uint8_t *flags;              /* per compiled rule: HC_* */
     uint8_t *corr_hidden;        /* per correlation: its alerts only feed other correlations */
+    uint8_t *chained;            /* per correlation: other correlations use it */
+    struct chained *ring;        /* recent alerts of chained correlations (HC_RING) */
+    uint64_t ordinal;            /* correlation alerts so far, hidden ones included */
     uint32_t rule_first;         /* hunt rule index (hunt_out.rules) of correlation 0 */
     char *const *paths;
     size_t npaths;

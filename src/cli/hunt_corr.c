@@ -20,6 +20,19 @@
 #include "ward/correlate.h"
 #include "ward/json.h"
 
+/*
+ * Chained correlations: an alert of a correlation that other correlations use is kept (its
+ * correlated alerts) in a ring indexed by its ordinal, which is what the engine gives as the
+ * "record" of a chained reference; the alerts of the chaining correlation then name the
+ * base alerts underneath, not only the intermediate correlation alert (which may not even
+ * be shown, with generate: false).
+ */
+struct chained {
+    uint64_t ordinal;
+    size_t n;
+    struct hunt_corr_ref refs[HC_REFS_MAX];
+};
+
 struct field_ctx {
     const struct ward_taxonomy *tax;
     const struct ward_ls_ids *ls;
@@ -159,9 +172,22 @@ int hunt_corr_init(struct hunt_corr *hc, const struct hunt_corr_opts *o,
         hc->flags[i] |= HC_FEEDS;
         if (!ward_corr_base_standalone(hc->engine, i)) hc->flags[i] |= HC_HIDDEN;
     }
-    for (size_t k = 0; k < hc->ncorr; k++)
-        hc->corr_hidden[k] = !ward_corr_rule_standalone(hc->engine, k) ||
-                             in_list(hc->rules->rules[k].sigma, o->quiet, o->nquiet);
+    hc->chained = calloc(hc->ncorr, 1);
+    if (!hc->chained) return WARD_ENOMEM;
+    int any_chained = 0;
+    for (size_t k = 0; k < hc->ncorr; k++) {
+        const struct ward_corr_rule *r = &hc->rules->rules[k];
+        hc->corr_hidden[k] =
+            !ward_corr_rule_standalone(hc->engine, k) || in_list(r->sigma, o->quiet, o->nquiet);
+        for (size_t q = 0; q < hc->ncorr; q++)
+            for (size_t p = 0; q != k && p < hc->rules->rules[q].nrules; p++)
+                if (names_rule(hc->rules->rules[q].rules[p], r->id, r->name)) hc->chained[k] = 1;
+        any_chained |= hc->chained[k];
+    }
+    if (any_chained) {
+        hc->ring = calloc(HC_RING, sizeof *hc->ring);
+        if (!hc->ring) return WARD_ENOMEM;
+    }
     if (hunt_sorter_init(&hc->sorter, paths, 1u << 20)) return WARD_ENOMEM;
     hc->sorter_ready = 1;
     return 0;
@@ -180,8 +206,7 @@ const struct ward_sigma_rule *hunt_corr_rule(const struct hunt_corr *hc, size_t 
 int hunt_corr_keep(const struct hunt_corr *hc, size_t rule, struct ward_event *ev)
 {
     if (rule >= hc->nbases || !(hc->flags[rule] & HC_FILTERED)) return 1;
-    return ward_corr_filter_keep(hc->rules, hc->tax, hc->bases[rule].id, hc->bases[rule].name,
-                                 ev);
+    return ward_corr_filter_keep(hc->rules, hc->tax, hc->bases[rule].id, hc->bases[rule].name, ev);
 }
 
 int hunt_corr_extract(struct hunt_corr *hc, size_t rule, struct ward_event *ev,
@@ -230,8 +255,39 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* The alert's correlated alerts with chained references replaced by the alerts under them. */
+static size_t expand_refs(const struct hunt_corr *hc, const struct ward_corr_alert *a,
+                          struct hunt_corr_ref *out, size_t max, uint64_t *omitted)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrefs; i++) {
+        const struct ward_corr_ref *f = &a->refs[i];
+        const struct chained *ch =
+            (f->rule & WARD_CORR_REF_CHAINED) && hc->ring ? &hc->ring[f->record % HC_RING] : NULL;
+        if (ch && ch->ordinal == f->record && ch->n) {
+            for (size_t k = 0; k < ch->n; k++) {
+                if (n == max) {
+                    (*omitted)++;
+                    continue;
+                }
+                out[n] = ch->refs[k];
+                if (out[n].via < 0) out[n].via = (int32_t)(f->rule & ~WARD_CORR_REF_CHAINED);
+                n++;
+            }
+            continue;
+        }
+        if (n == max) {
+            (*omitted)++;
+            continue;
+        }
+        out[n++] = (struct hunt_corr_ref){*f, -1};
+    }
+    return n;
+}
+
 /* The correlation as JSON (the alert's "correlation" member) and as the details line. */
-static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
+static int render(struct hunt_corr *hc, const struct ward_corr_alert *a,
+                  const struct hunt_corr_ref *refs, size_t nrefs, uint64_t omitted)
 {
     const struct ward_corr_rule *r = a->rule;
     const struct ward_sigma_correlation *sc = r->sigma ? r->sigma->extra : NULL;
@@ -255,8 +311,7 @@ static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
         size_t len = e ? (size_t)(e - k) : (size_t)(kend - k);
         ward_jw_key(&j, r->group_by[i]);
         ward_jw_strn(&j, k, len);
-        rc |= ward_buf_printf(&hc->details, "%s%s=%.*s", i ? " " : "", r->group_by[i], (int)len,
-                              k);
+        rc |= ward_buf_printf(&hc->details, "%s%s=%.*s", i ? " " : "", r->group_by[i], (int)len, k);
         k = e ? e + 1 : kend;
     }
     ward_jw_end(&j);
@@ -276,8 +331,8 @@ static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
     rc |= ward_buf_printf(&hc->details, "  correlates %llu:", (unsigned long long)a->events);
     ward_jw_key(&j, "alerts");
     ward_jw_arr(&j);
-    for (size_t i = 0; i < a->nrefs; i++) {
-        const struct ward_corr_ref *f = &a->refs[i];
+    for (size_t i = 0; i < nrefs; i++) {
+        const struct ward_corr_ref *f = &refs[i].ref;
         const char *title, *id = ref_rule_id(hc, f->rule, &title);
         ward_jw_obj(&j);
         put_time(&j, "time", f->time);
@@ -294,6 +349,12 @@ static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
         ward_jw_key(&j, "title");
         ward_jw_str(&j, title);
         ward_jw_end(&j);
+        if (refs[i].via >= 0) {
+            const char *vt,
+                *vid = ref_rule_id(hc, WARD_CORR_REF_CHAINED | (uint32_t)refs[i].via, &vt);
+            ward_jw_key(&j, "via");
+            ward_jw_str(&j, vid);
+        }
         ward_jw_end(&j);
         char t[48];
         ward_time_format(f->time, 0, t, sizeof t);
@@ -304,11 +365,10 @@ static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
             rc |= ward_buf_printf(&hc->details, "%s %s %s", i ? ";" : "", t, title);
     }
     ward_jw_end(&j);
-    if (a->refs_omitted) {
+    if (omitted) {
         ward_jw_key(&j, "omitted");
-        ward_jw_uint(&j, a->refs_omitted);
-        rc |= ward_buf_printf(&hc->details, " (%llu more not listed)",
-                              (unsigned long long)a->refs_omitted);
+        ward_jw_uint(&j, omitted);
+        rc |= ward_buf_printf(&hc->details, " (%llu more not listed)", (unsigned long long)omitted);
     }
     ward_jw_end(&j);
     return rc || ward_jw_error(&j) ? WARD_ENOMEM : 0;
@@ -317,14 +377,25 @@ static int render(struct hunt_corr *hc, const struct ward_corr_alert *a)
 static void on_corr(void *ctx, const struct ward_corr_alert *a)
 {
     struct hunt_corr *hc = ctx;
-    if (hc->err || hc->corr_hidden[a->rule_index]) return;
+    uint64_t ordinal = ++hc->ordinal; /* the engine's count of alerts, this one included */
+    if (hc->err) return;
+    struct hunt_corr_ref refs[HC_REFS_MAX];
+    uint64_t omitted = a->refs_omitted;
+    size_t nrefs = expand_refs(hc, a, refs, HC_REFS_MAX, &omitted);
+    if (hc->ring && hc->chained[a->rule_index]) {
+        struct chained *ch = &hc->ring[ordinal % HC_RING];
+        ch->ordinal = ordinal;
+        ch->n = nrefs;
+        memcpy(ch->refs, refs, nrefs * sizeof *refs);
+    }
+    if (hc->corr_hidden[a->rule_index]) return;
     /* the alert sits in the timeline at its last correlated event */
     const struct ward_corr_ref *last = NULL;
-    for (size_t i = 0; i < a->nrefs; i++)
-        if (a->refs[i].path && a->refs[i].path[0] && (!last || a->refs[i].time >= last->time))
-            last = &a->refs[i];
+    for (size_t i = 0; i < nrefs; i++)
+        if (refs[i].ref.path && refs[i].ref.path[0] && (!last || refs[i].ref.time >= last->time))
+            last = &refs[i].ref;
     int64_t file = last ? ward_intern_find(&hc->path_ids, last->path, strlen(last->path)) : -1;
-    if (render(hc, a)) {
+    if (render(hc, a, refs, nrefs, omitted)) {
         hc->err = WARD_ENOMEM;
         return;
     }
@@ -448,6 +519,8 @@ void hunt_corr_free(struct hunt_corr *hc)
     free(hc->bases);
     free(hc->base_ls);
     free(hc->corr_hidden);
+    free(hc->chained);
+    free(hc->ring);
     ward_intern_free(&hc->path_ids);
     ward_buf_free(&hc->json);
     ward_buf_free(&hc->details);

@@ -471,6 +471,21 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
                     rc = EX_SOFTWARE;
                     break;
                 }
+                /* a test line may name the logsource its decoder would give the event
+                 * ("logsource": {"product": "linux", "service": "sshd"}) */
+                static const char *const ls_keys[] = {"logsource.product", "logsource.service",
+                                                      "logsource.category"};
+                static char ls_vals[3][64];
+                const char **ls_dst[] = {&sub.product, &sub.service, &sub.category};
+                for (int li = 0; li < 3; li++) {
+                    struct ward_field *lf = ward_event_find(&ev, ls_keys[li], strlen(ls_keys[li]));
+                    struct ward_str lv;
+                    if (!lf || ward_event_value(&ev, lf, &lv) || lv.len >= sizeof ls_vals[li])
+                        continue;
+                    memcpy(ls_vals[li], lv.ptr, lv.len);
+                    ls_vals[li][lv.len] = 0;
+                    *ls_dst[li] = ls_vals[li];
+                }
                 int got = fires(c, tax, rules, rs, m, &sub);
                 if (want)
                     npos++;

@@ -118,7 +118,14 @@ static int add_filter(struct ward_corr_rules *set, const struct ward_sigma_rule 
     out->name = sr->name;
     out->rules = f->rules;
     out->nrules = f->nrules;
-    out->det = (void *)(uintptr_t)sr; /* its selections and condition, as a detection */
+    /* its selections and condition, as a detection rule (the evaluator matches nothing
+     * with a rule of another kind) */
+    struct ward_sigma_rule *det = ward_arena_alloc(&set->arena, sizeof *det);
+    if (!det) return WARD_ENOMEM;
+    *det = *sr;
+    det->kind = WARD_RULE_DETECTION;
+    det->extra = NULL;
+    out->det = det;
     return 0;
 }
 
