@@ -5,8 +5,9 @@
  * events, chained correlations, aliases, and save/restore of the state; and Sigma filters
  * (meta rules that suppress matches of named rules).
  *
- * Use: ward_corr_rules_load (or _parse_text) reads the correlation and filter documents of
- * rule files; ward_corr_new binds them to the caller's detection rules (by id or name) and
+ * Use: ward_corr_rules_add_sigma takes the correlation and filter rules that ward's Sigma
+ * parser read (ward_corr_rules_load / _parse_text run the parser on files or text);
+ * ward_corr_new binds them to the caller's detection rules (by id or name) and
  * to an alert callback; then for every base-rule match ward_corr_feed(engine, base_index,
  * event), and ward_corr_flush(engine, until) when input ends (or periodically, live).
  * docs/internals/correlate.md has the semantics and the limits.
@@ -85,13 +86,15 @@ struct ward_corr_rules {
     size_t nfilters, filters_cap;
     struct ward_corr_diag *diags;
     size_t ndiags, diags_cap;
-    void *sigma; /* struct ward_sigma_rules holding the filters' detections */
+    void **sigma; /* struct ward_sigma_rules read by _load / _parse_text (owned) */
+    size_t nsigma;
 };
 
 int ward_corr_rules_new(struct ward_corr_rules **out) WARD_MUST_USE;
-/* Reads every *.yml / *.yaml under the paths and keeps the documents that have a
- * `correlation:` or `filter:` section (detection rules are skipped: they belong to the Sigma
- * rule set). Bad documents become diags with file:line and the reason. */
+/* Reads every *.yml / *.yaml under the paths with ward's Sigma parser and keeps the
+ * documents that have a `correlation:` or `filter:` section (detection rules are left out:
+ * they belong to the compiled rule set). Every document the parser or the correlation
+ * checks reject becomes a diag with file:line and the reason. */
 int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t npaths,
                          struct ward_err *err) WARD_MUST_USE;
 int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, const char *text,

@@ -1,8 +1,9 @@
 /*
- * sigma_corr_import.c - takes the correlation and filter rules that ward's Sigma parser
- * already read (rule->extra of WARD_RULE_CORRELATION / WARD_RULE_FILTER rules) into a
- * correlation rule set, so that hunt parses its rule files once. The same checks as the
- * YAML reader of sigma_corr_parse.c apply; a rule that fails them becomes a diag.
+ * sigma_corr_import.c - the correlation rule set: the correlation and filter rules that
+ * ward's Sigma parser read (rule->extra of WARD_RULE_CORRELATION / WARD_RULE_FILTER rules)
+ * taken into it, with the engine's checks (a rule that fails them becomes a diag). There is
+ * one reader of rule YAML, the Sigma parser: ward_corr_rules_load / _parse_text run it and
+ * keep its result in the set, hunt hands over the rules it already parsed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,4 +143,80 @@ int ward_corr_rules_add_sigma(struct ward_corr_rules *set, const struct ward_sig
         if (rc) return ward_err_set(err, rc, "out of memory");
     }
     return 0;
+}
+
+int ward_corr_rules_new(struct ward_corr_rules **out)
+{
+    struct ward_corr_rules *s = calloc(1, sizeof *s);
+    if (!s) return WARD_ENOMEM;
+    ward_arena_init(&s->arena, 65536, 0);
+    *out = s;
+    return 0;
+}
+
+void ward_corr_rules_free(struct ward_corr_rules *set)
+{
+    if (!set) return;
+    for (size_t i = 0; i < set->nsigma; i++) ward_sigma_rules_free(set->sigma[i]);
+    free(set->sigma);
+    free(set->rules);
+    free(set->filters);
+    free(set->diags);
+    ward_arena_free(&set->arena);
+    free(set);
+}
+
+/* Keeps a parsed Sigma rule set in set (its strings are borrowed by the rules), takes its
+ * correlations and filters and its diagnostics. */
+static int adopt(struct ward_corr_rules *set, struct ward_sigma_rules *sr, struct ward_err *err)
+{
+    void **ns = realloc(set->sigma, (set->nsigma + 1) * sizeof *ns);
+    if (!ns) {
+        ward_sigma_rules_free(sr);
+        return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    }
+    set->sigma = ns;
+    set->sigma[set->nsigma++] = sr;
+    for (size_t i = 0; i < sr->ndiags; i++) {
+        const struct ward_sigma_diag *d = &sr->diags[i];
+        struct ward_sigma_rule fake = {.path = d->path, .line = d->line};
+        if (add_diag(set, &fake, d->line, d->reason ? d->reason : "rejected"))
+            return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    }
+    return ward_corr_rules_add_sigma(set, sr, err);
+}
+
+int ward_corr_rules_parse_text(struct ward_corr_rules *set, const char *path, const char *text,
+                               size_t len, struct ward_err *err)
+{
+    struct ward_sigma_rules *sr = NULL;
+    if (ward_sigma_rules_new(&sr)) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    struct ward_sigma_opts so = {0};
+    int rc = ward_sigma_rules_parse_text(sr, path, text, len, &so, err);
+    if (rc) {
+        ward_sigma_rules_free(sr);
+        return rc;
+    }
+    return adopt(set, sr, err);
+}
+
+int ward_corr_rules_load(struct ward_corr_rules *set, char *const *paths, size_t npaths,
+                         struct ward_err *err)
+{
+    struct ward_sigma_rules *sr = NULL;
+    struct ward_sigma_opts so = {0};
+    int rc = ward_sigma_rules_load(paths, npaths, &so, &sr, err);
+    if (rc) {
+        ward_sigma_rules_free(sr);
+        return rc;
+    }
+    return adopt(set, sr, err);
+}
+
+const char *ward_corr_type_name(int t)
+{
+    static const char *const names[] = {"event_count",      "value_count", "temporal",
+                                        "temporal_ordered", "value_sum",   "value_avg",
+                                        "value_percentile"};
+    return (unsigned)t < 7 ? names[t] : "?";
 }

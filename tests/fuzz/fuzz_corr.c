@@ -1,6 +1,7 @@
 /*
- * fuzz_corr.c - libFuzzer target for the correlation rule parser and the engine: the input
- * is parsed as rule YAML; when correlations come out, they are bound to three base rules
+ * fuzz_corr.c - libFuzzer target for the correlation rules and the engine: the input is
+ * parsed as rule YAML (by ward's Sigma parser, then the correlation checks of
+ * ward_corr_rules_add_sigma); when correlations come out, they are bound to three base rules
  * named rule_a, rule_b, rule_c and fed a few events built from the input's bytes, then
  * flushed. Seeds: tests/fuzz/seeds/fuzz_corr/.
  */

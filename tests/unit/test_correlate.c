@@ -108,7 +108,7 @@ static void test_parse(void)
     struct ward_corr_rules *set =
         parse("title: r\ncorrelation:\n  type: event_count\n  rules: [a]\n"
               "  group-by: [x, y]\n  timespan: 90m\n  condition:\n"
-              "    gt: 100\n    lte: 200\nlevel: high\ngenerate: true\n"
+              "    gt: 100\n    lte: 200\n  generate: true\nlevel: high\n"
               "---\ntitle: det\nlogsource: {product: windows}\n"
               "detection: {s: {a: 1}, condition: s}\n");
     CHECK_INT(set->nrules, 1);
@@ -695,6 +695,48 @@ static void test_evtx(const char *corpus)
     free(r);
 }
 
+/* The two halves of ward_corr_feed, as hunt uses them (workers extract, the writer feeds). */
+static void test_extract(void)
+{
+    struct got g = {0};
+    struct ward_corr_rules *set =
+        parse("title: ec\ncorrelation: {type: event_count, rules: [rule_a], "
+              "group-by: [src], timespan: 5m, condition: {gte: 2}}\n");
+    struct ward_corr *c = engine(set, bases, 3, &g, 0);
+    struct ward_buf x;
+    ward_buf_init(&x, 0);
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add_copy(&ev, "src", 3, "10.0.0.1", 8, WARD_V_STR), 0);
+    CHECK_INT(ward_corr_extract(c, 0, &ev, NULL, NULL, &x), 0);
+    CHECK(x.len > 8);
+    ward_buf_reset(&x);
+    CHECK_INT(ward_corr_extract(c, 1, &ev, NULL, NULL, &x), 0); /* rule_b: no correlation */
+    CHECK_INT(x.len, 0);
+    CHECK_INT(ward_corr_extract(c, 0, &ev, NULL, NULL, &x), 0);
+    /* a truncated or foreign extract is refused, not read past its end */
+    CHECK_INT(ward_corr_feed_extract(c, 0, 10 * SEC, "p", 1, x.data, x.len - 1), WARD_EINVAL);
+    CHECK_INT(ward_corr_feed_extract(c, 0, 10 * SEC, "p", 1, x.data, 0), WARD_EINVAL);
+    CHECK_INT(ward_corr_feed_extract(c, 0, 10 * SEC, "p", 1, x.data, x.len), 0);
+    CHECK_INT(ward_corr_feed_extract(c, 0, 20 * SEC, "p", 2, x.data, x.len), 0);
+    /* without the group-by field: counted, not fed */
+    ward_event_reset(&ev);
+    CHECK_INT(ward_event_add_copy(&ev, "dst", 3, "10.0.0.1", 8, WARD_V_STR), 0);
+    ward_buf_reset(&x);
+    CHECK_INT(ward_corr_extract(c, 0, &ev, NULL, NULL, &x), 0);
+    CHECK_INT(x.len, 1);
+    CHECK_INT(ward_corr_feed_extract(c, 0, 30 * SEC, "p", 3, x.data, x.len), 0);
+    CHECK_INT(ward_corr_flush(c, INT64_MAX), 0);
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.events, 2);
+    CHECK_STR(g.group, "src=10.0.0.1");
+    struct ward_corr_stats st;
+    ward_corr_get_stats(c, &st);
+    CHECK_INT(st.no_group, 1);
+    ward_buf_free(&x);
+    ward_corr_free(c);
+    ward_corr_rules_free(set);
+}
+
 int main(void)
 {
     CHECK_INT(ward_event_init(&ev, NULL), 0);
@@ -704,6 +746,7 @@ int main(void)
     test_aliases();
     test_bounded_and_chain();
     test_cap_and_state();
+    test_extract();
     const char *corpus = getenv("WARD_CORPUS");
     if (!corpus) corpus = "../shared/corpus";
     struct stat sb;
