@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "sigma_cli.h"
+#include "ward/correlate.h"
 #include "ward/decode.h"
 #include "ward/json.h"
 
@@ -194,6 +195,56 @@ struct common {
     const char *in_format;
 };
 
+static int names(const char *ref, const char *id, const char *name)
+{
+    return (id && strcmp(ref, id) == 0) || (name && strcmp(ref, name) == 0);
+}
+
+/* Correlations and filters: the engine's checks, and every rule they name must be loaded
+ * (compiled, when rs is given) or, for correlations, be another correlation. Problems are
+ * added to rules->diags. */
+static int check_correlations(struct ward_sigma_rules *rules, const struct ward_ruleset *rs)
+{
+    struct ward_corr_rules *cs = NULL;
+    struct ward_err err;
+    ward_err_clear(&err);
+    if (ward_corr_rules_new(&cs) || ward_corr_rules_add_sigma(cs, rules, &err)) {
+        ward_corr_rules_free(cs);
+        return EX_OSERR;
+    }
+    int rc = 0;
+    for (size_t i = 0; !rc && i < cs->ndiags; i++)
+        rc = ward_sigma_rules_add_diag(rules, cs->diags[i].path, cs->diags[i].line, NULL, NULL,
+                                       cs->diags[i].reason);
+    size_t nbase = rs ? ward_ruleset_count(rs) : rules->nrules;
+    for (size_t i = 0; !rc && i < cs->nrules + cs->nfilters; i++) {
+        int corr = i < cs->nrules;
+        const struct ward_corr_rule *r = corr ? &cs->rules[i] : NULL;
+        const struct ward_corr_filter *f = corr ? NULL : &cs->filters[i - cs->nrules];
+        char *const *refs = corr ? r->rules : f->rules;
+        size_t nrefs = corr ? r->nrules : f->nrules;
+        for (size_t k = 0; !rc && k < nrefs; k++) {
+            int found = 0;
+            for (size_t b = 0; b < nbase && !found; b++) {
+                const struct ward_sigma_rule *q = rs ? ward_ruleset_rule(rs, b) : rules->rules[b];
+                found = q->kind == WARD_RULE_DETECTION && names(refs[k], q->id, q->name);
+            }
+            for (size_t b = 0; corr && b < cs->nrules && !found; b++)
+                found = b != i && names(refs[k], cs->rules[b].id, cs->rules[b].name);
+            if (found) continue;
+            char why[300];
+            snprintf(why, sizeof why, "%s names rule '%.200s', which is not loaded%s",
+                     corr ? "the correlation" : "the filter", refs[k],
+                     rs ? " or did not compile" : "");
+            rc =
+                ward_sigma_rules_add_diag(rules, corr ? r->path : f->path, corr ? r->line : f->line,
+                                          corr ? r->id : f->id, corr ? r->title : f->title, why);
+        }
+    }
+    ward_corr_rules_free(cs);
+    return rc ? EX_OSERR : 0;
+}
+
 static int do_check(struct common *c, char **paths, size_t npaths)
 {
     struct ward_taxonomy *tax = NULL;
@@ -231,6 +282,7 @@ static int do_check(struct common *c, char **paths, size_t npaths)
             goto done;
         }
     }
+    if ((rc = check_correlations(rules, rs))) goto done;
     uint64_t t2 = ward_clock_ns();
     if (!c->quiet)
         for (size_t i = 0; i < rules->ndiags; i++) sigma_cli_print_diag(stdout, &rules->diags[i]);

@@ -99,6 +99,16 @@ PY
 # --- the rule pack's checks accept correlations and filters ---
 "$ward" rules check -q "$src/rules" > /dev/null 2>&1 && ok || bad "ward rules check rejected the pack"
 "$ward" rules list "$src/rules" 2>/dev/null | grep -q "SSH Brute Force" && ok || bad "rules list lacks the correlation"
+# ... and reject a correlation that names a rule that is not there
+mkdir -p "$tmp/badrules"
+sed 's/- ward_sshd_failed_password$/- ward_sshd_failed_passwd/' "$src/rules/correlation/corr_sshd_brute_force.yml" \
+    > "$tmp/badrules/corr.yml"
+cp "$src/rules/linux/sshd/sshd_failed_password.yml" "$tmp/badrules/"
+"$ward" rules check "$tmp/badrules" > "$tmp/badcheck.txt" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "names rule 'ward_sshd_failed_passwd', which is not loaded" "$tmp/badcheck.txt" && ok ||
+    bad "rules check accepted a correlation naming a missing rule (exit $rc)"
+"$ward" hunt -r "$tmp/badrules" --no-summary "$tmp/auth.log" > /dev/null 2> "$tmp/badhunt.err"; rc=$?
+[ $rc = 0 ] && grep -q "left out" "$tmp/badhunt.err" && ok || bad "hunt with a broken correlation: exit $rc"
 
 if [ ! -f "$corpus/linux-logs/loghub/OpenSSH/OpenSSH_2k.log" ]; then
     echo "SKIP (corpus part): the shared corpus is not at $corpus"
