@@ -133,6 +133,17 @@ static void test_parse(void)
               "---\ntitle: ok\ncorrelation: {type: temporal, rules: [x, y], timespan: 5s}\n");
     CHECK_INT(set->nrules, 1);
     CHECK_INT(set->ndiags, 5);
+    ward_corr_rules_free(
+        set); /* a repeated condition or aliases key replaces the first (it once overflowed) */
+    set = parse("title: r\ncorrelation: {type: value_sum, rules: [rule_b], "
+                "aliases: {who: {rule_b: user}}, group-by: [who], "
+                "aliases: {who: {rule_b: user}, x: {rule_a: host}}, timespan: 1h, "
+                "condition: {field: bytes, gt: 1}, condition: {field: bytes, gte: 2, lt: 9}}\n");
+    CHECK_INT(set->nrules, 1);
+    if (set->nrules) {
+        CHECK_INT(set->rules[0].nconds, 2);
+        CHECK_INT(set->rules[0].naliases, 2);
+    }
     ward_corr_rules_free(set);
 }
 

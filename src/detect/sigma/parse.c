@@ -520,6 +520,7 @@ static int parse_correlation(struct pctx *c, struct ward_sigma_rule *r, const ya
             size_t nc = (size_t)(vn->data.mapping.pairs.top - vn->data.mapping.pairs.start);
             k->conds = ward_arena_alloc(&c->set->arena, (nc + 1) * sizeof *k->conds);
             if (!k->conds) return WARD_ENOMEM;
+            k->nconds = 0; /* a repeated key replaces */
             for (size_t j = 0; j < nc && rc == 0; j++) {
                 yaml_node_pair_t *q = &vn->data.mapping.pairs.start[j];
                 yaml_node_t *ck = yaml_document_get_node(d, q->key);
@@ -553,6 +554,7 @@ static int parse_correlation(struct pctx *c, struct ward_sigma_rule *r, const ya
             size_t na = (size_t)(vn->data.mapping.pairs.top - vn->data.mapping.pairs.start);
             k->aliases = ward_arena_alloc(&c->set->arena, (na + 1) * sizeof *k->aliases);
             if (!k->aliases) return WARD_ENOMEM;
+            k->naliases = 0; /* a repeated key replaces */
             for (size_t j = 0; j < na && rc == 0; j++) {
                 yaml_node_pair_t *q = &vn->data.mapping.pairs.start[j];
                 yaml_node_t *an = yaml_document_get_node(d, q->key);
