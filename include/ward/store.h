@@ -260,7 +260,8 @@ struct ward_case {
     struct ward_arena arena;
 };
 
-/* Loads an incident and all its records (alerts with events when with_events). The
+/* Loads an incident and all its records (alerts with events when with_events; without,
+ * correlation alerts still carry theirs, the list of alerts they correlate). The
  * caller frees *out with ward_case_free. WARD_ENOTFOUND when there is no such incident. */
 int ward_store_load_case(struct ward_store *st, int64_t incident, int with_events,
                          struct ward_case **out, struct ward_err *err) WARD_MUST_USE;

@@ -10,6 +10,7 @@
 #include "store_cli.h"
 #include "ward/decode.h"
 #include "ward/json.h"
+#include "ward/json_reader.h"
 #include "ward/report.h"
 
 /* ---- options shared by the subcommands --------------------------------------------------- */
@@ -222,6 +223,57 @@ static int load(struct copts *o, int64_t id, int events, struct ward_store **st,
     return 0;
 }
 
+/* For a correlation alert (its stored event is {"correlation": {...}}, see docs/hunt.md): one
+ * line naming what it correlates, e.g. "correlates 5 alerts (SSH ...) for src_ip=10.0.0.1". */
+static int show_correlation(const struct ward_case_alert *a, struct ward_buf *b)
+{
+    static const char head[] = "{\"correlation\":";
+    if (!a->event_json || strncmp(a->event_json, head, sizeof head - 1) != 0) return 0;
+    struct ward_event ev;
+    struct ward_err err = {0};
+    if (ward_event_init(&ev, NULL)) return WARD_ENOMEM;
+    int e = 0;
+    if (ward_json_flatten(&ev, a->event_json, strlen(a->event_json), NULL, NULL, &err) == 0) {
+        static const char ak[] = "correlation.alerts.", gk[] = "correlation.group.";
+        long n = -1;
+        const char *titles[3];
+        size_t tlen[3], nt = 0;
+        struct ward_buf grp;
+        ward_buf_init(&grp, 4096);
+        for (uint32_t i = 0; i < ev.nfields; i++) {
+            struct ward_field *f = &ev.fields[i];
+            const char *k = ward_field_key(&ev, f);
+            struct ward_str v;
+            if (ward_event_value(&ev, f, &v)) continue;
+            if (strncmp(k, ak, sizeof ak - 1) == 0) {
+                char *end;
+                long idx = strtol(k + sizeof ak - 1, &end, 10);
+                if (idx > n) n = idx;
+                if (strcmp(end, ".rule.title") != 0 || nt == 3) continue;
+                size_t j = 0;
+                while (j < nt && !(tlen[j] == v.len && memcmp(titles[j], v.ptr, v.len) == 0)) j++;
+                if (j == nt) {
+                    titles[nt] = v.ptr;
+                    tlen[nt++] = v.len;
+                }
+            } else if (strncmp(k, gk, sizeof gk - 1) == 0) {
+                e |= ward_buf_printf(&grp, "%s%s=%.*s", grp.len ? ", " : "", k + sizeof gk - 1,
+                                     (int)v.len, v.ptr);
+            }
+        }
+        if (n >= 0) {
+            e |= ward_buf_printf(b, "         correlates %ld alert%s (", n + 1, n ? "s" : "");
+            for (size_t j = 0; j < nt; j++)
+                e |= ward_buf_printf(b, "%s%.*s", j ? "; " : "", (int)tlen[j], titles[j]);
+            e |= ward_buf_printf(b, ")%s%.*s\n", grp.len ? " for " : "", (int)grp.len,
+                                 grp.len ? grp.data : "");
+        }
+        ward_buf_free(&grp);
+    }
+    ward_event_free(&ev);
+    return e;
+}
+
 static int show_text(struct ward_case *c, struct ward_buf *b)
 {
     const struct ward_incident *x = &c->inc;
@@ -254,6 +306,7 @@ static int show_text(struct ward_case *c, struct ward_buf *b)
         e |= ward_buf_printf(b, "  %-6lld %s  %-8s x%-4lld %-12s %s (%s)\n", (long long)a->id, t1,
                              ward_level_name(a->level), (long long)a->count,
                              a->host ? a->host : "-", a->rule_title, a->rule_id);
+        e |= show_correlation(a, b);
     }
     if (c->nentities) {
         e |= ward_buf_printf(b, "\nSHARED ENTITIES (%zu)\n", c->nentities);

@@ -1,11 +1,13 @@
 /* log.c - messages to stderr, with colour only on a terminal. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "ward/core.h"
 
 static enum ward_log_level g_level = WARD_LOG_WARN;
-static int g_tty = -1;
+/* -1 until first asked; worker threads may log at once, so it is atomic */
+static atomic_int g_tty = -1;
 
 void ward_log_set_level(enum ward_log_level lvl)
 {
@@ -19,8 +21,12 @@ enum ward_log_level ward_log_get_level(void)
 
 int ward_stderr_is_tty(void)
 {
-    if (g_tty < 0) g_tty = isatty(STDERR_FILENO) ? 1 : 0;
-    return g_tty;
+    int t = atomic_load_explicit(&g_tty, memory_order_relaxed);
+    if (t < 0) {
+        t = isatty(STDERR_FILENO) ? 1 : 0;
+        atomic_store_explicit(&g_tty, t, memory_order_relaxed);
+    }
+    return t;
 }
 
 static const char *const names[] = {"error", "warning", "info", "debug"};

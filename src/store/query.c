@@ -256,7 +256,9 @@ static const char sql_case_alerts[] =
     " ORDER BY first_seen, id";
 static const char sql_case_alerts_noev[] =
     "SELECT id, rule_id, rule_title, level, host, first_seen, last_seen, count, source_path,"
-    " source_record, tags, tactics, techniques, NULL FROM alerts WHERE incident_id = ?1"
+    " source_record, tags, tactics, techniques,"
+    " CASE WHEN substr(event_json, 1, 15) = '{\"correlation\":' THEN event_json END"
+    " FROM alerts WHERE incident_id = ?1"
     " ORDER BY first_seen, id";
 static const char sql_case_tech[] =
     "SELECT attack_id, name, alerts FROM incident_attack WHERE incident_id = ?1"

@@ -306,6 +306,15 @@ for inc in incs:
             assert len(d["alerts"]) > 1, len(d["alerts"])
 assert found_ssh and found_win, (found_ssh, found_win)
 PY
+# the text view names what a correlation alert correlates (without --events)
+"$ward" case list -d "$tmp/cases.db" > "$tmp/list.txt" 2>/dev/null
+shown=0
+for id in $(awk '/SSH Brute Force/ {print $1}' "$tmp/list.txt"); do
+    "$ward" case show -d "$tmp/cases.db" "$id" > "$tmp/show.txt" 2>/dev/null || continue
+    grep -Eq '^ +correlates [0-9]+ alerts \(SSH Password Authentication Failed\) for src_ip=[0-9.]+$' \
+        "$tmp/show.txt" && shown=$((shown + 1))
+done
+[ "$shown" -gt 0 ] && ok || bad "case show (text) does not say what the correlation alerts correlate"
 
 echo "hunt_corr: $pass passed, $fail failed"
 [ $fail = 0 ]
