@@ -170,9 +170,9 @@ int main(int argc, char **argv)
            nall, ndiag0, (double)t_parse / 1e9, nwin, all_products ? "(all products)" : "windows",
            ward_ruleset_count(rs), set->ndiags - ndiag0);
     printf("compile: %.2f s (Vectorscan %.2f s): %u slots, %u field ids, atoms %u exact + %u "
-           "confirmed + %u lazy\n",
+           "confirmed + %u lazy (%u of them deferred: scannable, nobody's gate)\n",
            (double)t_compile / 1e9, (double)rs->hs_ns / 1e9, rs->nslots, rs->fields.count,
-           rs->n_exact, rs->n_confirm, rs->n_lazy);
+           rs->n_exact, rs->n_confirm, rs->n_lazy, rs->n_deferred);
 
     struct ward_event ev;
     struct ward_matcher *m = NULL;
@@ -219,8 +219,67 @@ int main(int argc, char **argv)
     printf("time shares: decode %.1f%%, route %.1f%%, prefilter %.1f%%, conditions %.1f%%\n",
            100.0 * pe_dec / pe_full, 100.0 * (pe_route - pe_dec) / pe_full,
            100.0 * (pe_scan - pe_route) / pe_full, 100.0 * (pe_full - pe_scan) / pe_full);
-    printf("per event: %.1f Vectorscan scans, %.1f candidate rules evaluated\n",
-           (double)p->scans / (double)p->events, (double)p->candidates / (double)p->events);
+    printf("per event: %.1f Vectorscan scans, %.1f candidate rules evaluated, %.2f on-demand "
+           "scans of deferred atoms (%.2f us)\n",
+           (double)p->scans / (double)p->events, (double)p->candidates / (double)p->events,
+           (double)p->later_scans / (double)p->events,
+           (double)p->later_ns / 1e3 / (double)p->events);
+    if (getenv("WARD_BENCH_SLOTS")) {
+        /* the slots that cost most, with their databases */
+        for (int top = 0; top < 15; top++) {
+            uint32_t bs = UINT32_MAX;
+            for (uint32_t s = 0; s <= rs->nslots; s++)
+                if (p->slot_ns[s] && (bs == UINT32_MAX || p->slot_ns[s] > p->slot_ns[bs])) bs = s;
+            if (bs == UINT32_MAX) break;
+            const struct slot *sl = bs < rs->nslots ? &rs->slots[bs] : NULL;
+            uint32_t ngate = 0, nlen[16] = {0};
+            uint32_t nlit = 0, nre = 0, neq = 0, ndir = sl ? sl->now.ndirect : 0, minlen = 1u << 30;
+            for (uint32_t a = 0; a < rs->natoms; a++) {
+                const struct atom *at = &rs->atoms[a];
+                if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer)
+                    continue;
+                if (at->rules_n && at->via == VIA_HS)
+                    ngate++, nlen[at->litlen < 15 ? at->litlen : 15]++;
+                if (getenv("WARD_BENCH_SHORT") && at->rules_n && at->via == VIA_HS && at->lit &&
+                    at->litlen <= 4)
+                    printf("   short gate %u pos %u '%.*s' rules_n %u first rule %s\n", a, at->pos,
+                           (int)at->litlen, at->lit, at->rules_n,
+                           rs->rules[rs->atom_rules[at->rules_off]].rule->title);
+                if (at->via == VIA_EQ)
+                    neq++;
+                else if (at->via == VIA_HS && at->lit && at->mode == ATOM_EXACT) {
+                    nlit++;
+                    if (at->litlen < minlen) minlen = at->litlen;
+                } else if (at->via == VIA_HS)
+                    nre++;
+            }
+            printf("slot %4u %-40s %6.3f us/ev %5.2f scans/ev %6.0f B/scan: eq %u direct %u "
+                   "lit %u (min len %u) other %u\n",
+                   bs, sl ? sl->keys[0].name : "(keywords)",
+                   (double)p->slot_ns[bs] / 1e3 / (double)p->events,
+                   (double)p->slot_scans[bs] / (double)p->events,
+                   (double)p->slot_bytes[bs] / (double)(p->slot_scans[bs] ? p->slot_scans[bs] : 1),
+                   neq, ndir, nlit, minlen, nre);
+            printf("   on demand %.3f/ev; gates in hs %u, by length:",
+                   (double)p->slot_later[bs] / (double)p->events, ngate);
+            for (int i = 0; i < 16; i++) printf(" %u", nlen[i]);
+            printf("\n");
+            p->slot_ns[bs] = 0;
+        }
+    }
+    if (getenv("WARD_BENCH_RULES")) {
+        for (int top = 0; top < 25; top++) {
+            size_t bs = SIZE_MAX;
+            for (size_t r = 0; r < rs->nrules; r++)
+                if (p->rule_ns[r] && (bs == SIZE_MAX || p->rule_ns[r] > p->rule_ns[bs])) bs = r;
+            if (bs == SIZE_MAX) break;
+            printf("rule %4zu %6.3f us/ev %5.3f evals/ev gated %d: %s\n", bs,
+                   (double)p->rule_ns[bs] / 1e3 / (double)p->events,
+                   (double)p->rule_evals[bs] / (double)p->events, rs->rules[bs].gated,
+                   rs->rules[bs].rule->title);
+            p->rule_ns[bs] = 0;
+        }
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);

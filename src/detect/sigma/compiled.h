@@ -38,6 +38,7 @@ enum lazy_kind {
     LZ_GLOB,       /* general glob matched in C */
     LZ_RE,         /* PCRE2 regex */
     LZ_PATTERN,    /* a non-string pattern (cidr, numbers, exists, null, fieldref, time) */
+    LZ_LIT,        /* a bare literal (atom lit/litlen/pos/cased) compared in C */
 };
 
 /* Where a literal scanned without anchors must lie in the value (checked on each hit from
@@ -72,6 +73,7 @@ struct atom {
     uint32_t ref_slot;  /* FIELDREF: the other field's slot */
     uint32_t nodes_off; /* N_ANYHIT nodes over this atom: rs->atom_nodes[off .. off+n) */
     uint32_t nodes_n;
+    uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -104,12 +106,11 @@ struct wprefix {
 /* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
 #define WARD_SLOT_MAX_VALUES 4096
 
-struct slot {
-    struct slot_key *keys; /* priority order */
-    uint32_t nkeys;
-    uint8_t has_wild;   /* some key has a "*" segment */
-    hs_database_t *db;  /* bare literals; NULL when there are none */
-    hs_database_t *db2; /* other globs and regexes; NULL when there are none */
+/* The ways of finding a set of scanned atoms in a slot's values. */
+struct scanset {
+    hs_database_t *db;   /* bare ASCII literals; NULL when there are none */
+    hs_database_t *dbhi; /* bare literals with a non-ASCII byte (values with one only) */
+    hs_database_t *db2;  /* other globs and regexes; NULL when there are none */
     /* equality literals: open addressing over atom index + 1 (0 = empty), keyed by the
      * hash of the value (ASCII-lowered for caseless atoms, which go to eq_ci) */
     uint32_t *eq_ci, *eq_cs;
@@ -117,7 +118,15 @@ struct slot {
     uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
     uint32_t *direct; /* a few literals compared in C */
     uint32_t ndirect;
-    uint32_t *atoms; /* every atom of the slot (for the docs/stats) */
+};
+
+struct slot {
+    struct slot_key *keys; /* priority order */
+    uint32_t nkeys;
+    uint8_t has_wild;     /* some key has a "*" segment */
+    struct scanset now;   /* gate atoms: scanned for every event whose route reads the slot */
+    struct scanset later; /* deferred atoms: scanned once an evaluated condition reads one */
+    uint32_t *atoms;      /* every scanned atom of the slot (for the docs/stats) */
     uint32_t natoms;
 };
 
@@ -129,7 +138,8 @@ enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT, N_ANYHIT };
 
 struct node {
     uint8_t op;
-    uint32_t arg; /* N_ATOM: atom index */
+    uint32_t arg; /* N_ATOM: atom index; N_ANYHIT: slot whose `later` set must be scanned
+                     first (deferred children), or UINT32_MAX */
     uint32_t end; /* index just past this node's subtree */
 };
 
@@ -173,6 +183,7 @@ struct ward_ruleset {
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
     uint32_t n_exact, n_confirm, n_lazy;
+    uint32_t n_deferred; /* of the lazy ones: scannable, but nobody's gate */
     uint64_t compile_ns, hs_ns;
 };
 
@@ -185,6 +196,10 @@ struct ward_matcher_prof {
     uint64_t eval_ns;  /* candidate rules and their conditions */
     uint64_t scans;    /* Vectorscan calls */
     uint64_t candidates;
+    uint64_t later_scans, later_ns; /* on-demand scans of deferred atoms (in eval_ns) */
+    /* per slot (index rs->nslots: the keyword pass): scans and their time (profile on) */
+    uint64_t *slot_scans, *slot_ns, *slot_bytes, *slot_later;
+    uint64_t *rule_evals, *rule_ns; /* per rule: evaluations and their time */
 };
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
 /* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so

@@ -50,10 +50,11 @@ struct ward_matcher {
     uint32_t ntouched;
     uint32_t *pending; /* prefilter hits of the current scan, to confirm */
     uint32_t npending;
-    uint32_t *rule_gen; /* per rule: == gen when already a candidate */
-    uint32_t *slot_gen; /* per slot: == gen when already scanned */
-    uint32_t *node_gen; /* per node: == gen when an N_ANYHIT node holds */
-    uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
+    uint32_t *rule_gen;  /* per rule: == gen when already a candidate */
+    uint32_t *slot_gen;  /* per slot: == gen when already scanned */
+    uint32_t *dslot_gen; /* per slot: == gen when its deferred atoms were scanned */
+    uint32_t *node_gen;  /* per node: == gen when an N_ANYHIT node holds */
+    uint32_t *wp_gen;    /* per "*" key prefix: == gen when wp_has is known */
     uint8_t *wp_has;
     /* index of the event's fields by the hash of their last key segment (spaces removed),
      * built once per event when a pattern key is first consulted */
@@ -80,6 +81,8 @@ struct ward_matcher {
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
+    /* m->vals holds the values of slot vals_slot when vals_gen == gen (lazy atoms) */
+    uint32_t vals_gen, vals_slot, vals_n;
     /* keyword literals: every keyword field's value joined in kwbuf, value i spanning
      * [kwseg[2i], kwseg[2i+1]); kw_joined is set while that buffer is scanned */
     struct ward_buf kwbuf;
@@ -140,8 +143,9 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         for (uint32_t s = 0; s < cr->nslots; s++) {
             uint32_t slot = cr->slots[s];
             const struct slot *sl = &rs->slots[slot];
+            const struct scanset *ss = &sl->now;
             if (slot_seen[slot] ||
-                (!sl->db && !sl->db2 && !sl->eq_ci && !sl->eq_cs && !sl->ndirect))
+                (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs && !ss->ndirect))
                 continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
@@ -195,6 +199,7 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->ncbits = (nr + 63) / 64;
     m->cbits = calloc(m->ncbits, sizeof *m->cbits);
     m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
+    m->dslot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->dslot_gen);
     m->node_gen = calloc(rs->nnodes ? rs->nnodes : 1, sizeof *m->node_gen);
     m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
     m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
@@ -205,15 +210,16 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has ||
-        !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
-        !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
+    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->dslot_gen || !m->wp_gen ||
+        !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val ||
+        !m->touched || !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
-        if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
-            goto fail;
-        if (rs->slots[s].db2 && hs_alloc_scratch(rs->slots[s].db2, &m->scratch) != HS_SUCCESS)
-            goto fail;
+        const struct slot *sl = &rs->slots[s];
+        hs_database_t *dbs[6] = {sl->now.db,   sl->now.dbhi,   sl->now.db2,
+                                 sl->later.db, sl->later.dbhi, sl->later.db2};
+        for (int d = 0; d < 6; d++)
+            if (dbs[d] && hs_alloc_scratch(dbs[d], &m->scratch) != HS_SUCCESS) goto fail;
     }
     if (rs->kwdb && hs_alloc_scratch(rs->kwdb, &m->scratch) != HS_SUCCESS) goto fail;
     if (rs->kwdb2 && hs_alloc_scratch(rs->kwdb2, &m->scratch) != HS_SUCCESS) goto fail;
@@ -247,6 +253,7 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->cands);
     free(m->cbits);
     free(m->slot_gen);
+    free(m->dslot_gen);
     free(m->node_gen);
     free(m->wp_gen);
     free(m->wp_has);
@@ -256,12 +263,30 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->seg_ix);
     free(m->seg_long);
     free(m->seg_cand);
+    free(m->prof.slot_scans);
+    free(m->prof.slot_ns);
+    free(m->prof.slot_bytes);
+    free(m->prof.slot_later);
+    free(m->prof.rule_evals);
+    free(m->prof.rule_ns);
     free(m);
 }
 
 void ward_matcher_set_profile(struct ward_matcher *m, int on)
 {
     m->profile = on;
+    if (on && !m->prof.slot_scans) {
+        size_t n = m->rs->nslots + 1;
+        m->prof.slot_scans = calloc(n, sizeof *m->prof.slot_scans);
+        m->prof.slot_ns = calloc(n, sizeof *m->prof.slot_ns);
+        m->prof.slot_bytes = calloc(n, sizeof *m->prof.slot_bytes);
+        m->prof.slot_later = calloc(n, sizeof *m->prof.slot_later);
+        m->prof.rule_evals = calloc(m->rs->nrules + 1, sizeof *m->prof.rule_evals);
+        m->prof.rule_ns = calloc(m->rs->nrules + 1, sizeof *m->prof.rule_ns);
+        if (!m->prof.slot_scans || !m->prof.slot_ns || !m->prof.slot_bytes || !m->prof.slot_later ||
+            !m->prof.rule_evals || !m->prof.rule_ns)
+            m->profile = 0;
+    }
 }
 
 void ward_matcher_set_stop(struct ward_matcher *m, int phase)
@@ -643,6 +668,21 @@ static int ref_match(const struct ward_sigma_pattern *p, struct ward_str a, stru
     return ci ? ward_str_ieq(s, b) : ward_str_eq(s, b);
 }
 
+static int same(const char *a, const char *b, size_t n, int cased);
+static int contains(const char *s, size_t n, const char *lit, size_t l, int cased);
+
+/* A bare literal at its position (enum atom_pos) in a value. */
+static int lit_match(const struct atom *a, struct ward_str v)
+{
+    if (a->litlen > v.len) return 0;
+    switch (a->pos) {
+    case POS_EQ: return a->litlen == v.len && same(v.ptr, a->lit, v.len, a->cased);
+    case POS_START: return same(v.ptr, a->lit, a->litlen, a->cased);
+    case POS_END: return same(v.ptr + v.len - a->litlen, a->lit, a->litlen, a->cased);
+    default: return contains(v.ptr, v.len, a->lit, a->litlen, a->cased);
+    }
+}
+
 /* A pattern on the value of a present field. */
 static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct ward_field *f,
                             struct ward_str v)
@@ -654,6 +694,7 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
         switch (a->lazy) {
         case LZ_GLOB_ANY: return 1;
         case LZ_GLOB_EMPTY: return v.len == 0;
+        case LZ_LIT: return lit_match(a, v);
         default: return glob_match(p, v.ptr, v.len);
         }
     case WARD_SP_RE: return re_match(m, a->re, v);
@@ -688,12 +729,19 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
     struct ward_event *ev = m->ev;
     struct ward_field **f = m->vals;
     uint32_t n;
-    if (a->slot == WARD_KW_SLOT) {
-        n = 0;
-        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
-            if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
+    if (m->vals_gen == m->gen && m->vals_slot == a->slot) {
+        n = m->vals_n; /* the same slot as the last lazy atom: its values are in m->vals */
     } else {
-        n = slot_values(m, a->slot, f);
+        if (a->slot == WARD_KW_SLOT) {
+            n = 0;
+            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+                if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
+        } else {
+            n = slot_values(m, a->slot, f);
+        }
+        m->vals_gen = m->gen;
+        m->vals_slot = a->slot;
+        m->vals_n = n;
     }
     const struct ward_sigma_pattern *p = a->pat;
     if (p->kind == WARD_SP_EXISTS) return (n > 0) == (p->num != 0);
@@ -713,10 +761,15 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 
 /* ---- conditions ------------------------------------------------------------------------------ */
 
+static void scan_later(struct ward_matcher *m, uint32_t s);
+
 static int atom_value(struct ward_matcher *m, uint32_t ai)
 {
     const struct atom *a = &m->rs->atoms[ai];
-    if (a->mode != ATOM_LAZY) return m->hit_gen[ai] == m->gen;
+    if (a->mode != ATOM_LAZY) {
+        if (a->defer) scan_later(m, a->slot);
+        return m->hit_gen[ai] == m->gen;
+    }
     if (m->lazy_gen[ai] != m->gen) {
         m->lazy_val[ai] = (uint8_t)lazy_eval(m, a);
         m->lazy_gen[ai] = m->gen;
@@ -731,7 +784,9 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_FALSE: return 0;
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
-    case N_ANYHIT: return m->node_gen[i] == m->gen;
+    case N_ANYHIT:
+        if (n->arg != UINT32_MAX) scan_later(m, n->arg);
+        return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
         for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
@@ -848,7 +903,7 @@ static int contains(const char *s, size_t n, const char *lit, size_t l, int case
     return 0;
 }
 
-static void direct_check(struct ward_matcher *m, const struct slot *sl, struct ward_str v)
+static void direct_check(struct ward_matcher *m, const struct scanset *sl, struct ward_str v)
 {
     const struct atom *atoms = m->rs->atoms;
     for (uint32_t k = 0; k < sl->ndirect; k++) {
@@ -865,21 +920,73 @@ static void direct_check(struct ward_matcher *m, const struct slot *sl, struct w
     }
 }
 
-static void scan_slot(struct ward_matcher *m, uint32_t s)
+/* Whether a value has a byte >= 0x80. */
+static int has_high(struct ward_str v)
 {
-    const struct slot *sl = &m->rs->slots[s];
-    uint32_t n = slot_values(m, s, m->vals);
+    size_t i = 0;
+    for (; i + 8 <= v.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, v.ptr + i, 8);
+        if (w & 0x8080808080808080ULL) return 1;
+    }
+    for (; i < v.len; i++)
+        if ((unsigned char)v.ptr[i] >= 0x80) return 1;
+    return 0;
+}
+
+static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t n)
+{
     for (uint32_t k = 0; k < n; k++) {
         struct ward_str v;
         if (field_value(m, m->vals[k], &v)) continue;
         if (!v.ptr) v.ptr = "";
-        if (sl->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
-            if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
-            if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        if (ss->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
+            if (ss->eq_ci) eq_lookup(m, ss->eq_ci, ss->eq_ci_mask, 0, v);
+            if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
-        if (sl->ndirect) direct_check(m, sl, v);
-        if (sl->db) scan(m, sl->db, v);
-        if (sl->db2) scan(m, sl->db2, v);
+        if (ss->ndirect) direct_check(m, ss, v);
+        if (ss->db) scan(m, ss->db, v);
+        if (ss->dbhi && has_high(v)) scan(m, ss->dbhi, v);
+        if (ss->db2) scan(m, ss->db2, v);
+        if (m->profile) m->prof.slot_bytes[m->vals_slot] += v.len;
+    }
+}
+
+/* The eager scan of a slot: its gate atoms. */
+static void scan_slot(struct ward_matcher *m, uint32_t s)
+{
+    uint64_t t0 = m->profile ? ward_clock_ns() : 0;
+    uint32_t n = slot_values(m, s, m->vals);
+    m->vals_gen = m->gen;
+    m->vals_slot = s;
+    m->vals_n = n;
+    scan_set(m, &m->rs->slots[s].now, n);
+    if (m->profile) {
+        m->prof.slot_scans[s]++;
+        m->prof.slot_ns[s] += ward_clock_ns() - t0;
+    }
+}
+
+/* The on-demand scan of a slot's deferred atoms, once per event. */
+static void scan_later(struct ward_matcher *m, uint32_t s)
+{
+    if (m->dslot_gen[s] == m->gen) return;
+    m->dslot_gen[s] = m->gen;
+    uint64_t t0 = m->profile ? ward_clock_ns() : 0;
+    uint32_t n;
+    if (m->vals_gen == m->gen && m->vals_slot == s) {
+        n = m->vals_n;
+    } else {
+        n = slot_values(m, s, m->vals);
+        m->vals_gen = m->gen;
+        m->vals_slot = s;
+        m->vals_n = n;
+    }
+    scan_set(m, &m->rs->slots[s].later, n);
+    if (m->profile) {
+        m->prof.later_scans++;
+        m->prof.slot_later[s]++;
+        m->prof.later_ns += ward_clock_ns() - t0;
     }
 }
 
@@ -938,10 +1045,12 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->lazy_gen, 0, na * sizeof *m->lazy_gen);
         memset(m->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof *m->rule_gen);
         memset(m->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->slot_gen);
+        memset(m->dslot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->dslot_gen);
         memset(m->node_gen, 0, (rs->nnodes ? rs->nnodes : 1) * sizeof *m->node_gen);
         memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
         m->seg_gen = 0;
         m->space_gen = 0;
+        m->vals_gen = 0;
         m->gen = 1;
     }
     m->ev = ev;
@@ -977,7 +1086,15 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
-    if (r->keywords && (rs->kwdb || rs->kwdb2)) keyword_scan(m);
+    if (r->keywords && (rs->kwdb || rs->kwdb2)) {
+        uint64_t tk = m->profile ? ward_clock_ns() : 0;
+        keyword_scan(m);
+        if (m->profile) {
+            m->prof.slot_scans[rs->nslots]++;
+            m->prof.slot_ns[rs->nslots] += ward_clock_ns() - tk;
+            m->prof.slot_bytes[rs->nslots] += m->kwbuf.len;
+        }
+    }
 done_scan:
     if (m->profile) t2 = ward_clock_ns();
     if (WARD_UNLIKELY(m->stop == 2)) return 0;
@@ -1022,7 +1139,13 @@ done_scan:
         else
             ri = r->always[ai++];
         const struct crule *cr = &rs->rules[ri];
-        if (eval(m, cr->prog_off)) {
+        uint64_t te = m->profile ? ward_clock_ns() : 0;
+        int matched = eval(m, cr->prog_off);
+        if (m->profile) {
+            m->prof.rule_evals[ri]++;
+            m->prof.rule_ns[ri] += ward_clock_ns() - te;
+        }
+        if (matched) {
             hits++;
             if (hit) hit(ctx, ri);
         }
