@@ -1018,6 +1018,7 @@ static int link_fields(struct ward_ruleset *rs)
 struct gate_ctx {
     struct ward_ruleset *rs;
     const uint32_t *refs;   /* per atom: how many program nodes read it */
+    const uint32_t *common; /* per atom: signs that its literal is common (see lit_common) */
     const uint8_t *refused; /* per atom: Vectorscan refused it (never a gate) */
     struct pair **pairs;
     size_t *np, *cap;
@@ -1040,7 +1041,7 @@ static uint64_t atom_gate_cost(const struct gate_ctx *g, uint32_t ai)
     }
     if (a->slot == WARD_KW_SLOT) c *= 8; /* scanned over every field of the event */
     /* an atom many rules read is a common test, likely to hit (and wake rules) often */
-    return c + 2 * (uint64_t)g->refs[ai];
+    return c + 2 * (uint64_t)g->refs[ai] + 16 * (uint64_t)g->common[ai];
 }
 
 static uint64_t cost_add(uint64_t a, uint64_t b)
@@ -1100,6 +1101,118 @@ static uint64_t gate_walk(struct gate_ctx *g, uint32_t i, int pos, int emit, int
     return GATE_NONE;
 }
 
+struct common_scan {
+    uint32_t *cont;
+    uint32_t self;
+};
+
+static int common_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    struct common_scan *c = ctx;
+    if (id != c->self) c->cont[id]++;
+    return 0;
+}
+
+/*
+ * A static guess of how common each literal is in events, to keep common strings out of
+ * the gates (a gate that hits on most events wakes its rule on most events): how many
+ * other literals of the rule set contain it ("\Windows\" is in hundreds of them), and
+ * how often rules use it in a filter (under NOT), i.e. as a benign value. A guess only:
+ * it changes which atoms are scanned first, never an answer.
+ */
+static void lit_common(const struct ward_ruleset *rs, uint32_t *common)
+{
+    struct ward_intern texts;
+    ward_intern_init(&texts);
+    uint32_t *tid = malloc((rs->natoms ? rs->natoms : 1) * sizeof *tid);
+    char *low = NULL;
+    size_t lowcap = 0;
+    if (!tid) return;
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        const struct atom *at = &rs->atoms[a];
+        tid[a] = UINT32_MAX;
+        if (!at->lit || !at->litlen) continue;
+        if (grow((void **)&low, &lowcap, at->litlen, 1)) goto done;
+        for (uint32_t i = 0; i < at->litlen; i++)
+            low[i] = (char)ward_lower((unsigned char)at->lit[i]);
+        int64_t t = ward_intern_add(&texts, low, at->litlen);
+        if (t < 0) goto done;
+        tid[a] = (uint32_t)t;
+    }
+    uint32_t nt = texts.count;
+    uint32_t *cont = calloc(nt ? nt : 1, sizeof *cont), *neg = calloc(nt ? nt : 1, sizeof *neg);
+    const char **ex = malloc((nt ? nt : 1) * sizeof *ex);
+    unsigned *fl = malloc((nt ? nt : 1) * sizeof *fl), *ids = malloc((nt ? nt : 1) * sizeof *ids);
+    size_t *lens = malloc((nt ? nt : 1) * sizeof *lens);
+    if (!cont || !neg || !ex || !fl || !ids || !lens) goto done2;
+    /* filters: atoms under an odd number of NOTs */
+    for (size_t r = 0; r < rs->nrules; r++) {
+        const struct crule *cr = &rs->rules[r];
+        uint32_t not_ends[64];
+        size_t nnot = 0, deep = 0;
+        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+            const struct node *n = &rs->nodes[i];
+            while (nnot && not_ends[nnot - 1] <= i) nnot--;
+            while (deep && nnot < deep) deep = 0;
+            if (n->op == N_NOT) {
+                if (nnot < 64)
+                    not_ends[nnot++] = n->end;
+                else
+                    deep = nnot; /* too deep: polarity unknown, skip */
+                continue;
+            }
+            if (n->op == N_ATOM && nnot % 2 && !deep && tid[n->arg] != UINT32_MAX)
+                neg[tid[n->arg]]++;
+        }
+    }
+    /* containment: a database of the texts, scanned over each text */
+    uint32_t m = 0;
+    for (uint32_t t = 0; t < nt; t++) {
+        /* long literals are rare in events anyway (and would make this slow to compile) */
+        if (texts.lens[t] > 16) continue;
+        ex[m] = texts.names[t];
+        lens[m] = texts.lens[t];
+        fl[m] = HS_FLAG_SINGLEMATCH;
+        ids[m] = t;
+        m++;
+    }
+    hs_database_t *db = NULL;
+    hs_scratch_t *scr = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (m &&
+        hs_compile_lit_multi(ex, fl, ids, lens, m, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS &&
+        hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
+        struct common_scan cs = {cont, 0};
+        for (uint32_t t = 0; t < nt; t++) {
+            cs.self = t;
+            (void)hs_scan(db, texts.names[t], (unsigned)texts.lens[t], 0, scr, common_hit, &cs);
+        }
+    }
+    if (ce) hs_free_compile_error(ce);
+    if (scr) hs_free_scratch(scr);
+    if (db) hs_free_database(db);
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        if (tid[a] == UINT32_MAX) continue;
+        uint32_t c = cont[tid[a]] + 2 * neg[tid[a]];
+        common[a] = c > 4096 ? 4096 : c;
+    }
+done2:
+    free(cont);
+    free(neg);
+    free(ex);
+    free(fl);
+    free(ids);
+    free(lens);
+done:
+    free(low);
+    free(tid);
+    ward_intern_free(&texts);
+}
+
 /* Chooses the gates of every rule (see gate_walk) and lists each gated rule under its
  * gate atoms (rs->atom_rules); in_p[atom] = 1 for the atoms scanned eagerly: the gates,
  * and every atom of an ungated rule (evaluated on every event of its logsource). */
@@ -1112,7 +1225,13 @@ static int link_atoms(struct ward_ruleset *rs, const uint8_t *refused, uint8_t *
     for (uint32_t i = 0; i < rs->nnodes; i++)
         if (rs->nodes[i].op == N_ATOM) refs[rs->nodes[i].arg]++;
     int rc = 0;
-    struct gate_ctx g = {rs, refs, refused, &pairs, &np, &cap, 0};
+    uint32_t *common = calloc(rs->natoms ? rs->natoms : 1, sizeof *common);
+    if (!common) {
+        free(refs);
+        return WARD_ENOMEM;
+    }
+    lit_common(rs, common);
+    struct gate_ctx g = {rs, refs, common, refused, &pairs, &np, &cap, 0};
     for (size_t r = 0; r < rs->nrules && !rc; r++) {
         struct crule *cr = &rs->rules[r];
         g.rule = (uint32_t)r;
@@ -1128,6 +1247,7 @@ static int link_atoms(struct ward_ruleset *rs, const uint8_t *refused, uint8_t *
         }
     }
     free(refs);
+    free(common);
     if (rc) {
         free(pairs);
         return rc;
@@ -1312,6 +1432,13 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
         b.sb[s].atoms = NULL;
     }
     if (!rc) rc = rule_scan_slots(rs);
+    rs->kw_minlen = UINT32_MAX;
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        const struct atom *at = &rs->atoms[a];
+        if (at->slot == WARD_KW_SLOT && at->mode != ATOM_LAZY && at->litlen < rs->kw_minlen)
+            rs->kw_minlen = at->litlen;
+    }
+    if (rs->kw_minlen == UINT32_MAX) rs->kw_minlen = 0;
     if (!rc) rc = mark_anyhit(rs);
     if (!rc) rc = class_keys(&b);
     if (!rc) rc = link_fields(rs);

@@ -180,6 +180,7 @@ struct ward_ruleset {
     uint32_t nckeys;
     uint8_t cmemo;
     hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
+    uint32_t kw_minlen;          /* the shortest literal of kwdb */
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
     uint32_t n_exact, n_confirm, n_lazy;
@@ -196,11 +197,14 @@ struct ward_matcher_prof {
     uint64_t eval_ns;  /* candidate rules and their conditions */
     uint64_t scans;    /* Vectorscan calls */
     uint64_t candidates;
-    uint64_t later_scans, later_ns; /* on-demand scans of deferred atoms (in eval_ns) */
-    /* per slot (index rs->nslots: the keyword pass): scans and their time (profile on) */
+    uint64_t later_scans; /* on-demand scans of deferred atoms (their time is in eval_ns) */
+    /* profile level 2 only (reading the clock this often slows the run down a lot): */
+    uint64_t later_ns;
+    /* per slot (index rs->nslots: the keyword pass): scans and their time */
     uint64_t *slot_scans, *slot_ns, *slot_bytes, *slot_later;
     uint64_t *rule_evals, *rule_ns; /* per rule: evaluations and their time */
 };
+/* 0 = off, 1 = counts and phase times, 2 = also per slot and per rule times. */
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
 /* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so
  * that the cost of each phase is the difference between runs. */

@@ -275,7 +275,7 @@ void ward_matcher_free(struct ward_matcher *m)
 void ward_matcher_set_profile(struct ward_matcher *m, int on)
 {
     m->profile = on;
-    if (on && !m->prof.slot_scans) {
+    if (on > 1 && !m->prof.slot_scans) {
         size_t n = m->rs->nslots + 1;
         m->prof.slot_scans = calloc(n, sizeof *m->prof.slot_scans);
         m->prof.slot_ns = calloc(n, sizeof *m->prof.slot_ns);
@@ -948,20 +948,20 @@ static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t 
         if (ss->db) scan(m, ss->db, v);
         if (ss->dbhi && has_high(v)) scan(m, ss->dbhi, v);
         if (ss->db2) scan(m, ss->db2, v);
-        if (m->profile) m->prof.slot_bytes[m->vals_slot] += v.len;
+        if (m->profile > 1) m->prof.slot_bytes[m->vals_slot] += v.len;
     }
 }
 
 /* The eager scan of a slot: its gate atoms. */
 static void scan_slot(struct ward_matcher *m, uint32_t s)
 {
-    uint64_t t0 = m->profile ? ward_clock_ns() : 0;
+    uint64_t t0 = m->profile > 1 ? ward_clock_ns() : 0;
     uint32_t n = slot_values(m, s, m->vals);
     m->vals_gen = m->gen;
     m->vals_slot = s;
     m->vals_n = n;
     scan_set(m, &m->rs->slots[s].now, n);
-    if (m->profile) {
+    if (m->profile > 1) {
         m->prof.slot_scans[s]++;
         m->prof.slot_ns[s] += ward_clock_ns() - t0;
     }
@@ -972,7 +972,7 @@ static void scan_later(struct ward_matcher *m, uint32_t s)
 {
     if (m->dslot_gen[s] == m->gen) return;
     m->dslot_gen[s] = m->gen;
-    uint64_t t0 = m->profile ? ward_clock_ns() : 0;
+    uint64_t t0 = m->profile > 1 ? ward_clock_ns() : 0;
     uint32_t n;
     if (m->vals_gen == m->gen && m->vals_slot == s) {
         n = m->vals_n;
@@ -983,8 +983,8 @@ static void scan_later(struct ward_matcher *m, uint32_t s)
         m->vals_n = n;
     }
     scan_set(m, &m->rs->slots[s].later, n);
-    if (m->profile) {
-        m->prof.later_scans++;
+    if (m->profile) m->prof.later_scans++;
+    if (m->profile > 1) {
         m->prof.slot_later[s]++;
         m->prof.later_ns += ward_clock_ns() - t0;
     }
@@ -1004,7 +1004,11 @@ static void keyword_scan(struct ward_matcher *m)
         struct ward_str v;
         if (!keyword_field(&ev->fields[i])) continue;
         n++;
+        /* a value shorter than every keyword literal cannot hold one (its escaped text is
+         * never shorter than its value, so it need not even be unescaped) */
+        if (!rs->kwdb2 && ev->fields[i].vlen < rs->kw_minlen) continue;
         if (field_value(m, &ev->fields[i], &v)) continue;
+        if (!rs->kwdb2 && v.len < rs->kw_minlen) continue;
         if (rs->kwdb2) scan(m, rs->kwdb2, v);
         if (!rs->kwdb) continue;
         if (m->nkwseg == m->kwseg_cap) {
@@ -1087,9 +1091,9 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         scan_slot(m, s);
     }
     if (r->keywords && (rs->kwdb || rs->kwdb2)) {
-        uint64_t tk = m->profile ? ward_clock_ns() : 0;
+        uint64_t tk = m->profile > 1 ? ward_clock_ns() : 0;
         keyword_scan(m);
-        if (m->profile) {
+        if (m->profile > 1) {
             m->prof.slot_scans[rs->nslots]++;
             m->prof.slot_ns[rs->nslots] += ward_clock_ns() - tk;
             m->prof.slot_bytes[rs->nslots] += m->kwbuf.len;
@@ -1139,9 +1143,9 @@ done_scan:
         else
             ri = r->always[ai++];
         const struct crule *cr = &rs->rules[ri];
-        uint64_t te = m->profile ? ward_clock_ns() : 0;
+        uint64_t te = m->profile > 1 ? ward_clock_ns() : 0;
         int matched = eval(m, cr->prog_off);
-        if (m->profile) {
+        if (m->profile > 1) {
             m->prof.rule_evals[ri]++;
             m->prof.rule_ns[ri] += ward_clock_ns() - te;
         }
