@@ -125,6 +125,34 @@ static void print_details(const struct ward_ruleset *rs, const struct ward_match
                (double)p->slot_bytes[bs] / (double)(p->slot_scans[bs] ? p->slot_scans[bs] : 1), neq,
                nlit, nother, ndefer, (double)p->slot_later[bs] / pev);
         p->slot_ns[bs] = 0;
+        if (getenv("WARD_BENCH_LENS")) {
+            uint32_t h[18] = {0};
+            for (uint32_t a = 0; a < rs->natoms; a++) {
+                const struct atom *at = &rs->atoms[a];
+                if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer ||
+                    !at->lit || at->via != VIA_HS)
+                    continue;
+                int hi = 0;
+                for (uint32_t k = 0; k < at->litlen; k++) hi |= (unsigned char)at->lit[k] >= 0x80;
+                h[hi ? 17 : at->litlen < 16 ? at->litlen : 16]++;
+            }
+            uint32_t nre = 0, nglob = 0;
+            for (uint32_t a = 0; a < rs->natoms; a++) {
+                const struct atom *at = &rs->atoms[a];
+                if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer ||
+                    at->lit)
+                    continue;
+                if (at->pat->kind == WARD_SP_RE)
+                    nre++;
+                else
+                    nglob++;
+                if (getenv("WARD_BENCH_LENS")[0] == '2') printf("     other: %s\n", at->pat->text);
+            }
+            printf("     other: %u regexes, %u globs\n", nre, nglob);
+            printf("     eager HS literals by length 0..15, 16+, non-ASCII:");
+            for (int k = 0; k < 18; k++) printf(" %u", h[k]);
+            printf("\n");
+        }
     }
     for (int top = 0; rules && top < 15; top++) {
         size_t bs = SIZE_MAX;
@@ -280,10 +308,11 @@ int main(int argc, char **argv)
     if (getenv("WARD_BENCH_SLOTS") || getenv("WARD_BENCH_RULES")) {
         /* where the time goes, slot by slot and rule by rule (reading the clock this often
          * makes this pass much slower: compare the figures with each other only) */
+        uint64_t ev0 = p->events;
         ward_matcher_set_profile(m, 2);
         if (pass_run(data, len, min_events / 3 + 1, &ev, m, &prof)) return 1;
         p = ward_matcher_get_prof(m);
-        pev = (double)(p->events ? p->events : 1);
+        pev = (double)(p->events - ev0 ? p->events - ev0 : 1);
         print_details(rs, p, pev, getenv("WARD_BENCH_SLOTS") != NULL,
                       getenv("WARD_BENCH_RULES") != NULL);
     }

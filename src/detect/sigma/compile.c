@@ -637,6 +637,26 @@ static int emit_cond(struct builder *b, const struct ward_sigma_rule *r,
 
 /* ---- databases ----------------------------------------------------------------------------- */
 
+/* The longest run of literal bytes of a glob, when it is long enough to scan for. */
+static int glob_frag(const struct ward_sigma_pattern *p, size_t *off, size_t *len)
+{
+    size_t best = 0, bo = 0;
+    for (size_t i = 0; i < p->len;) {
+        if (glob_is_wild(p, i)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < p->len && !glob_is_wild(p, j)) j++;
+        if (j - i > best) best = j - i, bo = i;
+        i = j;
+    }
+    if (best < 4) return 0;
+    *off = bo;
+    *len = best;
+    return 1;
+}
+
 /* Whether a scanned atom is a bare literal (a glob with wildcards only at its ends). */
 static int atom_is_literal(const struct atom *a, size_t *off, size_t *len)
 {
@@ -771,6 +791,13 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
         if (a->mode == ATOM_LAZY || a->via != VIA_HS || a->defer != defer) continue;
         size_t off = 0, len = 0;
         int lit = atom_is_literal(a, &off, &len);
+        a->frag = 0;
+        if (!lit && sb != &b->kw && a->pat->kind == WARD_SP_GLOB && glob_frag(a->pat, &off, &len)) {
+            /* a glob with inner wildcards: its longest literal run goes with the literals,
+             * each hit is confirmed with the whole glob */
+            a->frag = 1;
+            lit = 1;
+        }
         if (lit && sb != &b->kw) {
             /* literals with a non-ASCII byte apart: only values with one are scanned
              * for them (case folding is ASCII only, so no other value can match) */
@@ -784,6 +811,11 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
             if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
                 rc = WARD_ENOMEM;
                 goto done;
+            }
+            if (a->frag) {
+                flags[m] = HS_FLAG_SINGLEMATCH;
+                if (!(a->pat->flags & WARD_SP_CASED)) flags[m] |= HS_FLAG_CASELESS;
+                a->pos = POS_ANY;
             }
             if (literal) {
                 exprs[m] = malloc(len + 1);
@@ -1280,11 +1312,13 @@ static int rule_scan_slots(struct ward_ruleset *rs)
 {
     uint32_t *tmp = malloc((rs->nslots + 1) * sizeof *tmp);
     uint32_t *stamp = calloc(rs->nslots + 1, sizeof *stamp);
+    uint32_t *kw = malloc((rs->natoms + 1) * sizeof *kw);
+    uint32_t *kwstamp = calloc(rs->natoms + 1, sizeof *kwstamp);
     int rc = 0;
-    if (!tmp || !stamp) rc = WARD_ENOMEM;
+    if (!tmp || !stamp || !kw || !kwstamp) rc = WARD_ENOMEM;
     for (size_t r = 0; r < rs->nrules && !rc; r++) {
         struct crule *cr = &rs->rules[r];
-        uint32_t n = 0;
+        uint32_t n = 0, nkw = 0;
         cr->keywords = 0;
         for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
             const struct node *nd = &rs->nodes[i];
@@ -1293,6 +1327,10 @@ static int rule_scan_slots(struct ward_ruleset *rs)
             if (a->mode == ATOM_LAZY || a->defer) continue;
             if (a->slot == WARD_KW_SLOT) {
                 cr->keywords = 1;
+                if (a->lit && kwstamp[nd->arg] != r + 1) {
+                    kwstamp[nd->arg] = (uint32_t)r + 1;
+                    kw[nkw++] = nd->arg;
+                }
                 continue;
             }
             if (stamp[a->slot] == r + 1) continue;
@@ -1308,9 +1346,20 @@ static int rule_scan_slots(struct ward_ruleset *rs)
             else
                 memcpy(cr->slots, tmp, n * sizeof *tmp);
         }
+        cr->nkwlits = nkw;
+        cr->kwlits = NULL;
+        if (nkw && !rc) {
+            cr->kwlits = ward_arena_alloc(&rs->arena, nkw * sizeof *cr->kwlits);
+            if (!cr->kwlits)
+                rc = WARD_ENOMEM;
+            else
+                memcpy(cr->kwlits, kw, nkw * sizeof *kw);
+        }
     }
     free(tmp);
     free(stamp);
+    free(kw);
+    free(kwstamp);
     return rc;
 }
 

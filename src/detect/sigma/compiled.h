@@ -74,6 +74,8 @@ struct atom {
     uint32_t nodes_off; /* N_ANYHIT nodes over this atom: rs->atom_nodes[off .. off+n) */
     uint32_t nodes_n;
     uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
+    uint8_t frag;  /* a glob with inner wildcards, scanned as its longest literal run and
+                      confirmed with the whole glob */
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -151,7 +153,9 @@ struct crule {
     uint32_t *slots; /* slots the rule scans (for routes) */
     uint32_t nslots;
     uint8_t gated;    /* cannot match unless one of its scanned atoms hit */
-    uint8_t keywords; /* reads keyword atoms */
+    uint8_t keywords; /* reads eagerly scanned keyword atoms */
+    uint32_t *kwlits; /* those of them in rs->kwdb (literals), for per-route databases */
+    uint32_t nkwlits;
 };
 
 struct ward_ruleset {

@@ -36,7 +36,19 @@ struct route {
     uint32_t nalways;
     uint32_t nsel;
     uint8_t keywords;
+    const hs_database_t *kwdb; /* keyword literals its rules read (see kw_db_for) */
+    uint32_t kw_minlen;        /* the shortest of them */
 };
+
+/* A keyword database over a subset of rs->kwdb's literals, built by this matcher. */
+struct kwcache {
+    uint32_t *atoms; /* sorted */
+    uint32_t n;
+    hs_database_t *db;
+    uint32_t minlen;
+};
+
+#define MAX_KWDBS 64
 
 struct ward_matcher {
     const struct ward_ruleset *rs;
@@ -75,6 +87,12 @@ struct ward_matcher {
     size_t ncbits;
     struct route *routes;
     uint32_t nroutes;
+    struct kwcache kwdbs[MAX_KWDBS];
+    uint32_t nkwdbs;
+    uint32_t *kwmark; /* per atom: == kwmark_gen when in the list being built */
+    uint32_t kwmark_gen;
+    uint32_t *kwlist;
+    uint32_t nkwlits; /* literals in rs->kwdb */
     struct cmemo *cmemo;
     struct ward_buf ckey; /* the memo key being built */
     struct ward_event *ev;
@@ -116,6 +134,103 @@ static void route_free(struct route *r)
     free(r->always);
 }
 
+static int u32_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/*
+ * The keyword literal database of a route: only the literals its rules read (most
+ * routes select a handful of keyword rules, e.g. one with 20 literals, and a small
+ * database scans several times faster than the rule set's). Built once per distinct set
+ * by this matcher; the rule set's whole database when the set is all of it or the build
+ * fails (scanning more literals than needed changes no answer).
+ */
+static int kw_db_for(struct ward_matcher *m, struct route *r)
+{
+    const struct ward_ruleset *rs = m->rs;
+    r->kwdb = NULL;
+    r->kw_minlen = 0;
+    if (!r->keywords || !rs->kwdb) return 0;
+    uint32_t n = 0;
+    if (++m->kwmark_gen == 0) {
+        memset(m->kwmark, 0, (rs->natoms ? rs->natoms : 1) * sizeof *m->kwmark);
+        m->kwmark_gen = 1;
+    }
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (!(r->sel[i / 64] >> (i % 64) & 1)) continue;
+        const struct crule *cr = &rs->rules[i];
+        for (uint32_t k = 0; k < cr->nkwlits; k++) {
+            uint32_t a = cr->kwlits[k];
+            if (m->kwmark[a] == m->kwmark_gen) continue;
+            m->kwmark[a] = m->kwmark_gen;
+            m->kwlist[n++] = a;
+        }
+    }
+    if (n == 0) return 0;
+    r->kwdb = rs->kwdb;
+    r->kw_minlen = rs->kw_minlen;
+    if (n >= m->nkwlits) return 0;
+    qsort(m->kwlist, n, sizeof *m->kwlist, u32_cmp);
+    for (uint32_t i = 0; i < m->nkwdbs; i++) {
+        const struct kwcache *c = &m->kwdbs[i];
+        if (c->n == n && memcmp(c->atoms, m->kwlist, n * sizeof *m->kwlist) == 0) {
+            r->kwdb = c->db;
+            r->kw_minlen = c->minlen;
+            return 0;
+        }
+    }
+    if (m->nkwdbs == MAX_KWDBS) return 0;
+    struct kwcache *c = &m->kwdbs[m->nkwdbs];
+    const char **ex = malloc(n * sizeof *ex);
+    unsigned *fl = malloc(n * sizeof *fl);
+    size_t *lens = malloc(n * sizeof *lens);
+    c->atoms = malloc(n * sizeof *c->atoms);
+    c->db = NULL;
+    int rc = 0;
+    if (!ex || !fl || !lens || !c->atoms) {
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    c->minlen = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct atom *a = &rs->atoms[m->kwlist[i]];
+        ex[i] = a->lit;
+        lens[i] = a->litlen;
+        /* as rs->kwdb: every match reported (a first one may straddle two values) */
+        fl[i] = a->cased ? 0 : HS_FLAG_CASELESS;
+        if (a->litlen < c->minlen) c->minlen = a->litlen;
+    }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_lit_multi(ex, fl, m->kwlist, lens, n, HS_MODE_BLOCK, NULL, &c->db, &ce) !=
+        HS_SUCCESS) {
+        if (ce) hs_free_compile_error(ce);
+        c->db = NULL;
+        goto done; /* the whole database then */
+    }
+    if (hs_alloc_scratch(c->db, &m->scratch) != HS_SUCCESS) {
+        hs_free_database(c->db);
+        c->db = NULL;
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    memcpy(c->atoms, m->kwlist, n * sizeof *m->kwlist);
+    c->n = n;
+    r->kwdb = c->db;
+    r->kw_minlen = c->minlen;
+    m->nkwdbs++;
+done:
+    if (!c->db) {
+        free(c->atoms);
+        c->atoms = NULL;
+    }
+    free(ex);
+    free(fl);
+    free(lens);
+    return rc;
+}
+
 static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, struct route *r)
 {
     const struct ward_ruleset *rs = m->rs;
@@ -154,7 +269,7 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         }
     }
     free(slot_seen);
-    return 0;
+    return kw_db_for(m, r);
 }
 
 static struct route *route_for(struct ward_matcher *m, const struct ward_ls_ids *ls)
@@ -204,6 +319,8 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
     m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
+    m->kwmark = calloc(na, sizeof *m->kwmark);
+    m->kwlist = malloc(na * sizeof *m->kwlist);
     m->cmemo = calloc(CMEMO_SIZE, sizeof *m->cmemo);
     ward_buf_init(&m->ckey, 0);
     ward_buf_init(&m->kwbuf, 0);
@@ -212,7 +329,8 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
     if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->dslot_gen || !m->wp_gen ||
         !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val ||
-        !m->touched || !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
+        !m->touched || !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md ||
+        !m->kwmark || !m->kwlist)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
         const struct slot *sl = &rs->slots[s];
@@ -223,6 +341,9 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     }
     if (rs->kwdb && hs_alloc_scratch(rs->kwdb, &m->scratch) != HS_SUCCESS) goto fail;
     if (rs->kwdb2 && hs_alloc_scratch(rs->kwdb2, &m->scratch) != HS_SUCCESS) goto fail;
+    for (uint32_t a = 0; a < rs->natoms; a++)
+        if (rs->atoms[a].slot == WARD_KW_SLOT && rs->atoms[a].mode != ATOM_LAZY && rs->atoms[a].lit)
+            m->nkwlits++;
     m->gen = 1;
     *out = m;
     return 0;
@@ -238,6 +359,12 @@ void ward_matcher_free(struct ward_matcher *m)
     pcre2_match_data_free(m->md);
     for (uint32_t i = 0; i < m->nroutes; i++) route_free(&m->routes[i]);
     free(m->routes);
+    for (uint32_t i = 0; i < m->nkwdbs; i++) {
+        hs_free_database(m->kwdbs[i].db);
+        free(m->kwdbs[i].atoms);
+    }
+    free(m->kwmark);
+    free(m->kwlist);
     if (m->cmemo)
         for (size_t i = 0; i < CMEMO_SIZE; i++) free(m->cmemo[i].key);
     free(m->cmemo);
@@ -847,7 +974,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         if (to != m->scan_len || to != a->litlen) return 0;
         break;
     }
-    if (a->mode == ATOM_CONFIRM) {
+    if (a->mode == ATOM_CONFIRM || a->frag) {
         m->pending[m->npending++] = id;
         return 0;
     }
@@ -865,7 +992,8 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
     for (uint32_t i = 0; i < m->npending; i++) {
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
-        if (re_match(m, m->rs->atoms[id].re, v)) mark_hit(m, id);
+        const struct atom *a = &m->rs->atoms[id];
+        if (a->frag ? glob_match(a->pat, v.ptr, v.len) : re_match(m, a->re, v)) mark_hit(m, id);
     }
     m->npending = 0;
 }
@@ -993,8 +1121,10 @@ static void scan_later(struct ward_matcher *m, uint32_t s)
 /* Keywords look at every string and number field: the literal keyword database scans
  * all those values joined, once (matches that straddle two values are refused); other
  * keyword patterns are scanned value by value. */
-static void keyword_scan(struct ward_matcher *m)
+static void keyword_scan(struct ward_matcher *m, const struct route *r)
 {
+    const hs_database_t *kwdb = r->kwdb;
+    uint32_t minlen = r->kw_minlen;
     const struct ward_ruleset *rs = m->rs;
     struct ward_event *ev = m->ev;
     ward_buf_reset(&m->kwbuf);
@@ -1006,11 +1136,11 @@ static void keyword_scan(struct ward_matcher *m)
         n++;
         /* a value shorter than every keyword literal cannot hold one (its escaped text is
          * never shorter than its value, so it need not even be unescaped) */
-        if (!rs->kwdb2 && ev->fields[i].vlen < rs->kw_minlen) continue;
+        if (!rs->kwdb2 && ev->fields[i].vlen < minlen) continue;
         if (field_value(m, &ev->fields[i], &v)) continue;
-        if (!rs->kwdb2 && v.len < rs->kw_minlen) continue;
+        if (!rs->kwdb2 && v.len < minlen) continue;
         if (rs->kwdb2) scan(m, rs->kwdb2, v);
-        if (!rs->kwdb) continue;
+        if (!kwdb) continue;
         if (m->nkwseg == m->kwseg_cap) {
             uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
             uint32_t *seg = realloc(m->kwseg, 2 * (size_t)cap * sizeof *seg);
@@ -1031,10 +1161,10 @@ static void keyword_scan(struct ward_matcher *m)
         m->kwseg[2 * m->nkwseg + 1] = (uint32_t)(m->kwbuf.len - 1);
         m->nkwseg++;
     }
-    if (rs->kwdb && m->nkwseg) {
+    if (kwdb && m->nkwseg) {
         struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
         m->kw_joined = 1;
-        scan(m, rs->kwdb, all);
+        scan(m, kwdb, all);
         m->kw_joined = 0;
     }
 }
@@ -1090,9 +1220,9 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
-    if (r->keywords && (rs->kwdb || rs->kwdb2)) {
+    if (r->keywords && (r->kwdb || rs->kwdb2)) {
         uint64_t tk = m->profile > 1 ? ward_clock_ns() : 0;
-        keyword_scan(m);
+        keyword_scan(m, r);
         if (m->profile > 1) {
             m->prof.slot_scans[rs->nslots]++;
             m->prof.slot_ns[rs->nslots] += ward_clock_ns() - tk;
