@@ -1069,7 +1069,7 @@ static uint64_t atom_gate_cost(const struct gate_ctx *g, uint32_t ai)
         uint32_t l = a->litlen;
         c = l >= 8 ? 4 : l >= 5 ? 8 : l == 4 ? 24 : l == 3 ? 64 : 256;
     } else {
-        c = 16; /* a regex or a glob with inner wildcards */
+        c = a->pat->kind == WARD_SP_RE ? 128 : 16; /* a regex, or a glob with inner wildcards */
     }
     if (a->slot == WARD_KW_SLOT) c *= 8; /* scanned over every field of the event */
     /* an atom many rules read is a common test, likely to hit (and wake rules) often */
