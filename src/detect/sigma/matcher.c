@@ -433,11 +433,26 @@ static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
                                struct ward_field **out, uint32_t max);
 static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v);
 
+/* Appends to the memo key (inline: this runs for every key of every event). */
+static inline int ckey_put(struct ward_buf *b, const void *p, size_t n)
+{
+    if (WARD_UNLIKELY(b->len + n + 1 > b->cap) && ward_buf_reserve(b, n)) return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0'; /* as ward_buf keeps it */
+    return 0;
+}
+
+static inline int ckey_byte(struct ward_buf *b, char c)
+{
+    return ckey_put(b, &c, 1);
+}
+
 static int ckey_str(struct ward_buf *b, const char *s, size_t n)
 {
     uint32_t l = (uint32_t)n;
-    if (ward_buf_append(b, &l, sizeof l)) return -1;
-    return ward_buf_append(b, s, n);
+    if (ckey_put(b, &l, sizeof l)) return -1;
+    return ckey_put(b, s, n);
 }
 
 /* The first field of an event key as ward_sigma_field_values reads it with max 1. */
@@ -470,14 +485,14 @@ static void classify(struct ward_matcher *m, struct ward_ls_ids *ls)
     const char *meta[3] = {ev->product, ev->service, ev->category};
     int bad = 0;
     for (int i = 0; i < 3 && !bad; i++)
-        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ward_buf_putc(b, 0);
+        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ckey_byte(b, 0);
     for (uint32_t i = 0; i < rs->nckeys && !bad; i++) {
         struct ward_field *f = ckey_field(m, &rs->ckeys[i]);
         struct ward_str v;
         if (!f) {
-            bad = ward_buf_putc(b, 0);
+            bad = ckey_byte(b, 0);
         } else if (field_value(m, f, &v) == 0) {
-            bad = ward_buf_putc(b, 1) || ckey_str(b, v.ptr, v.len);
+            bad = ckey_byte(b, 1) || ckey_str(b, v.ptr, v.len);
         } else {
             bad = 1;
         }
