@@ -311,12 +311,29 @@ int main(void)
     r->cond = cond(WARD_SC_AND, 0, cond(WARD_SC_AND, 0, REF(0), REF(1)),
                    cond(WARD_SC_NOT, 0, REF(2), NULL));
 
+    /* 15 (compiled index 13): short endswith literals, deferred behind a gate */
+    r = rule("endswith behind a gate", 2);
+    p[0] = pat(WARD_SP_GLOB, "*\\startup\\*", 0, 0);
+    its[0] = item("TargetFilename", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "*.exe", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*.dll", 0, 0);
+    p[2] = pat(WARD_SP_GLOB, "*.bat", 0, 0);
+    p[3] = pat(WARD_SP_GLOB, "*.lnk", 0, 0);
+    p[4] = pat(WARD_SP_GLOB, "*.vbs", 0, 0);
+    p[5] = pat(WARD_SP_GLOB, "*.hta", 0, 0);
+    p[6] = pat(WARD_SP_GLOB, "*.scr", 0, 0);
+    p[7] = pat(WARD_SP_GLOB, "*.ps1", 0, 0); /* more than WARD_DIRECT_MAX: a database */
+    its[0] = item("TargetFilename", 0, 8, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_AND, 0, REF(0), REF(1));
+
     struct ward_ruleset *rs = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
     if (!rs) return test_done("test_sigma_compile");
-    CHECK_INT(ward_ruleset_count(rs), 13);
+    CHECK_INT(ward_ruleset_count(rs), 14);
     CHECK(rs->n_deferred >= 3); /* rule 12's CommandLine atoms and filter */
     CHECK_INT(set->ndiags, 2);
     if (set->ndiags == 2) {
@@ -409,6 +426,18 @@ int main(void)
     CHECK_INT(run(m, rs, ps, "CommandLine=[x]::FromBase64XString(y)", "ParentImage=x", NULL),
               BIT(12) | base);
     CHECK_INT(run(m, rs, ps, "CommandLine=[x]::FromBase64(y)", "ParentImage=x", NULL), base);
+    /* matches in the last bytes of values longer than 64 bytes (Vectorscan 5.4.9's AVX-512
+     * literal matcher misses them without the padding of scan()) */
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "
+                  "[x]::FromBase64XString",
+                  "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=powershell.exe -NoProfile -ExecutionPolicy Bypass -WindowStyle "
+                  "Hidden -enc ",
+                  "ParentImage=x", NULL),
+              BIT(12) | base);
     CHECK_INT(run(m, rs, ps, "CommandLine=string frombase64", "ParentImage=x", NULL), base);
     CHECK_INT(run(m, rs, ps,
                   "CommandLine=a \xc3\xbcN\xc3\xaf"
@@ -426,6 +455,19 @@ int main(void)
     CHECK_INT(
         run(m, rs, "Image=C:\\cmd.exe", "CommandLine=powershell -enc abc", "ParentImage=x", NULL),
         base);
+
+    CHECK_INT(run(m, rs,
+                  "TargetFilename=C:\\Users\\administrator\\AppData\\Roaming\\Microsoft\\"
+                  "Windows\\Start Menu\\Programs\\Startup\\cmd.exe",
+                  "ParentImage=x", NULL),
+              BIT(13) | base);
+    CHECK_INT(run(m, rs, "TargetFilename=C:\\Startup\\cmd.exe", "ParentImage=x", NULL),
+              BIT(13) | base);
+    CHECK_INT(run(m, rs,
+                  "TargetFilename=C:\\Users\\administrator\\AppData\\Roaming\\Microsoft\\"
+                  "Windows\\Start Menu\\Programs\\Startup\\desktop.ini",
+                  "ParentImage=x", NULL),
+              base);
 
     /* several hits come in rule order */
     hit_order_bad = 0;

@@ -14,7 +14,8 @@
 #include "detect/sigma/compiled.h"
 
 #define MAX_ROUTES 256
-#define CMEMO_SIZE 1024 /* classification memo entries (a power of two) */
+#define WARD_SCAN_PAD 64 /* see scan() */
+#define CMEMO_SIZE 1024  /* classification memo entries (a power of two) */
 
 /* One memoized classification: the values of the classification keys -> logsource. */
 struct cmemo {
@@ -99,6 +100,8 @@ struct ward_matcher {
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
+    char *padbuf;              /* the value and WARD_SCAN_PAD NUL bytes (see scan) */
+    size_t padcap;
     /* m->vals holds the values of slot vals_slot when vals_gen == gen (lazy atoms) */
     uint32_t vals_gen, vals_slot, vals_n;
     /* keyword literals: every keyword field's value joined in kwbuf, value i spanning
@@ -390,6 +393,7 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->seg_ix);
     free(m->seg_long);
     free(m->seg_cand);
+    free(m->padbuf);
     free(m->prof.slot_scans);
     free(m->prof.slot_ns);
     free(m->prof.slot_bytes);
@@ -978,6 +982,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         mark_hit(m, id);
         return 0;
     }
+    if (to > m->scan_len) return 0; /* in the padding (see scan) */
     switch (a->pos) {
     case POS_START:
         if (to != a->litlen) return 0;
@@ -997,11 +1002,37 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     return 0;
 }
 
-static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_str v)
+/*
+ * Scans a value. pad: the scan runs over a copy of the value followed by WARD_SCAN_PAD
+ * NUL bytes, and matches that end past the value are refused (on_hit). Vectorscan 5.4.9
+ * (the AVX-512 code path of its small literal matcher) misses literal matches that end in
+ * the last bytes of a buffer longer than 64 bytes; with the padding, no match of the value
+ * is in that region. Literal databases are scanned so; expression databases cannot be
+ * (an anchor at the value's end would no longer hold).
+ */
+static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_str v, int pad)
 {
+    const char *p = v.ptr ? v.ptr : "";
+    size_t n = v.len;
+    if (pad) {
+        if (v.len + WARD_SCAN_PAD > m->padcap) {
+            size_t cap = (v.len + WARD_SCAN_PAD) * 2;
+            char *nb = realloc(m->padbuf, cap);
+            if (!nb) {
+                m->err = WARD_ENOMEM;
+                return;
+            }
+            m->padbuf = nb;
+            m->padcap = cap;
+        }
+        if (p != m->padbuf) memcpy(m->padbuf, p, v.len);
+        memset(m->padbuf + v.len, 0, WARD_SCAN_PAD);
+        p = m->padbuf;
+        n = v.len + WARD_SCAN_PAD;
+    }
     m->npending = 0;
     m->scan_len = v.len;
-    hs_error_t he = hs_scan(db, v.ptr ? v.ptr : "", (unsigned)v.len, 0, m->scratch, on_hit, m);
+    hs_error_t he = hs_scan(db, p, (unsigned)n, 0, m->scratch, on_hit, m);
     if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED) m->err = WARD_EINVAL;
     if (m->profile) m->prof.scans++;
     for (uint32_t i = 0; i < m->npending; i++) {
@@ -1088,9 +1119,9 @@ static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t 
             if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
         if (ss->ndirect) direct_check(m, ss, v);
-        if (ss->db) scan(m, ss->db, v);
-        if (ss->dbhi && has_high(v)) scan(m, ss->dbhi, v);
-        if (ss->db2) scan(m, ss->db2, v);
+        if (ss->db) scan(m, ss->db, v, 1);
+        if (ss->dbhi && has_high(v)) scan(m, ss->dbhi, v, 1);
+        if (ss->db2) scan(m, ss->db2, v, 0);
         if (m->profile > 1) m->prof.slot_bytes[m->vals_slot] += v.len;
     }
 }
@@ -1154,7 +1185,7 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
         if (!rs->kwdb2 && ev->fields[i].vlen < minlen) continue;
         if (field_value(m, &ev->fields[i], &v)) continue;
         if (!rs->kwdb2 && v.len < minlen) continue;
-        if (rs->kwdb2) scan(m, rs->kwdb2, v);
+        if (rs->kwdb2) scan(m, rs->kwdb2, v, 0);
         if (!kwdb) continue;
         if (m->nkwseg == m->kwseg_cap) {
             uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
@@ -1179,7 +1210,7 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
     if (kwdb && m->nkwseg) {
         struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
         m->kw_joined = 1;
-        scan(m, kwdb, all);
+        scan(m, kwdb, all, 1);
         m->kw_joined = 0;
     }
 }
