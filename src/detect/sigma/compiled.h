@@ -8,10 +8,13 @@
  *   share the slot. Slot WARD_KW_SLOT stands for keywords (any field of the event).
  * - atom: one distinct test of one slot (a value pattern). Identical patterns of different
  *   rules on the same slot are one atom. String atoms go into the slot's Vectorscan
- *   database, either exact (a scan hit is the answer) or as a prefilter confirmed by
- *   PCRE2; the others (numbers, CIDR, null, exists, fieldref, time parts, patterns that
- *   can match the empty value, regexes Vectorscan refuses) are lazy: evaluated in C when a
- *   candidate rule's condition reads them.
+ *   databases, either exact (a scan hit is the answer) or as a prefilter confirmed by
+ *   PCRE2 (or the whole glob); the others (numbers, CIDR, null, exists, fieldref, time
+ *   parts, patterns that can match the empty value, regexes Vectorscan refuses) are lazy:
+ *   evaluated in C when a candidate rule's condition reads them.
+ * - gate: a scannable atom that some rule needs to become a candidate; gates are scanned
+ *   for every event (the slot's `now` set), the other scannable atoms are deferred (the
+ *   `later` set, scanned when a condition reads one, or compared one by one).
  * - program: each rule's condition as a flat prefix tree of nodes over atoms.
  */
 #ifndef WARD_SIGMA_COMPILED_H

@@ -1,9 +1,11 @@
 /*
  * matcher.c - the per-thread side of the compiled Sigma rule set: routes an event by its
- * logsource, scans the values of the slots its rules read with one Vectorscan call per
- * slot (and every string field with the keyword database when keyword rules apply),
- * confirms prefilter hits of regexes with PCRE2, then evaluates the conditions of the
- * candidate rules only: those with a hit atom, plus those that can match without one.
+ * logsource, scans the values of the slots its rules read for their gate atoms (and every
+ * string field with the route's keyword database when keyword rules apply), confirms
+ * prefilter hits with PCRE2 or the whole glob, then evaluates the conditions of the
+ * candidate rules only: those with a hit gate, plus those that can match without one;
+ * deferred atoms are scanned (once per slot and event) or compared when a condition reads
+ * them.
  * Layout in compiled.h; design in docs/internals/sigma-matcher.md.
  */
 #include <arpa/inet.h>
