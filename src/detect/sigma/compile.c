@@ -47,6 +47,7 @@ struct builder {
     struct ward_intern wp_keys;   /* prefixes of "*" keys */
     size_t wpfx_cap;
     struct ward_buf tmp;
+    uint32_t db_minlen; /* build_db of literals: the shortest literal given to it */
     /* per rule, while emitting */
     uint32_t *rslots;
     size_t nrslots, rslots_cap;
@@ -774,6 +775,7 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
 {
     struct ward_ruleset *rs = b->rs;
     *out = NULL;
+    b->db_minlen = UINT32_MAX;
     if (!sb->natoms) return 0;
     size_t n = sb->natoms;
     char **exprs = calloc(n, sizeof *exprs);
@@ -821,6 +823,7 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
                 exprs[m] = malloc(len + 1);
                 if (exprs[m]) memcpy(exprs[m], a->pat->text + off, len), exprs[m][len] = '\0';
                 lens[m] = len;
+                if (len < b->db_minlen) b->db_minlen = (uint32_t)len;
                 flags[m] &= ~(unsigned)HS_FLAG_DOTALL;
                 /* keyword literals are scanned over all values joined: a first match may
                  * straddle two values and be refused, so every match must be reported */
@@ -1439,7 +1442,9 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
                 struct scanset *ss = d ? &sl->later : &sl->now;
                 rc = split_literals(&b, &b.sb[s], ss, d);
                 if (!rc) rc = build_db(&b, &b.sb[s], d, 1, &ss->db);
+                ss->db_minlen = b.db_minlen;
                 if (!rc) rc = build_db(&b, &b.sb[s], d, 2, &ss->dbhi);
+                ss->dbhi_minlen = b.db_minlen;
                 if (!rc) rc = build_db(&b, &b.sb[s], d, 0, &ss->db2);
             }
         }

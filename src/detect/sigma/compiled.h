@@ -123,6 +123,8 @@ struct scanset {
     uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
     uint32_t *direct; /* a few literals compared in C */
     uint32_t ndirect;
+    uint32_t db_minlen, dbhi_minlen; /* the shortest literal of db, dbhi: shorter values
+                                        are not scanned */
 };
 
 struct slot {

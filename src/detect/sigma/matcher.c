@@ -1121,8 +1121,8 @@ static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t 
             if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
         if (ss->ndirect) direct_check(m, ss, v);
-        if (ss->db) scan(m, ss->db, v, 1);
-        if (ss->dbhi && has_high(v)) scan(m, ss->dbhi, v, 1);
+        if (ss->db && v.len >= ss->db_minlen) scan(m, ss->db, v, 1);
+        if (ss->dbhi && v.len >= ss->dbhi_minlen && has_high(v)) scan(m, ss->dbhi, v, 1);
         if (ss->db2) scan(m, ss->db2, v, 0);
         if (m->profile > 1) m->prof.slot_bytes[m->vals_slot] += v.len;
     }
