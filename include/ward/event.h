@@ -74,6 +74,12 @@ struct ward_event {
     uint32_t *gen_by_id;
     uint32_t nids;
     uint32_t gen;
+    /* the previous record's keys (swapped with `keys` at reset) and field count: a field
+     * whose key is the same as the previous record's at that position takes its id from
+     * there, without hashing (decoders mostly emit the same keys in the same order) */
+    char *pkeys;
+    size_t pkeys_cap;
+    uint32_t pnfields;
 };
 
 /* Prepares an event. registry may be NULL (no ids); it must not grow while the event

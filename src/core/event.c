@@ -29,6 +29,7 @@ void ward_event_free(struct ward_event *ev)
 {
     free(ev->fields);
     free(ev->keys);
+    free(ev->pkeys);
     free(ev->by_id);
     free(ev->gen_by_id);
     ward_arena_free(&ev->arena);
@@ -37,6 +38,14 @@ void ward_event_free(struct ward_event *ev)
 
 void ward_event_reset(struct ward_event *ev)
 {
+    /* keep this record's keys for the next one (see pkeys) */
+    char *k = ev->keys;
+    size_t kc = ev->keys_cap;
+    ev->keys = ev->pkeys;
+    ev->keys_cap = ev->pkeys_cap;
+    ev->pkeys = k;
+    ev->pkeys_cap = kc;
+    ev->pnfields = ev->nfields;
     ev->nfields = 0;
     ev->keys_len = 0;
     ev->path = NULL;
@@ -76,6 +85,11 @@ int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const ch
     }
     uint32_t idx = ev->nfields++;
     struct ward_field *f = &ev->fields[idx];
+    /* the previous record's field at this index (still in place until overwritten) */
+    uint32_t prev_id = UINT32_MAX - 1; /* not known */
+    if (idx < ev->pnfields && f->klen == klen && ev->pkeys &&
+        memcmp(ev->pkeys + f->koff, key, klen) == 0)
+        prev_id = f->id;
     f->koff = (uint32_t)ev->keys_len;
     f->klen = (uint32_t)klen;
     memcpy(ev->keys + ev->keys_len, key, klen);
@@ -87,7 +101,9 @@ int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const ch
     f->flags = (uint8_t)flags;
     f->id = WARD_FIELD_NOID;
     if (ev->nids) {
-        int64_t id = ward_intern_find(ev->registry, key, klen);
+        int64_t id = prev_id != UINT32_MAX - 1
+                         ? (prev_id == WARD_FIELD_NOID ? -1 : (int64_t)prev_id)
+                         : ward_intern_find(ev->registry, key, klen);
         if (id >= 0 && (uint32_t)id < ev->nids) {
             f->id = (uint32_t)id;
             if (ev->gen_by_id[id] != ev->gen) {

@@ -6,6 +6,12 @@
  * baseline) and for decode + match, the share of time in decode, routing, prefilter
  * (Vectorscan scans) and condition evaluation, hits, and peak RSS.
  *
+ * The last line compares with the target of issue #3 (500,000 events/s on one core, peak
+ * RSS <= 256 MB). With WARD_BENCH_SLOTS=1 (and WARD_BENCH_LENS=1 or 2) it also prints the
+ * slots whose eager scans cost most, with WARD_BENCH_RULES=1 the rules whose evaluation
+ * costs most and their gates (an extra pass that reads the clock often: compare those
+ * figures with each other only).
+ *
  * usage: bench_sigma [-n MIN_EVENTS] [-e EVENTS.jsonl] [-a] [RULE_DIR...]
  *   -a  load the rules of every product, not only windows
  * Defaults come from WARD_CORPUS (or ../shared/corpus). scripts/bench-sigma.sh runs it.
@@ -95,6 +101,85 @@ static double rate(uint64_t n, uint64_t ns)
     return ns ? (double)n * 1e9 / (double)ns : 0;
 }
 
+/* The slots (eager scans) and rules (evaluations) that cost most (profile level 2). */
+static void print_details(const struct ward_ruleset *rs, const struct ward_matcher_prof *p,
+                          double pev, int slots, int rules)
+{
+    for (int top = 0; slots && top < 15; top++) {
+        uint32_t bs = UINT32_MAX;
+        for (uint32_t s = 0; s <= rs->nslots; s++)
+            if (p->slot_ns[s] && (bs == UINT32_MAX || p->slot_ns[s] > p->slot_ns[bs])) bs = s;
+        if (bs == UINT32_MAX) break;
+        const struct slot *sl = bs < rs->nslots ? &rs->slots[bs] : NULL;
+        uint32_t neq = 0, nlit = 0, nother = 0, ndefer = 0;
+        for (uint32_t a = 0; a < rs->natoms; a++) {
+            const struct atom *at = &rs->atoms[a];
+            if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY) continue;
+            if (at->defer)
+                ndefer++;
+            else if (at->via == VIA_EQ)
+                neq++;
+            else if (at->lit)
+                nlit++;
+            else
+                nother++;
+        }
+        printf("slot %4u %-36s %6.3f us/ev %5.2f scans/ev %5.0f B/scan; eager: eq %u, "
+               "literals %u, other %u; deferred %u (%.3f on-demand scans/ev)\n",
+               bs, sl ? sl->keys[0].name : "(keywords)", (double)p->slot_ns[bs] / 1e3 / pev,
+               (double)p->slot_scans[bs] / pev,
+               (double)p->slot_bytes[bs] / (double)(p->slot_scans[bs] ? p->slot_scans[bs] : 1), neq,
+               nlit, nother, ndefer, (double)p->slot_later[bs] / pev);
+        p->slot_ns[bs] = 0;
+        if (getenv("WARD_BENCH_LENS")) {
+            uint32_t h[18] = {0};
+            for (uint32_t a = 0; a < rs->natoms; a++) {
+                const struct atom *at = &rs->atoms[a];
+                if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer ||
+                    !at->lit || at->via != VIA_HS)
+                    continue;
+                int hi = 0;
+                for (uint32_t k = 0; k < at->litlen; k++) hi |= (unsigned char)at->lit[k] >= 0x80;
+                h[hi ? 17 : at->litlen < 16 ? at->litlen : 16]++;
+            }
+            uint32_t nre = 0, nglob = 0;
+            for (uint32_t a = 0; a < rs->natoms; a++) {
+                const struct atom *at = &rs->atoms[a];
+                if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer ||
+                    at->lit)
+                    continue;
+                if (at->pat->kind == WARD_SP_RE)
+                    nre++;
+                else
+                    nglob++;
+                if (getenv("WARD_BENCH_LENS")[0] == '2') printf("     other: %s\n", at->pat->text);
+            }
+            printf("     other: %u regexes, %u globs\n", nre, nglob);
+            printf("     eager HS literals by length 0..15, 16+, non-ASCII:");
+            for (int k = 0; k < 18; k++) printf(" %u", h[k]);
+            printf("\n");
+        }
+    }
+    for (int top = 0; rules && top < 15; top++) {
+        size_t bs = SIZE_MAX;
+        for (size_t r = 0; r < rs->nrules; r++)
+            if (p->rule_ns[r] && (bs == SIZE_MAX || p->rule_ns[r] > p->rule_ns[bs])) bs = r;
+        if (bs == SIZE_MAX) break;
+        printf("rule %4zu %6.3f us/ev %5.3f evals/ev %s: %s\n", bs,
+               (double)p->rule_ns[bs] / 1e3 / pev, (double)p->rule_evals[bs] / pev,
+               rs->rules[bs].gated ? "gated" : "ungated", rs->rules[bs].rule->title);
+        p->rule_ns[bs] = 0;
+        for (uint32_t a = 0; a < rs->natoms; a++)
+            for (uint32_t k = 0; k < rs->atoms[a].rules_n; k++)
+                if (rs->atom_rules[rs->atoms[a].rules_off + k] == bs)
+                    printf("      gate: %s '%.*s'\n",
+                           rs->atoms[a].slot < rs->nslots
+                               ? rs->slots[rs->atoms[a].slot].keys[0].name
+                               : "(keyword)",
+                           (int)rs->atoms[a].pat->len, rs->atoms[a].pat->text);
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint64_t min_events = 1000000;
@@ -160,19 +245,22 @@ int main(int argc, char **argv)
     set->nrules = nwin;
     struct ward_ruleset *rs = NULL;
     t0 = ward_clock_ns();
+    uint64_t c0 = cpu_ns();
     if (ward_ruleset_compile(set, tax, &rs, &err)) {
         fprintf(stderr, "bench_sigma: %s\n", err.msg);
         return 1;
     }
-    uint64_t t_compile = ward_clock_ns() - t0;
+    uint64_t t_compile = ward_clock_ns() - t0, c_compile = cpu_ns() - c0;
     printf("rules: %zu parsed (%zu rejected by the parser) in %.2f s; %zu %s rules, %zu "
            "compiled, %zu rejected\n",
            nall, ndiag0, (double)t_parse / 1e9, nwin, all_products ? "(all products)" : "windows",
            ward_ruleset_count(rs), set->ndiags - ndiag0);
-    printf("compile: %.2f s (Vectorscan %.2f s): %u slots, %u field ids, atoms %u exact + %u "
-           "confirmed + %u lazy\n",
-           (double)t_compile / 1e9, (double)rs->hs_ns / 1e9, rs->nslots, rs->fields.count,
-           rs->n_exact, rs->n_confirm, rs->n_lazy);
+    printf("compile: %.2f s (%.2f s CPU; Vectorscan %.2f s): %u slots, %u field ids, atoms %u "
+           "exact + %u "
+           "confirmed + %u lazy; %u of them deferred (no rule's gate: scanned or compared on "
+           "demand)\n",
+           (double)t_compile / 1e9, (double)c_compile / 1e9, (double)rs->hs_ns / 1e9, rs->nslots,
+           rs->fields.count, rs->n_exact, rs->n_confirm, rs->n_lazy, rs->n_deferred);
 
     struct ward_event ev;
     struct ward_matcher *m = NULL;
@@ -197,6 +285,7 @@ int main(int argc, char **argv)
     ward_matcher_set_profile(m, 1);
     if (pass_run(data, len, min_events / 3 + 1, &ev, m, &prof)) return 1;
     const struct ward_matcher_prof *p = ward_matcher_get_prof(m);
+    double pev = (double)(p->events ? p->events : 1);
 
     printf("(rates are per CPU second of the matching thread, so other load on the machine "
            "does not count)\n");
@@ -211,19 +300,36 @@ int main(int argc, char **argv)
            full.ns > base.ns ? rate(full.events, full.ns - base.ns) : 0.0);
     /* per event CPU times of each cumulative run; the phases are their differences */
     double pe_dec = best[0], pe_route = best[1], pe_scan = best[2], pe_full = best[3];
-    printf("time per event (best of 3 rounds): %.2f us = decode %.2f + route %.2f + prefilter %.2f "
-           "+ conditions "
-           "%.2f\n",
+    printf("time per event (best of 3 rounds): %.2f us = decode %.2f + route %.2f + prefilter "
+           "%.2f + conditions %.2f\n",
            pe_full / 1e3, pe_dec / 1e3, (pe_route - pe_dec) / 1e3, (pe_scan - pe_route) / 1e3,
            (pe_full - pe_scan) / 1e3);
-    printf("time shares: decode %.1f%%, route %.1f%%, prefilter %.1f%%, conditions %.1f%%\n",
+    printf("time shares: decode %.1f%%, route %.1f%%, prefilter %.1f%%, conditions %.1f%% "
+           "(conditions include the on-demand scans of deferred atoms)\n",
            100.0 * pe_dec / pe_full, 100.0 * (pe_route - pe_dec) / pe_full,
            100.0 * (pe_scan - pe_route) / pe_full, 100.0 * (pe_full - pe_scan) / pe_full);
-    printf("per event: %.1f Vectorscan scans, %.1f candidate rules evaluated\n",
-           (double)p->scans / (double)p->events, (double)p->candidates / (double)p->events);
+    printf("per event: %.2f Vectorscan scans, %.2f candidate rules evaluated, %.2f on-demand "
+           "scans of deferred atoms\n",
+           (double)p->scans / pev, (double)p->candidates / pev, (double)p->later_scans / pev);
+
+    if (getenv("WARD_BENCH_SLOTS") || getenv("WARD_BENCH_RULES")) {
+        /* where the time goes, slot by slot and rule by rule (reading the clock this often
+         * makes this pass much slower: compare the figures with each other only) */
+        uint64_t ev0 = p->events;
+        ward_matcher_set_profile(m, 2);
+        if (pass_run(data, len, min_events / 3 + 1, &ev, m, &prof)) return 1;
+        p = ward_matcher_get_prof(m);
+        pev = (double)(p->events - ev0 ? p->events - ev0 : 1);
+        print_details(rs, p, pev, getenv("WARD_BENCH_SLOTS") != NULL,
+                      getenv("WARD_BENCH_RULES") != NULL);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+    double rss = (double)ru.ru_maxrss / 1024.0, eps = rate(full.events, full.ns);
+    printf("peak RSS: %.1f MB\n", rss);
+    printf("issue #3 target (500,000 events/s on one core, peak RSS <= 256 MB): %.0f events/s "
+           "(%.0f%% of the target), RSS %s\n",
+           eps, 100.0 * eps / 500000.0, rss <= 256.0 ? "within" : "OVER");
 
     ward_matcher_free(m);
     ward_event_free(&ev);

@@ -3,7 +3,9 @@
  * ASTs (no parser, no taxonomy: each Sigma field reads the event key of the same name):
  * globs (equals, contains, startswith, endswith, '?' and '*' inside), case, |all, |neq,
  * keywords, pure negations, regexes (Vectorscan prefilter + PCRE2, lookarounds), cidr,
- * numbers, null, exists, fieldref, empty values, rule order of hits, rejected rules.
+ * numbers, null, exists, fieldref, empty values, rule order of hits, rejected rules;
+ * atoms that are no rule's gate (scanned on demand), globs scanned as their longest
+ * literal run, literals with non-ASCII bytes.
  */
 #include "test.h"
 
@@ -288,12 +290,51 @@ int main(void)
     det(r, 1, 1, its);
     r->cond = cond(WARD_SC_OR, 0, REF(0), REF(1));
 
+    /* 14 (compiled index 12): a cheap gate (Image) with the rest deferred: an OR of a
+     * literal, a glob with an inner star (scanned as "frombase64") and a non-ASCII literal,
+     * and a filter */
+    r = rule("deferred", 3);
+    p[0] = pat(WARD_SP_GLOB, "*\\powershell.exe", 0, 0);
+    its[0] = item("Image", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "*-enc *", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*frombase64*string*", 0, 0);
+    p[2] = pat(WARD_SP_GLOB,
+               "*\xc3\xbcn\xc3\xaf"
+               "code*",
+               0, 0);
+    its[0] = item("CommandLine", 0, 3, p);
+    det(r, 1, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "c:\\program files\\*", 0, 0);
+    its[0] = item("ParentImage", 0, 1, p);
+    det(r, 2, 1, its);
+    r->cond = cond(WARD_SC_AND, 0, cond(WARD_SC_AND, 0, REF(0), REF(1)),
+                   cond(WARD_SC_NOT, 0, REF(2), NULL));
+
+    /* 15 (compiled index 13): short endswith literals, deferred behind a gate */
+    r = rule("endswith behind a gate", 2);
+    p[0] = pat(WARD_SP_GLOB, "*\\startup\\*", 0, 0);
+    its[0] = item("TargetFilename", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_GLOB, "*.exe", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*.dll", 0, 0);
+    p[2] = pat(WARD_SP_GLOB, "*.bat", 0, 0);
+    p[3] = pat(WARD_SP_GLOB, "*.lnk", 0, 0);
+    p[4] = pat(WARD_SP_GLOB, "*.vbs", 0, 0);
+    p[5] = pat(WARD_SP_GLOB, "*.hta", 0, 0);
+    p[6] = pat(WARD_SP_GLOB, "*.scr", 0, 0);
+    p[7] = pat(WARD_SP_GLOB, "*.ps1", 0, 0); /* more than WARD_DIRECT_MAX: a database */
+    its[0] = item("TargetFilename", 0, 8, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_AND, 0, REF(0), REF(1));
+
     struct ward_ruleset *rs = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
     if (!rs) return test_done("test_sigma_compile");
-    CHECK_INT(ward_ruleset_count(rs), 12);
+    CHECK_INT(ward_ruleset_count(rs), 14);
+    CHECK(rs->n_deferred >= 3); /* rule 12's CommandLine atoms and filter */
     CHECK_INT(set->ndiags, 2);
     if (set->ndiags == 2) {
         CHECK(strstr(set->diags[0].reason, "does not compile") != NULL);
@@ -376,6 +417,57 @@ int main(void)
     CHECK_INT(run(m, rs, "Tag=ABAB", "ParentImage=x", NULL), BIT(11) | base);
     CHECK_INT(run(m, rs, "Tag=ababab", "ParentImage=x", NULL), base);
     CHECK_INT(run(m, rs, "Tag=aba", "ParentImage=x", NULL), base);
+
+    /* deferred atoms, evaluated for the candidate only */
+    const char *ps = "Image=C:\\Windows\\PowerShell.EXE";
+    CHECK_INT(run(m, rs, ps, "CommandLine=powershell -ENC abc", "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps, "CommandLine=powershell -encabc", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, ps, "CommandLine=[x]::FromBase64XString(y)", "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps, "CommandLine=[x]::FromBase64(y)", "ParentImage=x", NULL), base);
+    /* matches in the last bytes of values longer than 64 bytes (Vectorscan 5.4.9's AVX-512
+     * literal matcher misses them without the padding of scan()) */
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "
+                  "[x]::FromBase64XString",
+                  "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=powershell.exe -NoProfile -ExecutionPolicy Bypass -WindowStyle "
+                  "Hidden -enc ",
+                  "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps, "CommandLine=string frombase64", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=a \xc3\xbcN\xc3\xaf"
+                  "CODE b",
+                  "ParentImage=x", NULL),
+              BIT(12) | base);
+    CHECK_INT(run(m, rs, ps,
+                  "CommandLine=a \xc3\x9cN\xc3\xaf"
+                  "CODE b",
+                  "ParentImage=x", NULL),
+              base); /* no folding of non-ASCII letters */
+    CHECK_INT(run(m, rs, ps, "CommandLine=powershell -enc abc",
+                  "ParentImage=C:\\Program Files\\x.exe", NULL),
+              base);
+    CHECK_INT(
+        run(m, rs, "Image=C:\\cmd.exe", "CommandLine=powershell -enc abc", "ParentImage=x", NULL),
+        base);
+
+    CHECK_INT(run(m, rs,
+                  "TargetFilename=C:\\Users\\administrator\\AppData\\Roaming\\Microsoft\\"
+                  "Windows\\Start Menu\\Programs\\Startup\\cmd.exe",
+                  "ParentImage=x", NULL),
+              BIT(13) | base);
+    CHECK_INT(run(m, rs, "TargetFilename=C:\\Startup\\cmd.exe", "ParentImage=x", NULL),
+              BIT(13) | base);
+    CHECK_INT(run(m, rs,
+                  "TargetFilename=C:\\Users\\administrator\\AppData\\Roaming\\Microsoft\\"
+                  "Windows\\Start Menu\\Programs\\Startup\\desktop.ini",
+                  "ParentImage=x", NULL),
+              base);
 
     /* several hits come in rule order */
     hit_order_bad = 0;

@@ -47,6 +47,7 @@ struct builder {
     struct ward_intern wp_keys;   /* prefixes of "*" keys */
     size_t wpfx_cap;
     struct ward_buf tmp;
+    uint32_t db_minlen; /* build_db of literals: the shortest literal given to it */
     /* per rule, while emitting */
     uint32_t *rslots;
     size_t nrslots, rslots_cap;
@@ -635,45 +636,27 @@ static int emit_cond(struct builder *b, const struct ward_sigma_rule *r,
     }
 }
 
-/* ---- gating: can the rule match without any scanned atom hitting? -------------------- */
-
-enum { K_F = 0, K_T = 1, K_U = 2 };
-
-static int kleene(const struct ward_ruleset *rs, uint32_t i)
-{
-    const struct node *n = &rs->nodes[i];
-    switch (n->op) {
-    case N_FALSE: return K_F;
-    case N_TRUE: return K_T;
-    case N_ATOM: return rs->atoms[n->arg].mode == ATOM_LAZY ? K_U : K_F;
-    case N_ANYHIT: return K_F;
-    case N_NOT: {
-        int v = kleene(rs, i + 1);
-        return v == K_U ? K_U : !v;
-    }
-    case N_AND: {
-        int res = K_T;
-        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
-            int v = kleene(rs, j);
-            if (v == K_F) return K_F;
-            if (v == K_U) res = K_U;
-        }
-        return res;
-    }
-    case N_OR: {
-        int res = K_F;
-        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
-            int v = kleene(rs, j);
-            if (v == K_T) return K_T;
-            if (v == K_U) res = K_U;
-        }
-        return res;
-    }
-    }
-    return K_U;
-}
-
 /* ---- databases ----------------------------------------------------------------------------- */
+
+/* The longest run of literal bytes of a glob, when it is long enough to scan for. */
+static int glob_frag(const struct ward_sigma_pattern *p, size_t *off, size_t *len)
+{
+    size_t best = 0, bo = 0;
+    for (size_t i = 0; i < p->len;) {
+        if (glob_is_wild(p, i)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < p->len && !glob_is_wild(p, j)) j++;
+        if (j - i > best) best = j - i, bo = i;
+        i = j;
+    }
+    if (best < 4) return 0;
+    *off = bo;
+    *len = best;
+    return 1;
+}
 
 /* Whether a scanned atom is a bare literal (a glob with wildcards only at its ends). */
 static int atom_is_literal(const struct atom *a, size_t *off, size_t *len)
@@ -726,7 +709,7 @@ static int eq_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, int 
  * literals remain they are compared in C (a Vectorscan call costs more than a few
  * compares).
  */
-static int split_literals(struct builder *b, struct slotb *sb, struct slot *sl)
+static int split_literals(struct builder *b, struct slotb *sb, struct scanset *sl, int defer)
 {
     struct ward_ruleset *rs = b->rs;
     size_t n = sb->natoms, nci = 0, ncs = 0, nother = 0;
@@ -740,7 +723,7 @@ static int split_literals(struct builder *b, struct slotb *sb, struct slot *sl)
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[sb->atoms[i]];
         size_t off = 0, len = 0;
-        if (a->mode != ATOM_EXACT || !atom_is_literal(a, &off, &len)) continue;
+        if (a->mode != ATOM_EXACT || a->defer != defer || !atom_is_literal(a, &off, &len)) continue;
         unsigned fl;
         if (glob_expr(a->pat, &b->tmp, &fl, &a->pos, &a->litlen)) {
             rc = WARD_ENOMEM;
@@ -787,10 +770,12 @@ done:
  * other globs and the regexes (hs_compile_multi). An expression Vectorscan refuses makes
  * its atom lazy and the rest is compiled again.
  */
-static int build_db(struct builder *b, struct slotb *sb, int literal, hs_database_t **out)
+static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
+                    hs_database_t **out)
 {
     struct ward_ruleset *rs = b->rs;
     *out = NULL;
+    b->db_minlen = UINT32_MAX;
     if (!sb->natoms) return 0;
     size_t n = sb->natoms;
     char **exprs = calloc(n, sizeof *exprs);
@@ -805,19 +790,40 @@ static int build_db(struct builder *b, struct slotb *sb, int literal, hs_databas
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[sb->atoms[i]];
-        if (a->mode == ATOM_LAZY || a->via != VIA_HS) continue;
+        if (a->mode == ATOM_LAZY || a->via != VIA_HS || a->defer != defer) continue;
         size_t off = 0, len = 0;
         int lit = atom_is_literal(a, &off, &len);
+        a->frag = 0;
+        if (!lit && sb != &b->kw && a->pat->kind == WARD_SP_GLOB && glob_frag(a->pat, &off, &len)) {
+            /* a glob with inner wildcards: its longest literal run goes with the literals,
+             * each hit is confirmed with the whole glob */
+            a->frag = 1;
+            lit = 1;
+        }
+        if (lit && sb != &b->kw) {
+            /* literals with a non-ASCII byte apart: only values with one are scanned
+             * for them (case folding is ASCII only, so no other value can match) */
+            int hi = 0;
+            for (size_t k = off; k < off + len && !hi; k++)
+                hi = (unsigned char)a->pat->text[k] >= 0x80;
+            lit += hi;
+        }
         if (lit != literal) continue;
         if (a->pat->kind == WARD_SP_GLOB) {
             if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
                 rc = WARD_ENOMEM;
                 goto done;
             }
+            if (a->frag) {
+                flags[m] = HS_FLAG_SINGLEMATCH;
+                if (!(a->pat->flags & WARD_SP_CASED)) flags[m] |= HS_FLAG_CASELESS;
+                a->pos = POS_ANY;
+            }
             if (literal) {
                 exprs[m] = malloc(len + 1);
                 if (exprs[m]) memcpy(exprs[m], a->pat->text + off, len), exprs[m][len] = '\0';
                 lens[m] = len;
+                if (len < b->db_minlen) b->db_minlen = (uint32_t)len;
                 flags[m] &= ~(unsigned)HS_FLAG_DOTALL;
                 /* keyword literals are scanned over all values joined: a first match may
                  * straddle two values and be refused, so every match must be reported */
@@ -960,12 +966,23 @@ static int mark_anyhit(struct ward_ruleset *rs)
     for (uint32_t i = 0; i < rs->nnodes; i++) {
         struct node *n = &rs->nodes[i];
         if (n->op != N_OR) continue;
-        uint32_t kids = 0;
+        uint32_t kids = 0, dslot = UINT32_MAX;
         int all = 1;
-        for (uint32_t j = i + 1; j < n->end && all; j = rs->nodes[j].end, kids++)
-            all = rs->nodes[j].op == N_ATOM && rs->atoms[rs->nodes[j].arg].mode != ATOM_LAZY;
+        for (uint32_t j = i + 1; j < n->end && all; j = rs->nodes[j].end, kids++) {
+            if (rs->nodes[j].op != N_ATOM) {
+                all = 0;
+                break;
+            }
+            const struct atom *a = &rs->atoms[rs->nodes[j].arg];
+            all = a->mode != ATOM_LAZY;
+            if (!all || !a->defer) continue;
+            /* deferred children: all in one slot, whose `later` set is scanned first */
+            if (dslot != UINT32_MAX && dslot != a->slot) all = 0;
+            dslot = a->slot;
+        }
         if (!all || kids < 2) continue;
         n->op = N_ANYHIT;
+        n->arg = dslot;
         for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
             if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
                 free(pairs);
@@ -1023,63 +1040,218 @@ static int link_fields(struct ward_ruleset *rs)
     return 0;
 }
 
-/* Lists for each scanned atom the gated rules that read it. */
 /*
- * Calls back with each scanned atom in positive position (under an even number of NOTs)
- * in the nodes [from, end), which must be a whole subtree or a sequence of them not under
- * a NOT. Only those atoms can make a gated condition true: with none of them hit it is
- * false whatever the others (it falls as negative atoms rise, and is false with all
- * scanned atoms false).
+ * Choosing each rule's gates. gate_walk(i, pos) gives the cost of a set of scannable atoms
+ * such that node i cannot be true (pos = 1) or false (pos = 0) unless one of them hits,
+ * or GATE_NONE when there is no such set: AND true needs one child true (the cheapest),
+ * OR true needs a true child (all of them), and the reverse for false; NOT flips. Atoms
+ * that are nobody's gate are not scanned for every event: they are deferred, evaluated on
+ * demand for the candidate rules that read them.
  */
-static int positive_atoms(const struct ward_ruleset *rs, uint32_t from, uint32_t end,
-                          int (*fn)(void *ctx, uint32_t atom), void *ctx)
-{
-    uint32_t not_ends[MAX_COND_DEPTH * 4 + 8]; /* NOT nesting <= depth + 1 (neq) */
-    size_t nnot = 0;
-    for (uint32_t i = from; i < end; i++) {
-        const struct node *n = &rs->nodes[i];
-        while (nnot && not_ends[nnot - 1] <= i) nnot--;
-        if (n->op == N_NOT) {
-            if (nnot < sizeof not_ends / sizeof *not_ends) not_ends[nnot++] = n->end;
-            continue;
-        }
-        if (n->op != N_ATOM || rs->atoms[n->arg].mode == ATOM_LAZY || nnot % 2) continue;
-        int rc = fn(ctx, n->arg);
-        if (rc) return rc;
-    }
-    return 0;
-}
+#define GATE_NONE UINT64_MAX
 
-struct link_ctx {
+struct gate_ctx {
+    struct ward_ruleset *rs;
+    const uint32_t *refs;   /* per atom: how many program nodes read it */
+    const uint32_t *common; /* per atom: signs that its literal is common (see lit_common) */
+    const uint8_t *refused; /* per atom: Vectorscan refused it (never a gate) */
     struct pair **pairs;
     size_t *np, *cap;
     uint32_t rule;
-    const uint32_t *refs; /* per atom: how many program nodes read it */
-    uint64_t cost;
 };
 
-static int add_pair(void *ctx, uint32_t atom)
+static uint64_t atom_gate_cost(const struct gate_ctx *g, uint32_t ai)
 {
-    struct link_ctx *c = ctx;
-    if (grow((void **)c->pairs, c->cap, *c->np + 1, sizeof **c->pairs)) return WARD_ENOMEM;
-    (*c->pairs)[*c->np].atom = atom;
-    (*c->pairs)[*c->np].rule = c->rule;
-    (*c->np)++;
+    const struct atom *a = &g->rs->atoms[ai];
+    if (a->mode == ATOM_LAZY || g->refused[ai]) return GATE_NONE;
+    uint64_t c;
+    if (a->lit && a->pos == POS_EQ) {
+        c = 1; /* one hash lookup per value */
+    } else if (a->lit) {
+        /* short literals make the scan confirm at almost every byte, and hit often */
+        uint32_t l = a->litlen;
+        c = l >= 8 ? 4 : l >= 5 ? 8 : l == 4 ? 24 : l == 3 ? 64 : 256;
+    } else {
+        c = a->pat->kind == WARD_SP_RE ? 128 : 16; /* a regex, or a glob with inner wildcards */
+    }
+    if (a->slot == WARD_KW_SLOT) c *= 8; /* scanned over every field of the event */
+    /* an atom many rules read is a common test, likely to hit (and wake rules) often */
+    return c + 2 * (uint64_t)g->refs[ai] + 16 * (uint64_t)g->common[ai];
+}
+
+static uint64_t cost_add(uint64_t a, uint64_t b)
+{
+    return a == GATE_NONE || b == GATE_NONE ? GATE_NONE : a + b;
+}
+
+/* The cost of node i's cheapest gate set for polarity pos; emit: add its atoms as pairs. */
+static uint64_t gate_walk(struct gate_ctx *g, uint32_t i, int pos, int emit, int *rc)
+{
+    const struct ward_ruleset *rs = g->rs;
+    const struct node *n = &rs->nodes[i];
+    switch (n->op) {
+    case N_FALSE: return pos ? 0 : GATE_NONE;
+    case N_TRUE: return pos ? GATE_NONE : 0;
+    case N_ATOM: {
+        if (!pos) return GATE_NONE;
+        uint64_t c = atom_gate_cost(g, n->arg);
+        if (emit && c != GATE_NONE) {
+            if (grow((void **)g->pairs, g->cap, *g->np + 1, sizeof **g->pairs)) {
+                *rc = WARD_ENOMEM;
+            } else {
+                (*g->pairs)[*g->np].atom = n->arg;
+                (*g->pairs)[*g->np].rule = g->rule;
+                (*g->np)++;
+            }
+        }
+        return c;
+    }
+    case N_NOT: return gate_walk(g, i + 1, !pos, emit, rc);
+    case N_AND:
+    case N_OR: {
+        /* AND true / OR false: one child suffices (the cheapest); else all of them */
+        int one = (n->op == N_AND) == (pos != 0);
+        if (!one) {
+            uint64_t sum = 0;
+            for (uint32_t j = i + 1; j < n->end && sum != GATE_NONE; j = rs->nodes[j].end)
+                sum = cost_add(sum, gate_walk(g, j, pos, 0, rc));
+            if (emit && sum != GATE_NONE)
+                for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end)
+                    (void)gate_walk(g, j, pos, 1, rc);
+            return sum;
+        }
+        uint64_t best = GATE_NONE;
+        uint32_t bj = 0;
+        for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+            uint64_t c = gate_walk(g, j, pos, 0, rc);
+            if (c < best) {
+                best = c;
+                bj = j;
+            }
+        }
+        if (emit && best != GATE_NONE) (void)gate_walk(g, bj, pos, 1, rc);
+        return best;
+    }
+    }
+    return GATE_NONE;
+}
+
+struct common_scan {
+    uint32_t *cont;
+    uint32_t self;
+};
+
+static int common_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    struct common_scan *c = ctx;
+    if (id != c->self) c->cont[id]++;
     return 0;
 }
 
-static int add_cost(void *ctx, uint32_t atom)
+/*
+ * A static guess of how common each literal is in events, to keep common strings out of
+ * the gates (a gate that hits on most events wakes its rule on most events): how many
+ * other literals of the rule set contain it ("\Windows\" is in hundreds of them), and
+ * how often rules use it in a filter (under NOT), i.e. as a benign value. A guess only:
+ * it changes which atoms are scanned first, never an answer.
+ */
+static void lit_common(const struct ward_ruleset *rs, uint32_t *common)
 {
-    struct link_ctx *c = ctx;
-    c->cost += 1 + c->refs[atom];
-    return 0;
+    struct ward_intern texts;
+    ward_intern_init(&texts);
+    uint32_t *tid = malloc((rs->natoms ? rs->natoms : 1) * sizeof *tid);
+    char *low = NULL;
+    size_t lowcap = 0;
+    if (!tid) return;
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        const struct atom *at = &rs->atoms[a];
+        tid[a] = UINT32_MAX;
+        if (!at->lit || !at->litlen) continue;
+        if (grow((void **)&low, &lowcap, at->litlen, 1)) goto done;
+        for (uint32_t i = 0; i < at->litlen; i++)
+            low[i] = (char)ward_lower((unsigned char)at->lit[i]);
+        int64_t t = ward_intern_add(&texts, low, at->litlen);
+        if (t < 0) goto done;
+        tid[a] = (uint32_t)t;
+    }
+    uint32_t nt = texts.count;
+    uint32_t *cont = calloc(nt ? nt : 1, sizeof *cont), *neg = calloc(nt ? nt : 1, sizeof *neg);
+    const char **ex = malloc((nt ? nt : 1) * sizeof *ex);
+    unsigned *fl = malloc((nt ? nt : 1) * sizeof *fl), *ids = malloc((nt ? nt : 1) * sizeof *ids);
+    size_t *lens = malloc((nt ? nt : 1) * sizeof *lens);
+    if (!cont || !neg || !ex || !fl || !ids || !lens) goto done2;
+    /* filters: atoms under an odd number of NOTs */
+    for (size_t r = 0; r < rs->nrules; r++) {
+        const struct crule *cr = &rs->rules[r];
+        uint32_t not_ends[64];
+        size_t nnot = 0, deep = 0;
+        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+            const struct node *n = &rs->nodes[i];
+            while (nnot && not_ends[nnot - 1] <= i) nnot--;
+            while (deep && nnot < deep) deep = 0;
+            if (n->op == N_NOT) {
+                if (nnot < 64)
+                    not_ends[nnot++] = n->end;
+                else
+                    deep = nnot; /* too deep: polarity unknown, skip */
+                continue;
+            }
+            if (n->op == N_ATOM && nnot % 2 && !deep && tid[n->arg] != UINT32_MAX)
+                neg[tid[n->arg]]++;
+        }
+    }
+    /* containment: a database of the texts, scanned over each text */
+    uint32_t m = 0;
+    for (uint32_t t = 0; t < nt; t++) {
+        /* long literals are rare in events anyway (and would make this slow to compile) */
+        if (texts.lens[t] > 16) continue;
+        ex[m] = texts.names[t];
+        lens[m] = texts.lens[t];
+        fl[m] = HS_FLAG_SINGLEMATCH;
+        ids[m] = t;
+        m++;
+    }
+    hs_database_t *db = NULL;
+    hs_scratch_t *scr = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (m &&
+        hs_compile_lit_multi(ex, fl, ids, lens, m, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS &&
+        hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
+        struct common_scan cs = {cont, 0};
+        for (uint32_t t = 0; t < nt; t++) {
+            cs.self = t;
+            (void)hs_scan(db, texts.names[t], (unsigned)texts.lens[t], 0, scr, common_hit, &cs);
+        }
+    }
+    if (ce) hs_free_compile_error(ce);
+    if (scr) hs_free_scratch(scr);
+    if (db) hs_free_database(db);
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        if (tid[a] == UINT32_MAX) continue;
+        uint32_t c = cont[tid[a]] + 2 * neg[tid[a]];
+        common[a] = c > 4096 ? 4096 : c;
+    }
+done2:
+    free(cont);
+    free(neg);
+    free(ex);
+    free(fl);
+    free(ids);
+    free(lens);
+done:
+    free(low);
+    free(tid);
+    ward_intern_free(&texts);
 }
 
-/* Lists each gated rule under the positive atoms that can wake it: when the condition is
- * an AND, those of one conjunct that is gated by itself (the rule cannot match unless that
- * conjunct holds), the one whose atoms are read by the fewest rules (a proxy for how
- * seldom they hit); otherwise those of the whole condition. */
-static int link_atoms(struct ward_ruleset *rs)
+/* Chooses the gates of every rule (see gate_walk) and lists each gated rule under its
+ * gate atoms (rs->atom_rules); in_p[atom] = 1 for the atoms scanned eagerly: the gates,
+ * and every atom of an ungated rule (evaluated on every event of its logsource). */
+static int link_atoms(struct ward_ruleset *rs, const uint8_t *refused, uint8_t *in_p)
 {
     struct pair *pairs = NULL;
     size_t np = 0, cap = 0;
@@ -1088,49 +1260,127 @@ static int link_atoms(struct ward_ruleset *rs)
     for (uint32_t i = 0; i < rs->nnodes; i++)
         if (rs->nodes[i].op == N_ATOM) refs[rs->nodes[i].arg]++;
     int rc = 0;
+    uint32_t *common = calloc(rs->natoms ? rs->natoms : 1, sizeof *common);
+    if (!common) {
+        free(refs);
+        return WARD_ENOMEM;
+    }
+    lit_common(rs, common);
+    struct gate_ctx g = {rs, refs, common, refused, &pairs, &np, &cap, 0};
     for (size_t r = 0; r < rs->nrules && !rc; r++) {
         struct crule *cr = &rs->rules[r];
-        cr->gated = kleene(rs, cr->prog_off) == K_F;
-        if (!cr->gated) continue;
-        struct link_ctx lc = {&pairs, &np, &cap, (uint32_t)r, refs, 0};
-        uint32_t from = cr->prog_off, end = cr->prog_off + cr->prog_len;
-        const struct node *top = &rs->nodes[cr->prog_off];
-        if (top->op == N_AND) {
-            uint64_t best = UINT64_MAX;
-            for (uint32_t j = cr->prog_off + 1; j < top->end; j = rs->nodes[j].end) {
-                if (kleene(rs, j) != K_F) continue;
-                lc.cost = 0;
-                (void)positive_atoms(rs, j, rs->nodes[j].end, add_cost, &lc);
-                if (lc.cost < best) {
-                    best = lc.cost;
-                    from = j;
-                    end = rs->nodes[j].end;
-                }
-            }
+        g.rule = (uint32_t)r;
+        cr->gated = gate_walk(&g, cr->prog_off, 1, 0, &rc) != GATE_NONE;
+        if (cr->gated) {
+            (void)gate_walk(&g, cr->prog_off, 1, 1, &rc);
+            continue;
         }
-        rc = positive_atoms(rs, from, end, add_pair, &lc);
+        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+            const struct node *n = &rs->nodes[i];
+            if (n->op == N_ATOM && rs->atoms[n->arg].mode != ATOM_LAZY && !refused[n->arg])
+                in_p[n->arg] = 1;
+        }
     }
     free(refs);
+    free(common);
     if (rc) {
         free(pairs);
         return rc;
     }
     if (np) qsort(pairs, np, sizeof *pairs, pair_cmp);
+    free(rs->atom_rules);
     rs->atom_rules = malloc((np ? np : 1) * sizeof *rs->atom_rules);
     if (!rs->atom_rules) {
         free(pairs);
         return WARD_ENOMEM;
     }
+    for (uint32_t a = 0; a < rs->natoms; a++) rs->atoms[a].rules_n = rs->atoms[a].rules_off = 0;
     uint32_t k = 0;
     for (size_t i = 0; i < np; i++) {
         if (i && pairs[i].atom == pairs[i - 1].atom && pairs[i].rule == pairs[i - 1].rule) continue;
         struct atom *a = &rs->atoms[pairs[i].atom];
         if (!a->rules_n) a->rules_off = k;
         a->rules_n++;
+        in_p[pairs[i].atom] = 1;
         rs->atom_rules[k++] = pairs[i].rule;
     }
     free(pairs);
     return 0;
+}
+
+/* The slots in which each rule reads eagerly scanned atoms (what a route must scan for
+ * the rule: its gates, and other rules' gates it reads too), and whether some of them are
+ * keyword atoms. */
+static int rule_scan_slots(struct ward_ruleset *rs)
+{
+    uint32_t *tmp = malloc((rs->nslots + 1) * sizeof *tmp);
+    uint32_t *stamp = calloc(rs->nslots + 1, sizeof *stamp);
+    uint32_t *kw = malloc((rs->natoms + 1) * sizeof *kw);
+    uint32_t *kwstamp = calloc(rs->natoms + 1, sizeof *kwstamp);
+    int rc = 0;
+    if (!tmp || !stamp || !kw || !kwstamp) rc = WARD_ENOMEM;
+    for (size_t r = 0; r < rs->nrules && !rc; r++) {
+        struct crule *cr = &rs->rules[r];
+        uint32_t n = 0, nkw = 0;
+        cr->keywords = 0;
+        for (uint32_t i = cr->prog_off; i < cr->prog_off + cr->prog_len; i++) {
+            const struct node *nd = &rs->nodes[i];
+            if (nd->op != N_ATOM) continue;
+            const struct atom *a = &rs->atoms[nd->arg];
+            if (a->mode == ATOM_LAZY || a->defer) continue;
+            if (a->slot == WARD_KW_SLOT) {
+                cr->keywords = 1;
+                if (a->lit && kwstamp[nd->arg] != r + 1) {
+                    kwstamp[nd->arg] = (uint32_t)r + 1;
+                    kw[nkw++] = nd->arg;
+                }
+                continue;
+            }
+            if (stamp[a->slot] == r + 1) continue;
+            stamp[a->slot] = (uint32_t)r + 1;
+            tmp[n++] = a->slot;
+        }
+        cr->nslots = n;
+        cr->slots = NULL;
+        if (n) {
+            cr->slots = ward_arena_alloc(&rs->arena, n * sizeof *cr->slots);
+            if (!cr->slots)
+                rc = WARD_ENOMEM;
+            else
+                memcpy(cr->slots, tmp, n * sizeof *tmp);
+        }
+        cr->nkwlits = nkw;
+        cr->kwlits = NULL;
+        if (nkw && !rc) {
+            cr->kwlits = ward_arena_alloc(&rs->arena, nkw * sizeof *cr->kwlits);
+            if (!cr->kwlits)
+                rc = WARD_ENOMEM;
+            else
+                memcpy(cr->kwlits, kw, nkw * sizeof *kw);
+        }
+    }
+    free(tmp);
+    free(stamp);
+    free(kw);
+    free(kwstamp);
+    return rc;
+}
+
+/* The literal of a bare-literal glob atom (wildcards only at its ends): a->lit, litlen,
+ * pos and cased, for the equality tables, the direct compares and lazy evaluation. */
+static void atom_lit_info(struct builder *b, struct atom *a)
+{
+    size_t off = 0, len = 0;
+    a->lit = NULL;
+    if (a->pat->kind != WARD_SP_GLOB || a->lazy == LZ_GLOB_ANY || a->lazy == LZ_GLOB_EMPTY ||
+        !atom_is_literal(a, &off, &len))
+        return;
+    unsigned fl;
+    uint32_t ll;
+    if (glob_expr(a->pat, &b->tmp, &fl, &a->pos, &ll)) return;
+    a->lit = a->pat->text + off;
+    a->litlen = (uint32_t)len;
+    a->cased = (a->pat->flags & WARD_SP_CASED) != 0;
 }
 
 int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxonomy *t,
@@ -1159,17 +1409,90 @@ int ward_ruleset_compile(struct ward_sigma_rules *rules, const struct ward_taxon
         if (!r || r->kind != WARD_RULE_DETECTION) continue;
         rc = compile_rule(&b, r);
     }
+    uint8_t *refused = calloc(rs->natoms ? rs->natoms : 1, 1);
+    uint8_t *in_p = calloc(rs->natoms ? rs->natoms : 1, 1);
+    uint8_t *mode0 = malloc(rs->natoms ? rs->natoms : 1);
+    if (!rc && (!refused || !in_p || !mode0)) rc = WARD_ENOMEM;
+    for (uint32_t a = 0; a < rs->natoms && !rc; a++) {
+        atom_lit_info(&b, &rs->atoms[a]);
+        mode0[a] = rs->atoms[a].mode;
+    }
+    /* gates first, then the databases; when Vectorscan refuses a gate, it becomes lazy
+     * and the gates are chosen again without it */
+    for (int again = 1; again && !rc;) {
+        again = 0;
+        memset(in_p, 0, rs->natoms ? rs->natoms : 1);
+        rc = link_atoms(rs, refused, in_p);
+        for (uint32_t a = 0; a < rs->natoms && !rc; a++) {
+            struct atom *at = &rs->atoms[a];
+            at->via = VIA_HS;
+            if (at->mode == ATOM_LAZY || in_p[a]) continue;
+            /* deferred: evaluated when a candidate reads it; equality literals (and
+             * keywords) one by one, the others by a scan of the slot's `later` set */
+            if (at->slot != WARD_KW_SLOT && !(at->lit && at->pos == POS_EQ)) {
+                at->defer = 1;
+                continue;
+            }
+            at->mode = ATOM_LAZY;
+            at->lazy = at->lit ? LZ_LIT : at->pat->kind == WARD_SP_RE ? LZ_RE : LZ_GLOB;
+        }
+        for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
+            struct slot *sl = &rs->slots[s];
+            for (int d = 0; d < 2 && !rc; d++) {
+                struct scanset *ss = d ? &sl->later : &sl->now;
+                rc = split_literals(&b, &b.sb[s], ss, d);
+                if (!rc) rc = build_db(&b, &b.sb[s], d, 1, &ss->db);
+                ss->db_minlen = b.db_minlen;
+                if (!rc) rc = build_db(&b, &b.sb[s], d, 2, &ss->dbhi);
+                ss->dbhi_minlen = b.db_minlen;
+                if (!rc) rc = build_db(&b, &b.sb[s], d, 0, &ss->db2);
+            }
+        }
+        if (!rc) rc = build_db(&b, &b.kw, 0, 1, &rs->kwdb);
+        if (!rc) rc = build_db(&b, &b.kw, 0, 0, &rs->kwdb2);
+        for (uint32_t a = 0; a < rs->natoms && !rc; a++)
+            if (in_p[a] && rs->atoms[a].mode == ATOM_LAZY) refused[a] = again = 1;
+        if (!again || rc) break;
+        for (uint32_t s = 0; s < rs->nslots; s++) {
+            struct slot *sl = &rs->slots[s];
+            hs_free_database(sl->now.db);
+            hs_free_database(sl->now.dbhi);
+            hs_free_database(sl->now.db2);
+            hs_free_database(sl->later.db);
+            hs_free_database(sl->later.dbhi);
+            hs_free_database(sl->later.db2);
+            memset(&sl->now, 0, sizeof sl->now);
+            memset(&sl->later, 0, sizeof sl->later);
+        }
+        hs_free_database(rs->kwdb);
+        hs_free_database(rs->kwdb2);
+        rs->kwdb = rs->kwdb2 = NULL;
+        for (uint32_t a = 0; a < rs->natoms; a++) {
+            struct atom *at = &rs->atoms[a];
+            at->defer = 0;
+            if (refused[a] || mode0[a] == ATOM_LAZY) continue;
+            at->mode = mode0[a];
+            at->lazy = LZ_NONE;
+        }
+    }
+    for (uint32_t a = 0; a < rs->natoms && !rc; a++)
+        if (mode0[a] != ATOM_LAZY && !in_p[a]) rs->n_deferred++;
+    free(refused);
+    free(in_p);
+    free(mode0);
     for (uint32_t s = 0; s < rs->nslots && !rc; s++) {
-        rc = split_literals(&b, &b.sb[s], &rs->slots[s]);
-        if (!rc) rc = build_db(&b, &b.sb[s], 1, &rs->slots[s].db);
-        if (!rc) rc = build_db(&b, &b.sb[s], 0, &rs->slots[s].db2);
         rs->slots[s].atoms = b.sb[s].atoms;
         rs->slots[s].natoms = (uint32_t)b.sb[s].natoms;
         b.sb[s].atoms = NULL;
     }
-    if (!rc) rc = build_db(&b, &b.kw, 1, &rs->kwdb);
-    if (!rc) rc = build_db(&b, &b.kw, 0, &rs->kwdb2);
-    if (!rc) rc = link_atoms(rs);
+    if (!rc) rc = rule_scan_slots(rs);
+    rs->kw_minlen = UINT32_MAX;
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        const struct atom *at = &rs->atoms[a];
+        if (at->slot == WARD_KW_SLOT && at->mode != ATOM_LAZY && at->litlen < rs->kw_minlen)
+            rs->kw_minlen = at->litlen;
+    }
+    if (rs->kw_minlen == UINT32_MAX) rs->kw_minlen = 0;
     if (!rc) rc = mark_anyhit(rs);
     if (!rc) rc = class_keys(&b);
     if (!rc) rc = link_fields(rs);
@@ -1205,8 +1528,12 @@ void ward_ruleset_free(struct ward_ruleset *rs)
 {
     if (!rs) return;
     for (uint32_t s = 0; s < rs->nslots; s++) {
-        hs_free_database(rs->slots[s].db);
-        hs_free_database(rs->slots[s].db2);
+        hs_free_database(rs->slots[s].now.db);
+        hs_free_database(rs->slots[s].now.dbhi);
+        hs_free_database(rs->slots[s].now.db2);
+        hs_free_database(rs->slots[s].later.db);
+        hs_free_database(rs->slots[s].later.dbhi);
+        hs_free_database(rs->slots[s].later.db2);
         free(rs->slots[s].atoms);
     }
     hs_free_database(rs->kwdb);

@@ -8,10 +8,13 @@
  *   share the slot. Slot WARD_KW_SLOT stands for keywords (any field of the event).
  * - atom: one distinct test of one slot (a value pattern). Identical patterns of different
  *   rules on the same slot are one atom. String atoms go into the slot's Vectorscan
- *   database, either exact (a scan hit is the answer) or as a prefilter confirmed by
- *   PCRE2; the others (numbers, CIDR, null, exists, fieldref, time parts, patterns that
- *   can match the empty value, regexes Vectorscan refuses) are lazy: evaluated in C when a
- *   candidate rule's condition reads them.
+ *   databases, either exact (a scan hit is the answer) or as a prefilter confirmed by
+ *   PCRE2 (or the whole glob); the others (numbers, CIDR, null, exists, fieldref, time
+ *   parts, patterns that can match the empty value, regexes Vectorscan refuses) are lazy:
+ *   evaluated in C when a candidate rule's condition reads them.
+ * - gate: a scannable atom that some rule needs to become a candidate; gates are scanned
+ *   for every event (the slot's `now` set), the other scannable atoms are deferred (the
+ *   `later` set, scanned when a condition reads one, or compared one by one).
  * - program: each rule's condition as a flat prefix tree of nodes over atoms.
  */
 #ifndef WARD_SIGMA_COMPILED_H
@@ -38,6 +41,7 @@ enum lazy_kind {
     LZ_GLOB,       /* general glob matched in C */
     LZ_RE,         /* PCRE2 regex */
     LZ_PATTERN,    /* a non-string pattern (cidr, numbers, exists, null, fieldref, time) */
+    LZ_LIT,        /* a bare literal (atom lit/litlen/pos/cased) compared in C */
 };
 
 /* Where a literal scanned without anchors must lie in the value (checked on each hit from
@@ -72,6 +76,9 @@ struct atom {
     uint32_t ref_slot;  /* FIELDREF: the other field's slot */
     uint32_t nodes_off; /* N_ANYHIT nodes over this atom: rs->atom_nodes[off .. off+n) */
     uint32_t nodes_n;
+    uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
+    uint8_t frag;  /* a glob with inner wildcards, scanned as its longest literal run and
+                      confirmed with the whole glob */
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -104,12 +111,11 @@ struct wprefix {
 /* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
 #define WARD_SLOT_MAX_VALUES 4096
 
-struct slot {
-    struct slot_key *keys; /* priority order */
-    uint32_t nkeys;
-    uint8_t has_wild;   /* some key has a "*" segment */
-    hs_database_t *db;  /* bare literals; NULL when there are none */
-    hs_database_t *db2; /* other globs and regexes; NULL when there are none */
+/* The ways of finding a set of scanned atoms in a slot's values. */
+struct scanset {
+    hs_database_t *db;   /* bare ASCII literals; NULL when there are none */
+    hs_database_t *dbhi; /* bare literals with a non-ASCII byte (values with one only) */
+    hs_database_t *db2;  /* other globs and regexes; NULL when there are none */
     /* equality literals: open addressing over atom index + 1 (0 = empty), keyed by the
      * hash of the value (ASCII-lowered for caseless atoms, which go to eq_ci) */
     uint32_t *eq_ci, *eq_cs;
@@ -117,7 +123,17 @@ struct slot {
     uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
     uint32_t *direct; /* a few literals compared in C */
     uint32_t ndirect;
-    uint32_t *atoms; /* every atom of the slot (for the docs/stats) */
+    uint32_t db_minlen, dbhi_minlen; /* the shortest literal of db, dbhi: shorter values
+                                        are not scanned */
+};
+
+struct slot {
+    struct slot_key *keys; /* priority order */
+    uint32_t nkeys;
+    uint8_t has_wild;     /* some key has a "*" segment */
+    struct scanset now;   /* gate atoms: scanned for every event whose route reads the slot */
+    struct scanset later; /* deferred atoms: scanned once an evaluated condition reads one */
+    uint32_t *atoms;      /* every scanned atom of the slot (for the docs/stats) */
     uint32_t natoms;
 };
 
@@ -129,7 +145,8 @@ enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT, N_ANYHIT };
 
 struct node {
     uint8_t op;
-    uint32_t arg; /* N_ATOM: atom index */
+    uint32_t arg; /* N_ATOM: atom index; N_ANYHIT: slot whose `later` set must be scanned
+                     first (deferred children), or UINT32_MAX */
     uint32_t end; /* index just past this node's subtree */
 };
 
@@ -141,7 +158,9 @@ struct crule {
     uint32_t *slots; /* slots the rule scans (for routes) */
     uint32_t nslots;
     uint8_t gated;    /* cannot match unless one of its scanned atoms hit */
-    uint8_t keywords; /* reads keyword atoms */
+    uint8_t keywords; /* reads eagerly scanned keyword atoms */
+    uint32_t *kwlits; /* those of them in rs->kwdb (literals), for per-route databases */
+    uint32_t nkwlits;
 };
 
 struct ward_ruleset {
@@ -170,9 +189,11 @@ struct ward_ruleset {
     uint32_t nckeys;
     uint8_t cmemo;
     hs_database_t *kwdb, *kwdb2; /* keyword atoms (literals, others), over every field */
+    uint32_t kw_minlen;          /* the shortest literal of kwdb */
     size_t max_width;            /* longest rule program, for the matcher's buffers */
     /* statistics */
     uint32_t n_exact, n_confirm, n_lazy;
+    uint32_t n_deferred; /* of the lazy ones: scannable, but nobody's gate */
     uint64_t compile_ns, hs_ns;
 };
 
@@ -185,7 +206,14 @@ struct ward_matcher_prof {
     uint64_t eval_ns;  /* candidate rules and their conditions */
     uint64_t scans;    /* Vectorscan calls */
     uint64_t candidates;
+    uint64_t later_scans; /* on-demand scans of deferred atoms (their time is in eval_ns) */
+    /* profile level 2 only (reading the clock this often slows the run down a lot): */
+    uint64_t later_ns;
+    /* per slot (index rs->nslots: the keyword pass): scans and their time */
+    uint64_t *slot_scans, *slot_ns, *slot_bytes, *slot_later;
+    uint64_t *rule_evals, *rule_ns; /* per rule: evaluations and their time */
 };
+/* 0 = off, 1 = counts and phase times, 2 = also per slot and per rule times. */
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
 /* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so
  * that the cost of each phase is the difference between runs. */

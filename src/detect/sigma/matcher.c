@@ -1,9 +1,11 @@
 /*
  * matcher.c - the per-thread side of the compiled Sigma rule set: routes an event by its
- * logsource, scans the values of the slots its rules read with one Vectorscan call per
- * slot (and every string field with the keyword database when keyword rules apply),
- * confirms prefilter hits of regexes with PCRE2, then evaluates the conditions of the
- * candidate rules only: those with a hit atom, plus those that can match without one.
+ * logsource, scans the values of the slots its rules read for their gate atoms (and every
+ * string field with the route's keyword database when keyword rules apply), confirms
+ * prefilter hits with PCRE2 or the whole glob, then evaluates the conditions of the
+ * candidate rules only: those with a hit gate, plus those that can match without one;
+ * deferred atoms are scanned (once per slot and event) or compared when a condition reads
+ * them.
  * Layout in compiled.h; design in docs/internals/sigma-matcher.md.
  */
 #include <arpa/inet.h>
@@ -14,7 +16,8 @@
 #include "detect/sigma/compiled.h"
 
 #define MAX_ROUTES 256
-#define CMEMO_SIZE 1024 /* classification memo entries (a power of two) */
+#define WARD_SCAN_PAD 64 /* see scan() */
+#define CMEMO_SIZE 1024  /* classification memo entries (a power of two) */
 
 /* One memoized classification: the values of the classification keys -> logsource. */
 struct cmemo {
@@ -36,7 +39,19 @@ struct route {
     uint32_t nalways;
     uint32_t nsel;
     uint8_t keywords;
+    const hs_database_t *kwdb; /* keyword literals its rules read (see kw_db_for) */
+    uint32_t kw_minlen;        /* the shortest of them */
 };
+
+/* A keyword database over a subset of rs->kwdb's literals, built by this matcher. */
+struct kwcache {
+    uint32_t *atoms; /* sorted */
+    uint32_t n;
+    hs_database_t *db;
+    uint32_t minlen;
+};
+
+#define MAX_KWDBS 64
 
 struct ward_matcher {
     const struct ward_ruleset *rs;
@@ -50,10 +65,11 @@ struct ward_matcher {
     uint32_t ntouched;
     uint32_t *pending; /* prefilter hits of the current scan, to confirm */
     uint32_t npending;
-    uint32_t *rule_gen; /* per rule: == gen when already a candidate */
-    uint32_t *slot_gen; /* per slot: == gen when already scanned */
-    uint32_t *node_gen; /* per node: == gen when an N_ANYHIT node holds */
-    uint32_t *wp_gen;   /* per "*" key prefix: == gen when wp_has is known */
+    uint32_t *rule_gen;  /* per rule: == gen when already a candidate */
+    uint32_t *slot_gen;  /* per slot: == gen when already scanned */
+    uint32_t *dslot_gen; /* per slot: == gen when its deferred atoms were scanned */
+    uint32_t *node_gen;  /* per node: == gen when an N_ANYHIT node holds */
+    uint32_t *wp_gen;    /* per "*" key prefix: == gen when wp_has is known */
     uint8_t *wp_has;
     /* index of the event's fields by the hash of their last key segment (spaces removed),
      * built once per event when a pattern key is first consulted */
@@ -74,12 +90,22 @@ struct ward_matcher {
     size_t ncbits;
     struct route *routes;
     uint32_t nroutes;
+    struct kwcache kwdbs[MAX_KWDBS];
+    uint32_t nkwdbs;
+    uint32_t *kwmark; /* per atom: == kwmark_gen when in the list being built */
+    uint32_t kwmark_gen;
+    uint32_t *kwlist;
+    uint32_t nkwlits; /* literals in rs->kwdb */
     struct cmemo *cmemo;
     struct ward_buf ckey; /* the memo key being built */
     struct ward_event *ev;
     struct ward_field **vals;  /* a slot's values (WARD_SLOT_MAX_VALUES) */
     struct ward_field **vals2; /* the other field's values (fieldref) */
     size_t scan_len;           /* length of the value being scanned */
+    char *padbuf;              /* the value and WARD_SCAN_PAD NUL bytes (see scan) */
+    size_t padcap;
+    /* m->vals holds the values of slot vals_slot when vals_gen == gen (lazy atoms) */
+    uint32_t vals_gen, vals_slot, vals_n;
     /* keyword literals: every keyword field's value joined in kwbuf, value i spanning
      * [kwseg[2i], kwseg[2i+1]); kw_joined is set while that buffer is scanned */
     struct ward_buf kwbuf;
@@ -113,6 +139,103 @@ static void route_free(struct route *r)
     free(r->always);
 }
 
+static int u32_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/*
+ * The keyword literal database of a route: only the literals its rules read (most
+ * routes select a handful of keyword rules, e.g. one with 20 literals, and a small
+ * database scans several times faster than the rule set's). Built once per distinct set
+ * by this matcher; the rule set's whole database when the set is all of it or the build
+ * fails (scanning more literals than needed changes no answer).
+ */
+static int kw_db_for(struct ward_matcher *m, struct route *r)
+{
+    const struct ward_ruleset *rs = m->rs;
+    r->kwdb = NULL;
+    r->kw_minlen = 0;
+    if (!r->keywords || !rs->kwdb) return 0;
+    uint32_t n = 0;
+    if (++m->kwmark_gen == 0) {
+        memset(m->kwmark, 0, (rs->natoms ? rs->natoms : 1) * sizeof *m->kwmark);
+        m->kwmark_gen = 1;
+    }
+    for (size_t i = 0; i < rs->nrules; i++) {
+        if (!(r->sel[i / 64] >> (i % 64) & 1)) continue;
+        const struct crule *cr = &rs->rules[i];
+        for (uint32_t k = 0; k < cr->nkwlits; k++) {
+            uint32_t a = cr->kwlits[k];
+            if (m->kwmark[a] == m->kwmark_gen) continue;
+            m->kwmark[a] = m->kwmark_gen;
+            m->kwlist[n++] = a;
+        }
+    }
+    if (n == 0) return 0;
+    r->kwdb = rs->kwdb;
+    r->kw_minlen = rs->kw_minlen;
+    if (n >= m->nkwlits) return 0;
+    qsort(m->kwlist, n, sizeof *m->kwlist, u32_cmp);
+    for (uint32_t i = 0; i < m->nkwdbs; i++) {
+        const struct kwcache *c = &m->kwdbs[i];
+        if (c->n == n && memcmp(c->atoms, m->kwlist, n * sizeof *m->kwlist) == 0) {
+            r->kwdb = c->db;
+            r->kw_minlen = c->minlen;
+            return 0;
+        }
+    }
+    if (m->nkwdbs == MAX_KWDBS) return 0;
+    struct kwcache *c = &m->kwdbs[m->nkwdbs];
+    const char **ex = malloc(n * sizeof *ex);
+    unsigned *fl = malloc(n * sizeof *fl);
+    size_t *lens = malloc(n * sizeof *lens);
+    c->atoms = malloc(n * sizeof *c->atoms);
+    c->db = NULL;
+    int rc = 0;
+    if (!ex || !fl || !lens || !c->atoms) {
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    c->minlen = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct atom *a = &rs->atoms[m->kwlist[i]];
+        ex[i] = a->lit;
+        lens[i] = a->litlen;
+        /* as rs->kwdb: every match reported (a first one may straddle two values) */
+        fl[i] = a->cased ? 0 : HS_FLAG_CASELESS;
+        if (a->litlen < c->minlen) c->minlen = a->litlen;
+    }
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_lit_multi(ex, fl, m->kwlist, lens, n, HS_MODE_BLOCK, NULL, &c->db, &ce) !=
+        HS_SUCCESS) {
+        if (ce) hs_free_compile_error(ce);
+        c->db = NULL;
+        goto done; /* the whole database then */
+    }
+    if (hs_alloc_scratch(c->db, &m->scratch) != HS_SUCCESS) {
+        hs_free_database(c->db);
+        c->db = NULL;
+        rc = WARD_ENOMEM;
+        goto done;
+    }
+    memcpy(c->atoms, m->kwlist, n * sizeof *m->kwlist);
+    c->n = n;
+    r->kwdb = c->db;
+    r->kw_minlen = c->minlen;
+    m->nkwdbs++;
+done:
+    if (!c->db) {
+        free(c->atoms);
+        c->atoms = NULL;
+    }
+    free(ex);
+    free(fl);
+    free(lens);
+    return rc;
+}
+
 static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, struct route *r)
 {
     const struct ward_ruleset *rs = m->rs;
@@ -140,8 +263,9 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         for (uint32_t s = 0; s < cr->nslots; s++) {
             uint32_t slot = cr->slots[s];
             const struct slot *sl = &rs->slots[slot];
+            const struct scanset *ss = &sl->now;
             if (slot_seen[slot] ||
-                (!sl->db && !sl->db2 && !sl->eq_ci && !sl->eq_cs && !sl->ndirect))
+                (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs && !ss->ndirect))
                 continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
@@ -150,7 +274,7 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
         }
     }
     free(slot_seen);
-    return 0;
+    return kw_db_for(m, r);
 }
 
 static struct route *route_for(struct ward_matcher *m, const struct ward_ls_ids *ls)
@@ -195,28 +319,36 @@ int ward_matcher_new(const struct ward_ruleset *rs, struct ward_matcher **out)
     m->ncbits = (nr + 63) / 64;
     m->cbits = calloc(m->ncbits, sizeof *m->cbits);
     m->slot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->slot_gen);
+    m->dslot_gen = calloc(rs->nslots ? rs->nslots : 1, sizeof *m->dslot_gen);
     m->node_gen = calloc(rs->nnodes ? rs->nnodes : 1, sizeof *m->node_gen);
     m->wp_gen = calloc(rs->nwpfx ? rs->nwpfx : 1, sizeof *m->wp_gen);
     m->wp_has = calloc(rs->nwpfx ? rs->nwpfx : 1, 1);
     m->routes = calloc(MAX_ROUTES, sizeof *m->routes);
+    m->kwmark = calloc(na, sizeof *m->kwmark);
+    m->kwlist = malloc(na * sizeof *m->kwlist);
     m->cmemo = calloc(CMEMO_SIZE, sizeof *m->cmemo);
     ward_buf_init(&m->ckey, 0);
     ward_buf_init(&m->kwbuf, 0);
     m->md = pcre2_match_data_create(1, NULL);
     m->vals = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals);
     m->vals2 = malloc(WARD_SLOT_MAX_VALUES * sizeof *m->vals2);
-    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->wp_gen || !m->wp_has ||
-        !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val || !m->touched ||
-        !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md)
+    if (!m->cbits || !m->cmemo || !m->node_gen || !m->slot_gen || !m->dslot_gen || !m->wp_gen ||
+        !m->wp_has || !m->vals || !m->vals2 || !m->hit_gen || !m->lazy_gen || !m->lazy_val ||
+        !m->touched || !m->pending || !m->rule_gen || !m->cands || !m->routes || !m->md ||
+        !m->kwmark || !m->kwlist)
         goto fail;
     for (uint32_t s = 0; s < rs->nslots; s++) {
-        if (rs->slots[s].db && hs_alloc_scratch(rs->slots[s].db, &m->scratch) != HS_SUCCESS)
-            goto fail;
-        if (rs->slots[s].db2 && hs_alloc_scratch(rs->slots[s].db2, &m->scratch) != HS_SUCCESS)
-            goto fail;
+        const struct slot *sl = &rs->slots[s];
+        hs_database_t *dbs[6] = {sl->now.db,   sl->now.dbhi,   sl->now.db2,
+                                 sl->later.db, sl->later.dbhi, sl->later.db2};
+        for (int d = 0; d < 6; d++)
+            if (dbs[d] && hs_alloc_scratch(dbs[d], &m->scratch) != HS_SUCCESS) goto fail;
     }
     if (rs->kwdb && hs_alloc_scratch(rs->kwdb, &m->scratch) != HS_SUCCESS) goto fail;
     if (rs->kwdb2 && hs_alloc_scratch(rs->kwdb2, &m->scratch) != HS_SUCCESS) goto fail;
+    for (uint32_t a = 0; a < rs->natoms; a++)
+        if (rs->atoms[a].slot == WARD_KW_SLOT && rs->atoms[a].mode != ATOM_LAZY && rs->atoms[a].lit)
+            m->nkwlits++;
     m->gen = 1;
     *out = m;
     return 0;
@@ -232,6 +364,12 @@ void ward_matcher_free(struct ward_matcher *m)
     pcre2_match_data_free(m->md);
     for (uint32_t i = 0; i < m->nroutes; i++) route_free(&m->routes[i]);
     free(m->routes);
+    for (uint32_t i = 0; i < m->nkwdbs; i++) {
+        hs_free_database(m->kwdbs[i].db);
+        free(m->kwdbs[i].atoms);
+    }
+    free(m->kwmark);
+    free(m->kwlist);
     if (m->cmemo)
         for (size_t i = 0; i < CMEMO_SIZE; i++) free(m->cmemo[i].key);
     free(m->cmemo);
@@ -247,6 +385,7 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->cands);
     free(m->cbits);
     free(m->slot_gen);
+    free(m->dslot_gen);
     free(m->node_gen);
     free(m->wp_gen);
     free(m->wp_has);
@@ -256,12 +395,31 @@ void ward_matcher_free(struct ward_matcher *m)
     free(m->seg_ix);
     free(m->seg_long);
     free(m->seg_cand);
+    free(m->padbuf);
+    free(m->prof.slot_scans);
+    free(m->prof.slot_ns);
+    free(m->prof.slot_bytes);
+    free(m->prof.slot_later);
+    free(m->prof.rule_evals);
+    free(m->prof.rule_ns);
     free(m);
 }
 
 void ward_matcher_set_profile(struct ward_matcher *m, int on)
 {
     m->profile = on;
+    if (on > 1 && !m->prof.slot_scans) {
+        size_t n = m->rs->nslots + 1;
+        m->prof.slot_scans = calloc(n, sizeof *m->prof.slot_scans);
+        m->prof.slot_ns = calloc(n, sizeof *m->prof.slot_ns);
+        m->prof.slot_bytes = calloc(n, sizeof *m->prof.slot_bytes);
+        m->prof.slot_later = calloc(n, sizeof *m->prof.slot_later);
+        m->prof.rule_evals = calloc(m->rs->nrules + 1, sizeof *m->prof.rule_evals);
+        m->prof.rule_ns = calloc(m->rs->nrules + 1, sizeof *m->prof.rule_ns);
+        if (!m->prof.slot_scans || !m->prof.slot_ns || !m->prof.slot_bytes || !m->prof.slot_later ||
+            !m->prof.rule_evals || !m->prof.rule_ns)
+            m->profile = 0;
+    }
 }
 
 void ward_matcher_set_stop(struct ward_matcher *m, int phase)
@@ -281,11 +439,26 @@ static uint32_t pattern_fields(struct ward_matcher *m, const struct slot_key *k,
                                struct ward_field **out, uint32_t max);
 static int field_value(struct ward_matcher *m, struct ward_field *f, struct ward_str *v);
 
+/* Appends to the memo key (inline: this runs for every key of every event). */
+static inline int ckey_put(struct ward_buf *b, const void *p, size_t n)
+{
+    if (WARD_UNLIKELY(b->len + n + 1 > b->cap) && ward_buf_reserve(b, n)) return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0'; /* as ward_buf keeps it */
+    return 0;
+}
+
+static inline int ckey_byte(struct ward_buf *b, char c)
+{
+    return ckey_put(b, &c, 1);
+}
+
 static int ckey_str(struct ward_buf *b, const char *s, size_t n)
 {
     uint32_t l = (uint32_t)n;
-    if (ward_buf_append(b, &l, sizeof l)) return -1;
-    return ward_buf_append(b, s, n);
+    if (ckey_put(b, &l, sizeof l)) return -1;
+    return ckey_put(b, s, n);
 }
 
 /* The first field of an event key as ward_sigma_field_values reads it with max 1. */
@@ -318,14 +491,14 @@ static void classify(struct ward_matcher *m, struct ward_ls_ids *ls)
     const char *meta[3] = {ev->product, ev->service, ev->category};
     int bad = 0;
     for (int i = 0; i < 3 && !bad; i++)
-        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ward_buf_putc(b, 0);
+        bad = meta[i] ? ckey_str(b, meta[i], strlen(meta[i])) : ckey_byte(b, 0);
     for (uint32_t i = 0; i < rs->nckeys && !bad; i++) {
         struct ward_field *f = ckey_field(m, &rs->ckeys[i]);
         struct ward_str v;
         if (!f) {
-            bad = ward_buf_putc(b, 0);
+            bad = ckey_byte(b, 0);
         } else if (field_value(m, f, &v) == 0) {
-            bad = ward_buf_putc(b, 1) || ckey_str(b, v.ptr, v.len);
+            bad = ckey_byte(b, 1) || ckey_str(b, v.ptr, v.len);
         } else {
             bad = 1;
         }
@@ -643,6 +816,21 @@ static int ref_match(const struct ward_sigma_pattern *p, struct ward_str a, stru
     return ci ? ward_str_ieq(s, b) : ward_str_eq(s, b);
 }
 
+static int same(const char *a, const char *b, size_t n, int cased);
+static int contains(const char *s, size_t n, const char *lit, size_t l, int cased);
+
+/* A bare literal at its position (enum atom_pos) in a value. */
+static int lit_match(const struct atom *a, struct ward_str v)
+{
+    if (a->litlen > v.len) return 0;
+    switch (a->pos) {
+    case POS_EQ: return a->litlen == v.len && same(v.ptr, a->lit, v.len, a->cased);
+    case POS_START: return same(v.ptr, a->lit, a->litlen, a->cased);
+    case POS_END: return same(v.ptr + v.len - a->litlen, a->lit, a->litlen, a->cased);
+    default: return contains(v.ptr, v.len, a->lit, a->litlen, a->cased);
+    }
+}
+
 /* A pattern on the value of a present field. */
 static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct ward_field *f,
                             struct ward_str v)
@@ -654,6 +842,7 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
         switch (a->lazy) {
         case LZ_GLOB_ANY: return 1;
         case LZ_GLOB_EMPTY: return v.len == 0;
+        case LZ_LIT: return lit_match(a, v);
         default: return glob_match(p, v.ptr, v.len);
         }
     case WARD_SP_RE: return re_match(m, a->re, v);
@@ -688,12 +877,19 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
     struct ward_event *ev = m->ev;
     struct ward_field **f = m->vals;
     uint32_t n;
-    if (a->slot == WARD_KW_SLOT) {
-        n = 0;
-        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
-            if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
+    if (m->vals_gen == m->gen && m->vals_slot == a->slot) {
+        n = m->vals_n; /* the same slot as the last lazy atom: its values are in m->vals */
     } else {
-        n = slot_values(m, a->slot, f);
+        if (a->slot == WARD_KW_SLOT) {
+            n = 0;
+            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+                if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
+        } else {
+            n = slot_values(m, a->slot, f);
+        }
+        m->vals_gen = m->gen;
+        m->vals_slot = a->slot;
+        m->vals_n = n;
     }
     const struct ward_sigma_pattern *p = a->pat;
     if (p->kind == WARD_SP_EXISTS) return (n > 0) == (p->num != 0);
@@ -713,10 +909,15 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 
 /* ---- conditions ------------------------------------------------------------------------------ */
 
+static void scan_later(struct ward_matcher *m, uint32_t s);
+
 static int atom_value(struct ward_matcher *m, uint32_t ai)
 {
     const struct atom *a = &m->rs->atoms[ai];
-    if (a->mode != ATOM_LAZY) return m->hit_gen[ai] == m->gen;
+    if (a->mode != ATOM_LAZY) {
+        if (a->defer) scan_later(m, a->slot);
+        return m->hit_gen[ai] == m->gen;
+    }
     if (m->lazy_gen[ai] != m->gen) {
         m->lazy_val[ai] = (uint8_t)lazy_eval(m, a);
         m->lazy_gen[ai] = m->gen;
@@ -731,7 +932,9 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_FALSE: return 0;
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
-    case N_ANYHIT: return m->node_gen[i] == m->gen;
+    case N_ANYHIT:
+        if (n->arg != UINT32_MAX) scan_later(m, n->arg);
+        return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
         for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
@@ -781,6 +984,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         mark_hit(m, id);
         return 0;
     }
+    if (to > m->scan_len) return 0; /* in the padding (see scan) */
     switch (a->pos) {
     case POS_START:
         if (to != a->litlen) return 0;
@@ -792,7 +996,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
         if (to != m->scan_len || to != a->litlen) return 0;
         break;
     }
-    if (a->mode == ATOM_CONFIRM) {
+    if (a->mode == ATOM_CONFIRM || a->frag) {
         m->pending[m->npending++] = id;
         return 0;
     }
@@ -800,17 +1004,44 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
     return 0;
 }
 
-static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_str v)
+/*
+ * Scans a value. pad: the scan runs over a copy of the value followed by WARD_SCAN_PAD
+ * NUL bytes, and matches that end past the value are refused (on_hit). Vectorscan 5.4.9
+ * (the AVX-512 code path of its small literal matcher) misses literal matches that end in
+ * the last bytes of a buffer longer than 64 bytes; with the padding, no match of the value
+ * is in that region. Literal databases are scanned so; expression databases cannot be
+ * (an anchor at the value's end would no longer hold).
+ */
+static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_str v, int pad)
 {
+    const char *p = v.ptr ? v.ptr : "";
+    size_t n = v.len;
+    if (pad) {
+        if (v.len + WARD_SCAN_PAD > m->padcap) {
+            size_t cap = (v.len + WARD_SCAN_PAD) * 2;
+            char *nb = realloc(m->padbuf, cap);
+            if (!nb) {
+                m->err = WARD_ENOMEM;
+                return;
+            }
+            m->padbuf = nb;
+            m->padcap = cap;
+        }
+        if (p != m->padbuf) memcpy(m->padbuf, p, v.len);
+        memset(m->padbuf + v.len, 0, WARD_SCAN_PAD);
+        p = m->padbuf;
+        n = v.len + WARD_SCAN_PAD;
+    }
     m->npending = 0;
     m->scan_len = v.len;
-    hs_error_t he = hs_scan(db, v.ptr ? v.ptr : "", (unsigned)v.len, 0, m->scratch, on_hit, m);
+    hs_error_t he = hs_scan(db, p, (unsigned)n, 0, m->scratch, on_hit, m);
     if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED) m->err = WARD_EINVAL;
     if (m->profile) m->prof.scans++;
     for (uint32_t i = 0; i < m->npending; i++) {
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
-        if (re_match(m, m->rs->atoms[id].re, v)) mark_hit(m, id);
+        const struct atom *a = &m->rs->atoms[id];
+        if (a->frag ? glob_match(a->pat, v.ptr, v.len) : re_match(m, a->re, v)) mark_hit(m, id);
     }
     m->npending = 0;
 }
@@ -848,7 +1079,7 @@ static int contains(const char *s, size_t n, const char *lit, size_t l, int case
     return 0;
 }
 
-static void direct_check(struct ward_matcher *m, const struct slot *sl, struct ward_str v)
+static void direct_check(struct ward_matcher *m, const struct scanset *sl, struct ward_str v)
 {
     const struct atom *atoms = m->rs->atoms;
     for (uint32_t k = 0; k < sl->ndirect; k++) {
@@ -865,29 +1096,83 @@ static void direct_check(struct ward_matcher *m, const struct slot *sl, struct w
     }
 }
 
-static void scan_slot(struct ward_matcher *m, uint32_t s)
+/* Whether a value has a byte >= 0x80. */
+static int has_high(struct ward_str v)
 {
-    const struct slot *sl = &m->rs->slots[s];
-    uint32_t n = slot_values(m, s, m->vals);
+    size_t i = 0;
+    for (; i + 8 <= v.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, v.ptr + i, 8);
+        if (w & 0x8080808080808080ULL) return 1;
+    }
+    for (; i < v.len; i++)
+        if ((unsigned char)v.ptr[i] >= 0x80) return 1;
+    return 0;
+}
+
+static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t n)
+{
     for (uint32_t k = 0; k < n; k++) {
         struct ward_str v;
         if (field_value(m, m->vals[k], &v)) continue;
         if (!v.ptr) v.ptr = "";
-        if (sl->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
-            if (sl->eq_ci) eq_lookup(m, sl->eq_ci, sl->eq_ci_mask, 0, v);
-            if (sl->eq_cs) eq_lookup(m, sl->eq_cs, sl->eq_cs_mask, 1, v);
+        if (ss->eq_lens >> (v.len < 63 ? v.len : 63) & 1) {
+            if (ss->eq_ci) eq_lookup(m, ss->eq_ci, ss->eq_ci_mask, 0, v);
+            if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
-        if (sl->ndirect) direct_check(m, sl, v);
-        if (sl->db) scan(m, sl->db, v);
-        if (sl->db2) scan(m, sl->db2, v);
+        if (ss->ndirect) direct_check(m, ss, v);
+        if (ss->db && v.len >= ss->db_minlen) scan(m, ss->db, v, 1);
+        if (ss->dbhi && v.len >= ss->dbhi_minlen && has_high(v)) scan(m, ss->dbhi, v, 1);
+        if (ss->db2) scan(m, ss->db2, v, 0);
+        if (m->profile > 1) m->prof.slot_bytes[m->vals_slot] += v.len;
+    }
+}
+
+/* The eager scan of a slot: its gate atoms. */
+static void scan_slot(struct ward_matcher *m, uint32_t s)
+{
+    uint64_t t0 = m->profile > 1 ? ward_clock_ns() : 0;
+    uint32_t n = slot_values(m, s, m->vals);
+    m->vals_gen = m->gen;
+    m->vals_slot = s;
+    m->vals_n = n;
+    scan_set(m, &m->rs->slots[s].now, n);
+    if (m->profile > 1) {
+        m->prof.slot_scans[s]++;
+        m->prof.slot_ns[s] += ward_clock_ns() - t0;
+    }
+}
+
+/* The on-demand scan of a slot's deferred atoms, once per event. */
+static void scan_later(struct ward_matcher *m, uint32_t s)
+{
+    if (m->dslot_gen[s] == m->gen) return;
+    m->dslot_gen[s] = m->gen;
+    uint64_t t0 = m->profile > 1 ? ward_clock_ns() : 0;
+    uint32_t n;
+    if (m->vals_gen == m->gen && m->vals_slot == s) {
+        n = m->vals_n;
+    } else {
+        n = slot_values(m, s, m->vals);
+        m->vals_gen = m->gen;
+        m->vals_slot = s;
+        m->vals_n = n;
+    }
+    scan_set(m, &m->rs->slots[s].later, n);
+    if (m->profile) m->prof.later_scans++;
+    if (m->profile > 1) {
+        m->prof.slot_later[s]++;
+        m->prof.later_ns += ward_clock_ns() - t0;
     }
 }
 
 /* Keywords look at every string and number field: the literal keyword database scans
  * all those values joined, once (matches that straddle two values are refused); other
  * keyword patterns are scanned value by value. */
-static void keyword_scan(struct ward_matcher *m)
+static void keyword_scan(struct ward_matcher *m, const struct route *r)
 {
+    const hs_database_t *kwdb = r->kwdb;
+    uint32_t minlen = r->kw_minlen;
     const struct ward_ruleset *rs = m->rs;
     struct ward_event *ev = m->ev;
     ward_buf_reset(&m->kwbuf);
@@ -897,9 +1182,13 @@ static void keyword_scan(struct ward_matcher *m)
         struct ward_str v;
         if (!keyword_field(&ev->fields[i])) continue;
         n++;
+        /* a value shorter than every keyword literal cannot hold one (its escaped text is
+         * never shorter than its value, so it need not even be unescaped) */
+        if (!rs->kwdb2 && ev->fields[i].vlen < minlen) continue;
         if (field_value(m, &ev->fields[i], &v)) continue;
-        if (rs->kwdb2) scan(m, rs->kwdb2, v);
-        if (!rs->kwdb) continue;
+        if (!rs->kwdb2 && v.len < minlen) continue;
+        if (rs->kwdb2) scan(m, rs->kwdb2, v, 0);
+        if (!kwdb) continue;
         if (m->nkwseg == m->kwseg_cap) {
             uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
             uint32_t *seg = realloc(m->kwseg, 2 * (size_t)cap * sizeof *seg);
@@ -920,10 +1209,10 @@ static void keyword_scan(struct ward_matcher *m)
         m->kwseg[2 * m->nkwseg + 1] = (uint32_t)(m->kwbuf.len - 1);
         m->nkwseg++;
     }
-    if (rs->kwdb && m->nkwseg) {
+    if (kwdb && m->nkwseg) {
         struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
         m->kw_joined = 1;
-        scan(m, rs->kwdb, all);
+        scan(m, kwdb, all, 1);
         m->kw_joined = 0;
     }
 }
@@ -938,10 +1227,12 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->lazy_gen, 0, na * sizeof *m->lazy_gen);
         memset(m->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof *m->rule_gen);
         memset(m->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->slot_gen);
+        memset(m->dslot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof *m->dslot_gen);
         memset(m->node_gen, 0, (rs->nnodes ? rs->nnodes : 1) * sizeof *m->node_gen);
         memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
         m->seg_gen = 0;
         m->space_gen = 0;
+        m->vals_gen = 0;
         m->gen = 1;
     }
     m->ev = ev;
@@ -977,7 +1268,15 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
-    if (r->keywords && (rs->kwdb || rs->kwdb2)) keyword_scan(m);
+    if (r->keywords && (r->kwdb || rs->kwdb2)) {
+        uint64_t tk = m->profile > 1 ? ward_clock_ns() : 0;
+        keyword_scan(m, r);
+        if (m->profile > 1) {
+            m->prof.slot_scans[rs->nslots]++;
+            m->prof.slot_ns[rs->nslots] += ward_clock_ns() - tk;
+            m->prof.slot_bytes[rs->nslots] += m->kwbuf.len;
+        }
+    }
 done_scan:
     if (m->profile) t2 = ward_clock_ns();
     if (WARD_UNLIKELY(m->stop == 2)) return 0;
@@ -1022,7 +1321,13 @@ done_scan:
         else
             ri = r->always[ai++];
         const struct crule *cr = &rs->rules[ri];
-        if (eval(m, cr->prog_off)) {
+        uint64_t te = m->profile > 1 ? ward_clock_ns() : 0;
+        int matched = eval(m, cr->prog_off);
+        if (m->profile > 1) {
+            m->prof.rule_evals[ri]++;
+            m->prof.rule_ns[ri] += ward_clock_ns() - te;
+        }
+        if (matched) {
             hits++;
             if (hit) hit(ctx, ri);
         }
