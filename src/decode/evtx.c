@@ -12,16 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "decoders.h"
 #include "evtx_int.h"
 
+/* Bytes of a chunk read by the first pread: the header and, in most chunks of real
+ * files, all of the records (the rest of the used area takes a second read). */
+#define EVTX_CHUNK_FIRST_READ 8192u
+
 struct evtx_state {
     struct ward_stream *s;
-    int fd; /* a regular file read with pread (only the used part of chunks), or -1 */
+    int fd;        /* a regular file read with pread (only the used part of chunks), or -1 */
+    uint64_t size; /* its size at open (0: unknown) */
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
@@ -75,13 +79,25 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
         evtx_close(st);
         return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
     }
-    /* the file header sits in a 4 KiB block; chunks follow */
-    ssize_t n = ward_stream_read_full(s, st->chunk, EVTX_FILE_HEADER, err);
+    /* plain regular files: chunks are read with pread, skipping their unused tail */
+    if (s->fd >= 0 && !s->encoding && s->regular) {
+        st->fd = s->fd;
+        st->size = s->size;
+    }
+    /* the file header sits in a 4 KiB block; chunks follow. With pread the stream's
+     * position does not matter: the header is taken from its head when there. */
+    const uint8_t *h = st->chunk;
+    ssize_t n;
+    if (st->fd >= 0 && s->consumed == 0 && s->head_pos == 0 && s->head_len >= EVTX_FILE_HEADER) {
+        h = s->head;
+        n = EVTX_FILE_HEADER;
+    } else {
+        n = ward_stream_read_full(s, st->chunk, EVTX_FILE_HEADER, err);
+    }
     if (n < 0) {
         evtx_close(st);
         return (int)n;
     }
-    const uint8_t *h = st->chunk;
     if (n == 0) {
         st->pending = WARD_ECORRUPT;
         snprintf(st->pending_msg, sizeof st->pending_msg,
@@ -118,9 +134,6 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     }
     st->pending_off = 0;
     st->chunk_off = EVTX_FILE_HEADER;
-    /* plain regular files: chunks are read with pread, skipping their unused tail */
-    struct stat sb;
-    if (s->fd >= 0 && !s->encoding && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode)) st->fd = s->fd;
     *state = st;
     return 0;
 }
@@ -182,7 +195,11 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         if (n > 0 && (size_t)n < EVTX_CHUNK_SIZE) *truncated = 1;
         return n;
     }
-    ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_HEADER, st->chunk_off, st->path, err);
+    /* past the end of the file as it was at open: no read needed */
+    if (st->size && st->chunk_off >= st->size) return 0;
+    /* one read for the header and the first records; a second one for the rest of the
+     * used area when it is larger */
+    ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_FIRST_READ, st->chunk_off, st->path, err);
     if (n <= 0) return n;
     if ((size_t)n < EVTX_CHUNK_HEADER) {
         *truncated = 1;
@@ -193,11 +210,16 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         uint32_t fso = evtx_u32(st->chunk + 48);
         if (fso >= EVTX_CHUNK_HEADER && fso <= EVTX_CHUNK_SIZE) want = fso;
     }
-    ssize_t m = pread_full(st->fd, st->chunk + EVTX_CHUNK_HEADER, want - EVTX_CHUNK_HEADER,
-                           st->chunk_off + EVTX_CHUNK_HEADER, st->path, err);
+    if ((size_t)n >= want) return (ssize_t)want; /* bytes past the used area are not data */
+    if ((size_t)n < EVTX_CHUNK_FIRST_READ) {
+        *truncated = 1; /* the file ended inside the first read */
+        return n;
+    }
+    ssize_t m = pread_full(st->fd, st->chunk + n, want - (size_t)n, st->chunk_off + (uint64_t)n,
+                           st->path, err);
     if (m < 0) return m;
-    if ((size_t)m < want - EVTX_CHUNK_HEADER) *truncated = 1;
-    return (ssize_t)EVTX_CHUNK_HEADER + m;
+    if ((size_t)m < want - (size_t)n) *truncated = 1;
+    return n + m;
 }
 
 /*
