@@ -24,8 +24,10 @@
 
 struct evtx_state {
     struct ward_stream *s;
-    int fd;        /* a regular file read with pread (only the used part of chunks), or -1 */
-    uint64_t size; /* its size at open (0: unknown) */
+    int fd;            /* a regular file read with pread (only the used part of chunks), or -1 */
+    uint64_t size;     /* its size at open (0: unknown) */
+    uint64_t data_end; /* file data (not a hole) known to run up to here */
+    int no_seek;       /* the file system cannot tell holes (SEEK_DATA failed) */
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
@@ -195,8 +197,6 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         if (n > 0 && (size_t)n < EVTX_CHUNK_SIZE) *truncated = 1;
         return n;
     }
-    /* past the end of the file as it was at open: no read needed */
-    if (st->size && st->chunk_off >= st->size) return 0;
     /* one read for the header and the first records; a second one for the rest of the
      * used area when it is larger */
     ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_FIRST_READ, st->chunk_off, st->path, err);
@@ -223,6 +223,34 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
 }
 
 /*
+ * Before reading the chunk at st->chunk_off of a file read with pread: asks the file
+ * system where data starts (SEEK_DATA). Returns 1 when the chunk lies in a hole (the
+ * next chunk to read is set past it), 0 to read the chunk, -1 when only a hole follows
+ * (the end: a hole reads as zeros, which the decoder skips as unused space anyway).
+ */
+static int skip_hole(struct evtx_state *st)
+{
+#ifdef SEEK_DATA
+    off_t d = lseek(st->fd, (off_t)st->chunk_off, SEEK_DATA);
+    if (d < 0) {
+        if (errno == ENXIO) return -1;
+        st->no_seek = 1;
+        return 0;
+    }
+    if ((uint64_t)d >= st->chunk_off + EVTX_CHUNK_SIZE) {
+        st->next_chunk = ((uint64_t)d - EVTX_FILE_HEADER) / EVTX_CHUNK_SIZE;
+        return 1;
+    }
+    off_t h = lseek(st->fd, d, SEEK_HOLE);
+    st->data_end = h < 0 ? UINT64_MAX : (uint64_t)h;
+    return 0;
+#else
+    st->no_seek = 1;
+    return 0;
+#endif
+}
+
+/*
  * Reads the next chunk. Returns 1 when a chunk with records is ready, 0 at the end of
  * the file, or a negative code with err set: then have_chunk says whether the chunk is
  * still read (a checksum failed) or skipped.
@@ -234,6 +262,19 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         st->have_chunk = 0;
         st->chunk_no = st->next_chunk++;
         st->chunk_off = EVTX_FILE_HEADER + st->chunk_no * (uint64_t)EVTX_CHUNK_SIZE;
+        if (st->fd >= 0 && st->size && st->chunk_off >= st->size) {
+            st->eof = 1; /* past the end of the file as it was at open */
+            return 0;
+        }
+        if (st->fd >= 0 && st->chunk_no > 0 && st->chunk_off >= st->data_end && !st->no_seek) {
+            /* a hole in a sparse file reads as zeros, that is unused chunks: skip it */
+            int hole = skip_hole(st);
+            if (hole < 0) {
+                st->eof = 1;
+                return 0;
+            }
+            if (hole) continue;
+        }
         int truncated = 0;
         ssize_t n = read_chunk(st, &truncated, err);
         if (n < 0) {
