@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "decoders.h"
 #include "evtx_int.h"
@@ -49,7 +48,7 @@ struct evtx_state {
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
 {
-    return (uint32_t)crc32(0L, p, (uInt)n);
+    return evtx_crc32(0, p, n);
 }
 
 static int evtx_probe(const unsigned char *head, size_t n)
@@ -318,7 +317,7 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
                                    "truncated: the file ends %zd bytes into the chunk; ", n);
         uint32_t hwant = evtx_u32(c + 124);
-        uint32_t hgot = (uint32_t)crc32(crc32_of(c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
+        uint32_t hgot = evtx_crc32(crc32_of(c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
         if (hwant != hgot && pl < sizeof problems)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
                                    "header checksum 0x%08x does not match (0x%08x); ", hwant, hgot);

@@ -102,6 +102,10 @@ struct evtx_bx {
     char msg[256]; /* what was wrong, when a record fails */
 };
 
+/* CRC-32 as zlib's crc32(crc, p, n) computes it (start with crc 0), faster on CPUs with
+ * carry-less multiplication (evtx_crc.c). */
+uint32_t evtx_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 void evtx_bx_init(struct evtx_bx *bx, const struct ward_decode_opts *o);
 void evtx_bx_free(struct evtx_bx *bx);
 /* Starts a new chunk (c borrowed, clen valid bytes): forgets the cached names. */

@@ -513,6 +513,38 @@ static void check_types(void)
     free(file);
 }
 
+/* The checksum of headers and record data: the same as the bitwise reference for every
+ * length and alignment around the folding block sizes, chained or not. */
+static void check_crc(void)
+{
+    enum { MAX = 70000 };
+    unsigned char *buf = malloc(MAX + 16);
+    if (!buf) exit(1);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < MAX + 16; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (unsigned char)(seed >> 56);
+    }
+    int bad = 0;
+    for (size_t n = 0; n < 600; n++)
+        for (size_t a = 0; a < 3; a++)
+            if (evtx_crc32(0, buf + a, n) != crc32_ieee(buf + a, n)) bad++;
+    static const size_t big[] = {1023, 4096, 8192 + 13, 61440, 65024, MAX};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        if (evtx_crc32(0, buf + 5, big[i]) != crc32_ieee(buf + 5, big[i])) bad++;
+    /* chained: header bytes 0..120 then 128..512, as a chunk header's checksum */
+    uint32_t want = crc32_ieee(buf, 120);
+    uint32_t c = want ^ 0xffffffffu;
+    for (size_t i = 128; i < 512; i++) {
+        c ^= buf[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    want = c ^ 0xffffffffu;
+    if (evtx_crc32(evtx_crc32(0, buf, 120), buf + 128, 384) != want) bad++;
+    CHECK_INT(bad, 0);
+    free(buf);
+}
+
 int main(void)
 {
     const char *corpus = test_corpus();
@@ -712,6 +744,7 @@ int main(void)
     }
 
     free(orig);
+    check_crc();
     check_types();
     check_plans(corpus);
     return test_done("test_evtx");
