@@ -32,8 +32,8 @@ static void tput(struct trace *t, const char *fmt, unsigned long long a, unsigne
                  const char *msg)
 {
     char line[WARD_ERR_MSG_MAX + 64];
-    int k = msg ? snprintf(line, sizeof line, "E %s\n", msg)
-                : snprintf(line, sizeof line, fmt, a, b);
+    int k =
+        msg ? snprintf(line, sizeof line, "E %s\n", msg) : snprintf(line, sizeof line, fmt, a, b);
     if (k < 0) return;
     size_t n = (size_t)k < sizeof line ? (size_t)k : sizeof line - 1;
     if (t->len + n + 1 > t->cap) {
@@ -111,8 +111,7 @@ static void run(const uint8_t *p, size_t n)
         read_file(pd, &a);
         read_file(ps, &b);
         if ((a.s || b.s) && (!a.s || !b.s || strcmp(a.s, b.s) != 0)) {
-            fprintf(stderr, "plain file:\n%s\nsparse file:\n%s\n", a.s ? a.s : "",
-                    b.s ? b.s : "");
+            fprintf(stderr, "plain file:\n%s\nsparse file:\n%s\n", a.s ? a.s : "", b.s ? b.s : "");
             abort();
         }
         free(a.s);
