@@ -23,10 +23,12 @@
 
 struct evtx_state {
     struct ward_stream *s;
-    int fd;            /* a regular file read with pread (only the used part of chunks), or -1 */
-    uint64_t size;     /* its size at open (0: unknown) */
-    uint64_t data_end; /* file data (not a hole) known to run up to here */
-    int no_seek;       /* the file system cannot tell holes (SEEK_DATA failed) */
+    int fd;              /* a regular file read with pread (only the used part of chunks), or -1 */
+    uint64_t size;       /* its size at open (0: unknown) */
+    uint64_t data_end;   /* file data (not a hole) known to run up to here */
+    int no_seek;         /* the file system cannot tell holes (SEEK_DATA failed) */
+    const uint8_t *head; /* the stream's head: the file's first head_len bytes, or NULL */
+    size_t head_len;
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
@@ -92,6 +94,8 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     if (st->fd >= 0 && s->consumed == 0 && s->head_pos == 0 && s->head_len >= EVTX_FILE_HEADER) {
         h = s->head;
         n = EVTX_FILE_HEADER;
+        st->head = s->head; /* also the start of chunk 0 when the head is longer */
+        st->head_len = s->head_len;
     } else {
         n = ward_stream_read_full(s, st->chunk, EVTX_FILE_HEADER, err);
     }
@@ -184,6 +188,22 @@ static ssize_t pread_full(int fd, uint8_t *buf, size_t n, uint64_t off, const ch
     return (ssize_t)got;
 }
 
+/* Reads n bytes at file offset off: those already in the stream's head from there, the
+ * rest with pread (none past the size seen at open). Returns the count or negative. */
+static ssize_t read_at(struct evtx_state *st, uint8_t *buf, size_t n, uint64_t off,
+                       struct ward_err *err)
+{
+    size_t got = 0;
+    if (st->head && off < st->head_len) {
+        got = st->head_len - (size_t)off < n ? st->head_len - (size_t)off : n;
+        memcpy(buf, st->head + off, got);
+    }
+    if (got == n || (st->size && off + got >= st->size)) return (ssize_t)got;
+    ssize_t k = pread_full(st->fd, buf + got, n - got, off + got, st->path, err);
+    if (k < 0) return k;
+    return (ssize_t)got + k;
+}
+
 /*
  * Reads the chunk at st->chunk_off into st->chunk. Returns the bytes that hold data (for
  * files read with pread: the header and the used record area only), 0 at the end, or a
@@ -198,7 +218,7 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
     }
     /* one read for the header and the first records; a second one for the rest of the
      * used area when it is larger */
-    ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_FIRST_READ, st->chunk_off, st->path, err);
+    ssize_t n = read_at(st, st->chunk, EVTX_CHUNK_FIRST_READ, st->chunk_off, err);
     if (n <= 0) return n;
     if ((size_t)n < EVTX_CHUNK_HEADER) {
         *truncated = 1;
@@ -214,8 +234,7 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         *truncated = 1; /* the file ended inside the first read */
         return n;
     }
-    ssize_t m = pread_full(st->fd, st->chunk + n, want - (size_t)n, st->chunk_off + (uint64_t)n,
-                           st->path, err);
+    ssize_t m = read_at(st, st->chunk + n, want - (size_t)n, st->chunk_off + (uint64_t)n, err);
     if (m < 0) return m;
     if ((size_t)m < want - (size_t)n) *truncated = 1;
     return n + m;

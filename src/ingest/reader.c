@@ -8,9 +8,10 @@
 
 #include "ward/decode.h"
 
-/* The head read at open by ward_reader_open: enough for any magic number (and the whole
- * 4 KiB EVTX file header); grown to WARD_STREAM_HEAD when detection needs more. */
-#define WARD_READER_HEAD 4096
+/* The head read at open by ward_reader_open: enough for any magic number; 12 KiB so that
+ * an EVTX file's header and the start of its first chunk come in one read. Grown to
+ * WARD_STREAM_HEAD when detection needs more. */
+#define WARD_READER_HEAD 12288
 
 static int reader_start(struct ward_reader *r, const char *path, const char *format,
                         const struct ward_decode_opts *o, struct ward_err *err)
