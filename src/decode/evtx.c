@@ -9,6 +9,7 @@
  * the next record or chunk.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,29 +60,87 @@ static int evtx_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static void evtx_close(void *state)
+static void state_free(struct evtx_state *st)
 {
-    struct evtx_state *st = state;
     if (!st) return;
     evtx_bx_free(&st->bx);
     free(st->chunk);
     free(st);
 }
 
+/*
+ * One closed decoder state is kept per thread, with its chunk buffer and the BinXML
+ * engine's buffers, and reused by the next open: a collection of small files then costs
+ * no allocation per file. A state whose buffers grew large (a huge record) is freed
+ * instead. A thread's cached state is freed when the thread ends (a key destructor); the
+ * main thread's stays reachable from its thread-local pointer until exit.
+ */
+#define EVTX_CACHE_MAX (4u << 20) /* bytes of buffers a cached state may hold */
+
+static _Thread_local struct evtx_state *cached_state;
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_destroy(void *p)
+{
+    if (p == cached_state) cached_state = NULL;
+    state_free(p);
+}
+
+static void cache_init(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_destroy) == 0;
+}
+
+static void evtx_close(void *state)
+{
+    struct evtx_state *st = state;
+    if (!st) return;
+    pthread_once(&cache_once, cache_init);
+    if (cached_state || !cache_key_ok || evtx_bx_bytes(&st->bx) > EVTX_CACHE_MAX ||
+        pthread_setspecific(cache_key, st) != 0) {
+        state_free(st);
+        return;
+    }
+    cached_state = st;
+}
+
+/* A state for a new file: the thread's cached one (buffers kept, all else as new) or a
+ * new one. */
+static struct evtx_state *state_new(const struct ward_decode_opts *o)
+{
+    struct evtx_state *st = cached_state;
+    if (st) {
+        cached_state = NULL;
+        pthread_setspecific(cache_key, NULL);
+        struct evtx_bx bx = st->bx;
+        uint8_t *chunk = st->chunk;
+        memset(st, 0, sizeof *st);
+        st->bx = bx;
+        st->chunk = chunk;
+        evtx_bx_reuse(&st->bx, o);
+        return st;
+    }
+    st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    evtx_bx_init(&st->bx, o);
+    st->chunk = malloc(EVTX_CHUNK_SIZE);
+    if (!st->chunk) {
+        state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
 static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
                      struct ward_err *err)
 {
-    struct evtx_state *st = calloc(1, sizeof *st);
+    struct evtx_state *st = state_new(o);
     if (!st) return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
     st->s = s;
     st->path = s->path;
     st->fd = -1;
-    evtx_bx_init(&st->bx, o);
-    st->chunk = malloc(EVTX_CHUNK_SIZE);
-    if (!st->chunk) {
-        evtx_close(st);
-        return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
-    }
     /* plain regular files: chunks are read with pread, skipping their unused tail */
     if (s->fd >= 0 && !s->encoding && s->regular) {
         st->fd = s->fd;

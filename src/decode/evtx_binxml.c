@@ -112,6 +112,20 @@ void evtx_bx_init(struct evtx_bx *bx, const struct ward_decode_opts *o)
     ward_arena_init(&bx->plan_arena, 65536, 64u << 20);
 }
 
+void evtx_bx_reuse(struct evtx_bx *bx, const struct ward_decode_opts *o)
+{
+    evtx_bx_chunk(bx, NULL, 0); /* forgets names and plans */
+    bx->max_depth = o && o->max_depth ? o->max_depth : 64;
+    bx->max_txt = o && o->max_record ? o->max_record : (16u << 20);
+    bx->nnodes = bx->nsubs = bx->ninst = bx->cur_inst = 0;
+    bx->txt_len = bx->scratch_len = bx->siglen = 0;
+    bx->npe = bx->pkeys_len = bx->ptext_len = 0;
+    bx->tokens = 0;
+    bx->cur_src = 0;
+    bx->plan_ok = bx->recording = 0;
+    bx->msg[0] = '\0';
+}
+
 void evtx_bx_free(struct evtx_bx *bx)
 {
     free(bx->nc_key);
@@ -1724,4 +1738,15 @@ int evtx_bx_record(struct evtx_bx *bx, uint32_t pos, uint32_t end, struct ward_e
     bx->recording = 0;
     if (fit && bx->plan_ok && bx->npe) plan_store(bx, h);
     return 0;
+}
+
+size_t evtx_bx_bytes(const struct evtx_bx *bx)
+{
+    return (size_t)bx->nc_cap * 3 * sizeof(uint32_t) + bx->names_cap +
+           (size_t)bx->nodes_cap * sizeof *bx->nodes + bx->txt_cap +
+           (size_t)bx->subs_cap * sizeof *bx->subs + bx->key_cap +
+           bx->scratch_cap * sizeof *bx->scratch + (size_t)bx->plans_cap * sizeof *bx->plans +
+           bx->pe_cap * sizeof *bx->pe + bx->pkeys_cap + bx->ptext_cap +
+           bx->rv_cap * sizeof *bx->rv + bx->inst_cap * sizeof *bx->inst +
+           (size_t)bx->psubs_cap * sizeof *bx->psubs + bx->sigcap + bx->plan_arena.total;
 }
