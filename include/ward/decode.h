@@ -19,7 +19,9 @@ void ward_decode_opts_default(struct ward_decode_opts *o);
 struct ward_decoder {
     const char *name; /* "json", "evtx" ... (the --format value) */
     const char *help; /* one line for `ward dump --help` */
-    /* Confidence 0..100 that the head (first bytes of the stream) is this format. */
+    /* Confidence 0..100 that the head (first bytes of the stream) is this format. 100
+     * means certain from a magic number in the first bytes: the reader then decides from
+     * a short head (12 KiB) without reading the full WARD_STREAM_HEAD bytes. */
     int (*probe)(const unsigned char *head, size_t n);
     /* Starts decoding; *state is the decoder's own. Returns 0 or negative with err. */
     int (*open)(struct ward_stream *s, const struct ward_decode_opts *o, void **state,

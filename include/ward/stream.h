@@ -31,6 +31,8 @@ struct ward_stream {
     size_t head_len;
     size_t head_pos;
     const char *encoding; /* "gzip", "zstd" or NULL for plain */
+    size_t head_cap;      /* bytes the head was asked to hold at open (see below) */
+    int regular;          /* a plain regular file: fd can be read with pread at any offset */
 };
 
 /* Opens a file for sequential reading. path "-" is standard input. Compressed input
@@ -38,6 +40,16 @@ struct ward_stream {
  * supports it. Returns 0 and *out, or a negative code with err filled (path set). */
 int ward_stream_open_file(struct ward_stream **out, const char *path,
                           struct ward_err *err) WARD_MUST_USE;
+/* Like ward_stream_open_file, but a plain file's head holds at most head_max bytes (4 to
+ * WARD_STREAM_HEAD): one small read at open for callers that can often decide from the
+ * first bytes. ward_stream_head_fill grows the head when they cannot. Compressed input
+ * gets the full head as with ward_stream_open_file. */
+int ward_stream_open_file_head(struct ward_stream **out, const char *path, size_t head_max,
+                               struct ward_err *err) WARD_MUST_USE;
+/* Grows the head to WARD_STREAM_HEAD bytes (fewer at the end of the input), as
+ * ward_stream_open_file would have read it. Only before the first ward_stream_read
+ * (WARD_EINVAL after). Returns 0 or a negative code with err set. */
+int ward_stream_head_fill(struct ward_stream *s, struct ward_err *err) WARD_MUST_USE;
 /* Opens bytes [offset, offset+length) of a plain (uncompressed) file as a stream: for
  * splitting a large line-oriented file into segments decoded in parallel. */
 int ward_stream_open_range(struct ward_stream **out, const char *path, uint64_t offset,

@@ -9,19 +9,27 @@
  * the next record or chunk.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "decoders.h"
 #include "evtx_int.h"
 
+/* Bytes of a chunk read by the first pread: the header and, in most chunks of real
+ * files, all of the records (the rest of the used area takes a second read). */
+#define EVTX_CHUNK_FIRST_READ 8192u
+
 struct evtx_state {
     struct ward_stream *s;
-    int fd; /* a regular file read with pread (only the used part of chunks), or -1 */
+    int fd;              /* a regular file read with pread (only the used part of chunks), or -1 */
+    uint64_t size;       /* its size at open (0: unknown) */
+    uint64_t data_end;   /* file data (not a hole) known to run up to here */
+    int no_seek;         /* the file system cannot tell holes (SEEK_DATA failed) */
+    const uint8_t *head; /* the stream's head: the file's first head_len bytes, or NULL */
+    size_t head_len;
     const char *path;
     struct evtx_bx bx;
     uint8_t *chunk;
@@ -43,7 +51,7 @@ struct evtx_state {
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
 {
-    return (uint32_t)crc32(0L, p, (uInt)n);
+    return evtx_crc32(0, p, n);
 }
 
 static int evtx_probe(const unsigned char *head, size_t n)
@@ -52,36 +60,108 @@ static int evtx_probe(const unsigned char *head, size_t n)
     return 0;
 }
 
-static void evtx_close(void *state)
+static void state_free(struct evtx_state *st)
 {
-    struct evtx_state *st = state;
     if (!st) return;
     evtx_bx_free(&st->bx);
     free(st->chunk);
     free(st);
 }
 
+/*
+ * One closed decoder state is kept per thread, with its chunk buffer and the BinXML
+ * engine's buffers, and reused by the next open: a collection of small files then costs
+ * no allocation per file. A state whose buffers grew large (a huge record) is freed
+ * instead. A thread's cached state is freed when the thread ends (a key destructor); the
+ * main thread's stays reachable from its thread-local pointer until exit.
+ */
+#define EVTX_CACHE_MAX (4u << 20) /* bytes of buffers a cached state may hold */
+
+static _Thread_local struct evtx_state *cached_state;
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_destroy(void *p)
+{
+    if (p == cached_state) cached_state = NULL;
+    state_free(p);
+}
+
+static void cache_init(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_destroy) == 0;
+}
+
+static void evtx_close(void *state)
+{
+    struct evtx_state *st = state;
+    if (!st) return;
+    pthread_once(&cache_once, cache_init);
+    if (cached_state || !cache_key_ok || evtx_bx_bytes(&st->bx) > EVTX_CACHE_MAX ||
+        pthread_setspecific(cache_key, st) != 0) {
+        state_free(st);
+        return;
+    }
+    cached_state = st;
+}
+
+/* A state for a new file: the thread's cached one (buffers kept, all else as new) or a
+ * new one. */
+static struct evtx_state *state_new(const struct ward_decode_opts *o)
+{
+    struct evtx_state *st = cached_state;
+    if (st) {
+        cached_state = NULL;
+        pthread_setspecific(cache_key, NULL);
+        struct evtx_bx bx = st->bx;
+        uint8_t *chunk = st->chunk;
+        memset(st, 0, sizeof *st);
+        st->bx = bx;
+        st->chunk = chunk;
+        evtx_bx_reuse(&st->bx, o);
+        return st;
+    }
+    st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    evtx_bx_init(&st->bx, o);
+    st->chunk = malloc(EVTX_CHUNK_SIZE);
+    if (!st->chunk) {
+        state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
 static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, void **state,
                      struct ward_err *err)
 {
-    struct evtx_state *st = calloc(1, sizeof *st);
+    struct evtx_state *st = state_new(o);
     if (!st) return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
     st->s = s;
     st->path = s->path;
     st->fd = -1;
-    evtx_bx_init(&st->bx, o);
-    st->chunk = malloc(EVTX_CHUNK_SIZE);
-    if (!st->chunk) {
-        evtx_close(st);
-        return ward_err_at(err, WARD_ENOMEM, s->path, 0, 0, "out of memory");
+    /* plain regular files: chunks are read with pread, skipping their unused tail */
+    if (s->fd >= 0 && !s->encoding && s->regular) {
+        st->fd = s->fd;
+        st->size = s->size;
     }
-    /* the file header sits in a 4 KiB block; chunks follow */
-    ssize_t n = ward_stream_read_full(s, st->chunk, EVTX_FILE_HEADER, err);
+    /* the file header sits in a 4 KiB block; chunks follow. With pread the stream's
+     * position does not matter: the header is taken from its head when there. */
+    const uint8_t *h = st->chunk;
+    ssize_t n;
+    if (st->fd >= 0 && s->consumed == 0 && s->head_pos == 0 && s->head_len >= EVTX_FILE_HEADER) {
+        h = s->head;
+        n = EVTX_FILE_HEADER;
+        st->head = s->head; /* also the start of chunk 0 when the head is longer */
+        st->head_len = s->head_len;
+    } else {
+        n = ward_stream_read_full(s, st->chunk, EVTX_FILE_HEADER, err);
+    }
     if (n < 0) {
         evtx_close(st);
         return (int)n;
     }
-    const uint8_t *h = st->chunk;
     if (n == 0) {
         st->pending = WARD_ECORRUPT;
         snprintf(st->pending_msg, sizeof st->pending_msg,
@@ -118,9 +198,6 @@ static int evtx_open(struct ward_stream *s, const struct ward_decode_opts *o, vo
     }
     st->pending_off = 0;
     st->chunk_off = EVTX_FILE_HEADER;
-    /* plain regular files: chunks are read with pread, skipping their unused tail */
-    struct stat sb;
-    if (s->fd >= 0 && !s->encoding && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode)) st->fd = s->fd;
     *state = st;
     return 0;
 }
@@ -170,6 +247,22 @@ static ssize_t pread_full(int fd, uint8_t *buf, size_t n, uint64_t off, const ch
     return (ssize_t)got;
 }
 
+/* Reads n bytes at file offset off: those already in the stream's head from there, the
+ * rest with pread (none past the size seen at open). Returns the count or negative. */
+static ssize_t read_at(struct evtx_state *st, uint8_t *buf, size_t n, uint64_t off,
+                       struct ward_err *err)
+{
+    size_t got = 0;
+    if (st->head && off < st->head_len) {
+        got = st->head_len - (size_t)off < n ? st->head_len - (size_t)off : n;
+        memcpy(buf, st->head + off, got);
+    }
+    if (got == n || (st->size && off + got >= st->size)) return (ssize_t)got;
+    ssize_t k = pread_full(st->fd, buf + got, n - got, off + got, st->path, err);
+    if (k < 0) return k;
+    return (ssize_t)got + k;
+}
+
 /*
  * Reads the chunk at st->chunk_off into st->chunk. Returns the bytes that hold data (for
  * files read with pread: the header and the used record area only), 0 at the end, or a
@@ -182,7 +275,9 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         if (n > 0 && (size_t)n < EVTX_CHUNK_SIZE) *truncated = 1;
         return n;
     }
-    ssize_t n = pread_full(st->fd, st->chunk, EVTX_CHUNK_HEADER, st->chunk_off, st->path, err);
+    /* one read for the header and the first records; a second one for the rest of the
+     * used area when it is larger */
+    ssize_t n = read_at(st, st->chunk, EVTX_CHUNK_FIRST_READ, st->chunk_off, err);
     if (n <= 0) return n;
     if ((size_t)n < EVTX_CHUNK_HEADER) {
         *truncated = 1;
@@ -193,11 +288,43 @@ static ssize_t read_chunk(struct evtx_state *st, int *truncated, struct ward_err
         uint32_t fso = evtx_u32(st->chunk + 48);
         if (fso >= EVTX_CHUNK_HEADER && fso <= EVTX_CHUNK_SIZE) want = fso;
     }
-    ssize_t m = pread_full(st->fd, st->chunk + EVTX_CHUNK_HEADER, want - EVTX_CHUNK_HEADER,
-                           st->chunk_off + EVTX_CHUNK_HEADER, st->path, err);
+    if ((size_t)n >= want) return (ssize_t)want; /* bytes past the used area are not data */
+    if ((size_t)n < EVTX_CHUNK_FIRST_READ) {
+        *truncated = 1; /* the file ended inside the first read */
+        return n;
+    }
+    ssize_t m = read_at(st, st->chunk + n, want - (size_t)n, st->chunk_off + (uint64_t)n, err);
     if (m < 0) return m;
-    if ((size_t)m < want - EVTX_CHUNK_HEADER) *truncated = 1;
-    return (ssize_t)EVTX_CHUNK_HEADER + m;
+    if ((size_t)m < want - (size_t)n) *truncated = 1;
+    return n + m;
+}
+
+/*
+ * Before reading the chunk at st->chunk_off of a file read with pread: asks the file
+ * system where data starts (SEEK_DATA). Returns 1 when the chunk lies in a hole (the
+ * next chunk to read is set past it), 0 to read the chunk, -1 when only a hole follows
+ * (the end: a hole reads as zeros, which the decoder skips as unused space anyway).
+ */
+static int skip_hole(struct evtx_state *st)
+{
+#ifdef SEEK_DATA
+    off_t d = lseek(st->fd, (off_t)st->chunk_off, SEEK_DATA);
+    if (d < 0) {
+        if (errno == ENXIO) return -1;
+        st->no_seek = 1;
+        return 0;
+    }
+    if ((uint64_t)d >= st->chunk_off + EVTX_CHUNK_SIZE) {
+        st->next_chunk = ((uint64_t)d - EVTX_FILE_HEADER) / EVTX_CHUNK_SIZE;
+        return 1;
+    }
+    off_t h = lseek(st->fd, d, SEEK_HOLE);
+    st->data_end = h < 0 ? UINT64_MAX : (uint64_t)h;
+    return 0;
+#else
+    st->no_seek = 1;
+    return 0;
+#endif
 }
 
 /*
@@ -212,6 +339,19 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
         st->have_chunk = 0;
         st->chunk_no = st->next_chunk++;
         st->chunk_off = EVTX_FILE_HEADER + st->chunk_no * (uint64_t)EVTX_CHUNK_SIZE;
+        if (st->fd >= 0 && st->size && st->chunk_off >= st->size) {
+            st->eof = 1; /* past the end of the file as it was at open */
+            return 0;
+        }
+        if (st->fd >= 0 && st->chunk_no > 0 && st->chunk_off >= st->data_end && !st->no_seek) {
+            /* a hole in a sparse file reads as zeros, that is unused chunks: skip it */
+            int hole = skip_hole(st);
+            if (hole < 0) {
+                st->eof = 1;
+                return 0;
+            }
+            if (hole) continue;
+        }
         int truncated = 0;
         ssize_t n = read_chunk(st, &truncated, err);
         if (n < 0) {
@@ -255,7 +395,7 @@ static int load_chunk(struct evtx_state *st, struct ward_err *err)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
                                    "truncated: the file ends %zd bytes into the chunk; ", n);
         uint32_t hwant = evtx_u32(c + 124);
-        uint32_t hgot = (uint32_t)crc32(crc32_of(c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
+        uint32_t hgot = evtx_crc32(crc32_of(c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
         if (hwant != hgot && pl < sizeof problems)
             pl += (size_t)snprintf(problems + pl, sizeof problems - pl,
                                    "header checksum 0x%08x does not match (0x%08x); ", hwant, hgot);

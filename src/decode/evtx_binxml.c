@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "evtx_int.h"
 
@@ -109,6 +112,20 @@ void evtx_bx_init(struct evtx_bx *bx, const struct ward_decode_opts *o)
     ward_arena_init(&bx->plan_arena, 65536, 64u << 20);
 }
 
+void evtx_bx_reuse(struct evtx_bx *bx, const struct ward_decode_opts *o)
+{
+    evtx_bx_chunk(bx, NULL, 0); /* forgets names and plans */
+    bx->max_depth = o && o->max_depth ? o->max_depth : 64;
+    bx->max_txt = o && o->max_record ? o->max_record : (16u << 20);
+    bx->nnodes = bx->nsubs = bx->ninst = bx->cur_inst = 0;
+    bx->txt_len = bx->scratch_len = bx->siglen = 0;
+    bx->npe = bx->pkeys_len = bx->ptext_len = 0;
+    bx->tokens = 0;
+    bx->cur_src = 0;
+    bx->plan_ok = bx->recording = 0;
+    bx->msg[0] = '\0';
+}
+
 void evtx_bx_free(struct evtx_bx *bx)
 {
     free(bx->nc_key);
@@ -153,7 +170,38 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t units, char *dst)
     char *o = dst;
     size_t i = 0;
     while (i < units) {
-        /* ASCII runs four units at a time */
+        /* ASCII runs sixteen units at a time (SSE2: packed to bytes), then eight and four:
+         * the low bytes of the units packed into one word (a little-endian load gives unit
+         * k in bits 16k..16k+15) */
+#ifdef __SSE2__
+        while (i + 16 <= units) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i + 16));
+            __m128i hi = _mm_and_si128(_mm_or_si128(a, b), _mm_set1_epi16((short)0xff80));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi16(hi, _mm_setzero_si128())) != 0xffff) break;
+            _mm_storeu_si128((__m128i *)(void *)o, _mm_packus_epi16(a, b));
+            o += 16;
+            i += 16;
+        }
+#endif
+        while (i + 8 <= units) {
+            uint64_t w, v;
+            memcpy(&w, p + 2 * i, 8);
+            memcpy(&v, p + 2 * i + 8, 8);
+            if ((w | v) & 0xff80ff80ff80ff80ull) break;
+            w = (w | (w >> 8)) & 0x0000ffff0000ffffull;
+            w = (w | (w >> 16)) & 0xffffffffull;
+            v = (v | (v >> 8)) & 0x0000ffff0000ffffull;
+            v = (v | (v >> 16)) & 0xffffffffull;
+            w |= v << 32;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(o, &w, 8);
+#else
+            for (int k = 0; k < 8; k++) o[k] = (char)(w >> (8 * k));
+#endif
+            o += 8;
+            i += 8;
+        }
         while (i + 4 <= units) {
             uint64_t w;
             memcpy(&w, p + 2 * i, 8);
@@ -552,7 +600,10 @@ struct rendered {
 static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_t n, int flags,
                          struct rendered *out)
 {
-    char tmp[96];
+    /* short renderings are formatted in place at the end of txt (room made below; the
+     * size limit is checked once the length is known, as put_bytes would) */
+    enum { TMP = 96 };
+    char *tmp;
     size_t k = 0;
     size_t start = bx->txt_len;
     int vt = WARD_V_NUM, rc;
@@ -563,6 +614,10 @@ static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_
                  need);
         return WARD_ECORRUPT;
     }
+    if (bx->txt_len + TMP > bx->txt_cap &&
+        grow((void **)&bx->txt, &bx->txt_cap, bx->txt_len + TMP, 1))
+        return WARD_ENOMEM;
+    tmp = bx->txt + bx->txt_len;
     switch (t & 0x7f) {
     case 0x01:
         if ((rc = put_utf16(bx, p, n / 2))) return rc;
@@ -584,7 +639,7 @@ static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_
         float f;
         uint32_t u = evtx_u32(p);
         memcpy(&f, &u, 4);
-        k = fmt_real(tmp, sizeof tmp, f, 1);
+        k = fmt_real(tmp, TMP, f, 1);
         if (f != f || f - f != 0) vt = WARD_V_STR;
         break;
     }
@@ -592,7 +647,7 @@ static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_
         double d;
         uint64_t u = evtx_u64(p);
         memcpy(&d, &u, 8);
-        k = fmt_real(tmp, sizeof tmp, d, 0);
+        k = fmt_real(tmp, TMP, d, 0);
         if (d != d || d - d != 0) vt = WARD_V_STR;
         break;
     }
@@ -659,9 +714,8 @@ static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_
                  mi = evtx_u16(p + 10), s = evtx_u16(p + 12), ms = evtx_u16(p + 14);
         if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || ms > 999 ||
             y > 9999) {
-            k = (size_t)snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03u000Z",
-                                 y % 10000, mo % 100, d % 100, h % 100, mi % 100, s % 100,
-                                 ms % 1000);
+            k = (size_t)snprintf(tmp, TMP, "%04u-%02u-%02uT%02u:%02u:%02u.%03u000Z", y % 10000,
+                                 mo % 100, d % 100, h % 100, mi % 100, s % 100, ms % 1000);
         } else {
             int64_t days = ward_days_from_civil(y, mo, d);
             int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
@@ -718,7 +772,11 @@ static int render_scalar(struct evtx_bx *bx, unsigned t, const uint8_t *p, size_
         goto done;
     }
     }
-    if ((rc = put_bytes(bx, tmp, k))) return rc;
+    if (WARD_UNLIKELY(bx->txt_len + k + 1 > bx->max_txt)) {
+        snprintf(bx->msg, sizeof bx->msg, "rendered values exceed %zu bytes", bx->max_txt);
+        return WARD_ELIMIT;
+    }
+    bx->txt_len += k;
 done:
     out->start = start;
     out->vtype = vt;
@@ -1363,8 +1421,11 @@ static int flatten_children(struct flat *f, uint32_t e)
     if (grow((void **)&bx->scratch, &bx->scratch_cap, sb + 2 * (size_t)n, sizeof *bx->scratch))
         return WARD_ENOMEM;
     bx->scratch_len = sb + 2 * (size_t)n;
-    const char **kps = malloc(n * sizeof *kps);
-    size_t *kls = malloc(n * sizeof *kls);
+    /* the children's keys: on the stack for the usual few, else allocated */
+    const char *kps_local[64];
+    size_t kls_local[64];
+    const char **kps = n <= 64 ? kps_local : malloc(n * sizeof *kps);
+    size_t *kls = n <= 64 ? kls_local : malloc(n * sizeof *kls);
     int rc = 0;
     if (!kps || !kls) {
         rc = WARD_ENOMEM;
@@ -1449,8 +1510,8 @@ static int flatten_children(struct flat *f, uint32_t e)
         f->klen = base;
     }
 out:
-    free(kps);
-    free(kls);
+    if (kps != kps_local) free(kps);
+    if (kls != kls_local) free(kls);
     bx->scratch_len = sb;
     return rc;
 }
@@ -1677,4 +1738,15 @@ int evtx_bx_record(struct evtx_bx *bx, uint32_t pos, uint32_t end, struct ward_e
     bx->recording = 0;
     if (fit && bx->plan_ok && bx->npe) plan_store(bx, h);
     return 0;
+}
+
+size_t evtx_bx_bytes(const struct evtx_bx *bx)
+{
+    return (size_t)bx->nc_cap * 3 * sizeof(uint32_t) + bx->names_cap +
+           (size_t)bx->nodes_cap * sizeof *bx->nodes + bx->txt_cap +
+           (size_t)bx->subs_cap * sizeof *bx->subs + bx->key_cap +
+           bx->scratch_cap * sizeof *bx->scratch + (size_t)bx->plans_cap * sizeof *bx->plans +
+           bx->pe_cap * sizeof *bx->pe + bx->pkeys_cap + bx->ptext_cap +
+           bx->rv_cap * sizeof *bx->rv + bx->inst_cap * sizeof *bx->inst +
+           (size_t)bx->psubs_cap * sizeof *bx->psubs + bx->sigcap + bx->plan_arena.total;
 }

@@ -102,8 +102,17 @@ struct evtx_bx {
     char msg[256]; /* what was wrong, when a record fails */
 };
 
+/* CRC-32 as zlib's crc32(crc, p, n) computes it (start with crc 0), faster on CPUs with
+ * carry-less multiplication (evtx_crc.c). */
+uint32_t evtx_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 void evtx_bx_init(struct evtx_bx *bx, const struct ward_decode_opts *o);
 void evtx_bx_free(struct evtx_bx *bx);
+/* Readies an engine used for an earlier file for a new one: buffers kept, limits from o,
+ * caches and counts cleared as evtx_bx_init leaves them. */
+void evtx_bx_reuse(struct evtx_bx *bx, const struct ward_decode_opts *o);
+/* Bytes held by the engine's buffers. */
+size_t evtx_bx_bytes(const struct evtx_bx *bx);
 /* Starts a new chunk (c borrowed, clen valid bytes): forgets the cached names. */
 void evtx_bx_chunk(struct evtx_bx *bx, const uint8_t *c, uint32_t clen);
 /*

@@ -46,6 +46,7 @@ const struct ward_decoder *ward_decoder_detect(const unsigned char *head, size_t
         if (sc > best_score) {
             best_score = sc;
             best = ward_decoders[i];
+            if (sc >= 100) break; /* certain: no later probe can score higher */
         }
     }
     return best;

@@ -8,6 +8,11 @@
 
 #include "ward/decode.h"
 
+/* The head read at open by ward_reader_open: enough for any magic number; 12 KiB so that
+ * an EVTX file's header and the start of its first chunk come in one read. Grown to
+ * WARD_STREAM_HEAD when detection needs more. */
+#define WARD_READER_HEAD 12288
+
 static int reader_start(struct ward_reader *r, const char *path, const char *format,
                         const struct ward_decode_opts *o, struct ward_err *err)
 {
@@ -33,6 +38,16 @@ static int reader_start(struct ward_reader *r, const char *path, const char *for
             return 0;
         }
         r->dec = ward_decoder_detect(head, n);
+        if (!r->dec || r->dec->probe(head, n) < 100) {
+            /* not certain from the short head: detect on the full head */
+            rc = ward_stream_head_fill(r->stream, err);
+            if (rc) {
+                ward_reader_close(r);
+                return rc;
+            }
+            ward_stream_peek(r->stream, &head, &n);
+            r->dec = ward_decoder_detect(head, n);
+        }
         if (!r->dec) {
             ward_reader_close(r);
             return ward_err_at(err, WARD_EUNSUPPORTED, path, 0, 0,
@@ -54,7 +69,8 @@ int ward_reader_open(struct ward_reader *r, const char *path, const char *format
 {
     memset(r, 0, sizeof *r);
     r->path = path;
-    int rc = ward_stream_open_file(&r->stream, path, err);
+    /* a short head first: a magic number (probe score 100) decides from it alone */
+    int rc = ward_stream_open_file_head(&r->stream, path, WARD_READER_HEAD, err);
     if (rc) return rc;
     return reader_start(r, path, format, o, err);
 }

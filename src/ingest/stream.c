@@ -185,6 +185,7 @@ static int fill_head(struct ward_stream *s, struct ward_err *err)
         got += (size_t)k;
     }
     s->head_len = got;
+    s->head_cap = WARD_STREAM_HEAD;
     s->head_pos = 0;
     return 0;
 }
@@ -216,9 +217,14 @@ static int start_compressed(struct ward_stream *s, int kind, const unsigned char
     return 0;
 }
 
-int ward_stream_open_file(struct ward_stream **out, const char *path, struct ward_err *err)
+/* Opens path with a head of at most head_max bytes for plain input (compressed input
+ * always gets the full head of decompressed bytes). */
+static int open_file(struct ward_stream **out, const char *path, size_t head_max,
+                     struct ward_err *err)
 {
     *out = NULL;
+    if (head_max < 4) head_max = 4;
+    if (head_max > WARD_STREAM_HEAD) head_max = WARD_STREAM_HEAD;
     struct ward_stream *s = calloc(1, sizeof *s);
     if (!s) return WARD_ENOMEM;
     s->path = path;
@@ -240,16 +246,22 @@ int ward_stream_open_file(struct ward_stream **out, const char *path, struct war
                 return ward_err_at(err, WARD_EINVAL, path, 0, 0, "is a directory");
             }
             s->size = (uint64_t)st.st_size;
+            s->regular = S_ISREG(st.st_mode) ? 1 : 0;
         }
 #ifdef POSIX_FADV_SEQUENTIAL
-        posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        /* larger read-ahead pays only on files larger than the default read-ahead */
+        if (!s->regular || s->size > 256u * 1024) posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
     }
-    /* sniff the magic from the raw bytes */
-    unsigned char magic[4];
+    /* the first bytes: the head of a plain file, or the magic of a compressed one */
+    s->head = malloc(head_max);
+    if (!s->head) {
+        ward_stream_close(s);
+        return WARD_ENOMEM;
+    }
     size_t got = 0;
-    while (got < sizeof magic) {
-        ssize_t k = fd_read(s, magic + got, sizeof magic - got, err);
+    while (got < head_max) {
+        ssize_t k = fd_read(s, s->head + got, head_max - got, err);
         if (k < 0) {
             ward_stream_close(s);
             return (int)k;
@@ -257,43 +269,56 @@ int ward_stream_open_file(struct ward_stream **out, const char *path, struct war
         if (k == 0) break;
         got += (size_t)k;
     }
+    const unsigned char *magic = s->head;
     int rc = 0;
     if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
         rc = start_compressed(s, 1, magic, got, err);
-    } else if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+    } else if (got >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
                magic[3] == 0xfd) {
         rc = start_compressed(s, 2, magic, got, err);
     } else {
-        /* plain: the sniffed bytes become the start of the head */
-        s->head = malloc(WARD_STREAM_HEAD);
-        if (!s->head) rc = WARD_ENOMEM;
-        if (!rc) {
-            memcpy(s->head, magic, got);
-            size_t hl = got;
-            while (got == sizeof magic && hl < WARD_STREAM_HEAD) {
-                ssize_t k = fd_read(s, s->head + hl, WARD_STREAM_HEAD - hl, err);
-                if (k < 0) {
-                    rc = (int)k;
-                    break;
-                }
-                if (k == 0) break;
-                hl += (size_t)k;
-            }
-            s->head_len = hl;
-        }
-        if (rc) {
-            ward_stream_close(s);
-            return rc;
-        }
+        /* plain: the bytes read are the head */
+        s->head_len = got;
+        s->head_cap = head_max;
         *out = s;
         return 0;
     }
+    free(s->head);
+    s->head = NULL;
     if (!rc) rc = fill_head(s, err);
     if (rc) {
         ward_stream_close(s);
         return rc;
     }
     *out = s;
+    return 0;
+}
+
+int ward_stream_open_file(struct ward_stream **out, const char *path, struct ward_err *err)
+{
+    return open_file(out, path, WARD_STREAM_HEAD, err);
+}
+
+int ward_stream_open_file_head(struct ward_stream **out, const char *path, size_t head_max,
+                               struct ward_err *err)
+{
+    return open_file(out, path, head_max, err);
+}
+
+int ward_stream_head_fill(struct ward_stream *s, struct ward_err *err)
+{
+    if (s->head_len >= WARD_STREAM_HEAD || s->head_len < s->head_cap) return 0; /* full or at end */
+    if (s->consumed) return WARD_EINVAL;
+    unsigned char *h = realloc(s->head, WARD_STREAM_HEAD);
+    if (!h) return WARD_ENOMEM;
+    s->head = h;
+    s->head_cap = WARD_STREAM_HEAD;
+    while (s->head_len < WARD_STREAM_HEAD) {
+        ssize_t k = s->ops->read(s, s->head + s->head_len, WARD_STREAM_HEAD - s->head_len, err);
+        if (k < 0) return (int)k;
+        if (k == 0) break;
+        s->head_len += (size_t)k;
+    }
     return 0;
 }
 

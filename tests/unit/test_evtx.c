@@ -2,8 +2,8 @@
  * test_evtx.c - the EVTX decoder on a corpus file and on damaged copies of it built in
  * memory: 0-byte and truncated files, bad file header checksum, wrong chunk count,
  * flipped bytes in a chunk header, a destroyed chunk magic, bad record sizes, flipped
- * record bytes, and a run of random damage. Each damaged input must give clear errors
- * and still yield every readable record. Both read paths are checked: memory streams
+ * record bytes, sparse files (holes), and a run of random damage. Each damaged input must give
+ * clear errors and still yield every readable record. Both read paths are checked: memory streams
  * (sequential reads) and plain files (pread of the used part of chunks).
  */
 #include <stdint.h>
@@ -108,13 +108,30 @@ static void decode_mem(const unsigned char *p, size_t n, struct result *r)
     ward_stream_close(s);
 }
 
-/* Decodes a buffer written to a temporary file, through the reader (pread path). */
-static void decode_file(const unsigned char *p, size_t n, struct result *r)
+/* Writes p[0..n) to fd; with sparse, 64 KiB chunks that are all zero become holes. */
+static int write_file(int fd, const unsigned char *p, size_t n, int sparse)
+{
+    if (!sparse) return n && write(fd, p, n) != (ssize_t)n ? -1 : 0;
+    if (ftruncate(fd, (off_t)n)) return -1;
+    for (size_t off = 0; off < n;) {
+        size_t len = off < CHUNK0 ? CHUNK0 : CHUNK;
+        if (len > n - off) len = n - off;
+        size_t z = 0;
+        while (z < len && p[off + z] == 0) z++;
+        if (z < len && pwrite(fd, p + off, len, (off_t)off) != (ssize_t)len) return -1;
+        off += len;
+    }
+    return 0;
+}
+
+/* Decodes a buffer written to a temporary file (sparse: zero chunks left as holes),
+ * through the reader (pread path). */
+static void decode_file_as(const unsigned char *p, size_t n, struct result *r, int sparse)
 {
     memset(r, 0, sizeof *r);
     char path[] = "/tmp/ward-test-evtx-XXXXXX";
     int fd = mkstemp(path);
-    if (fd < 0 || (n && write(fd, p, n) != (ssize_t)n)) {
+    if (fd < 0 || write_file(fd, p, n, sparse)) {
         r->errors = -1;
         if (fd >= 0) close(fd);
         return;
@@ -139,6 +156,23 @@ static void decode_file(const unsigned char *p, size_t n, struct result *r)
     ward_event_free(&ev);
     ward_reader_close(&rd);
     unlink(path);
+}
+
+static void decode_file(const unsigned char *p, size_t n, struct result *r)
+{
+    decode_file_as(p, n, r, 0);
+}
+
+/* A file with holes read with pread (holes skipped by SEEK_DATA) must give exactly what
+ * the same bytes give through a memory stream: events and every error message. */
+static void check_sparse(const unsigned char *p, size_t n, struct result *r)
+{
+    struct result f;
+    decode_mem(p, n, r);
+    decode_file_as(p, n, &f, 1);
+    CHECK_INT(f.events, r->events);
+    CHECK_INT(f.errors, r->errors);
+    CHECK_STR(f.all_errs, r->all_errs);
 }
 
 /* Both paths must agree on the counts. */
@@ -479,6 +513,38 @@ static void check_types(void)
     free(file);
 }
 
+/* The checksum of headers and record data: the same as the bitwise reference for every
+ * length and alignment around the folding block sizes, chained or not. */
+static void check_crc(void)
+{
+    enum { MAX = 70000 };
+    unsigned char *buf = malloc(MAX + 16);
+    if (!buf) exit(1);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < MAX + 16; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (unsigned char)(seed >> 56);
+    }
+    int bad = 0;
+    for (size_t n = 0; n < 600; n++)
+        for (size_t a = 0; a < 3; a++)
+            if (evtx_crc32(0, buf + a, n) != crc32_ieee(buf + a, n)) bad++;
+    static const size_t big[] = {1023, 4096, 8192 + 13, 61440, 65024, MAX};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        if (evtx_crc32(0, buf + 5, big[i]) != crc32_ieee(buf + 5, big[i])) bad++;
+    /* chained: header bytes 0..120 then 128..512, as a chunk header's checksum */
+    uint32_t want = crc32_ieee(buf, 120);
+    uint32_t c = want ^ 0xffffffffu;
+    for (size_t i = 128; i < 512; i++) {
+        c ^= buf[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    want = c ^ 0xffffffffu;
+    if (evtx_crc32(evtx_crc32(0, buf, 120), buf + 128, 384) != want) bad++;
+    CHECK_INT(bad, 0);
+    free(buf);
+}
+
 int main(void)
 {
     const char *corpus = test_corpus();
@@ -638,6 +704,30 @@ int main(void)
     CHECK(strstr(r.all_errs, "free space offset") != NULL);
     free(m);
 
+    /* sparse files: chunks in holes are unused space; data after a hole is still read */
+    {
+        size_t sn = n + 6 * CHUNK + 30000;
+        unsigned char *sp = calloc(1, sn);
+        if (!sp) return 1;
+        memcpy(sp, orig, n);
+        memset(sp + CHUNK0 + CHUNK, 0, CHUNK); /* chunk 1 becomes a hole */
+        check_sparse(sp, n, &r);
+        CHECK_INT(r.events, total - (int)base.chunk1_events);
+        CHECK_INT(r.errors, 0);
+        size_t last = CHUNK0 + ((n - CHUNK0) / CHUNK + 4) * CHUNK; /* after 3 empty chunks */
+        memcpy(sp + last, orig + CHUNK0, CHUNK);                   /* a valid chunk */
+        check_sparse(sp, sn, &r);
+        CHECK_INT(r.events, total - (int)base.chunk1_events + (int)base.chunk0_events);
+        CHECK_INT(r.errors, 0);
+        memset(sp + last + 1000, 'x', 100); /* damage past the hole is still found */
+        check_sparse(sp, sn, &r);
+        CHECK(r.errors >= 1 && strstr(r.all_errs, "checksum") != NULL);
+        memset(sp + last, 'x', 8); /* garbage instead of a chunk, after a hole */
+        check_sparse(sp, sn, &r);
+        CHECK(r.errors == 1 && strstr(r.first_err, "bad chunk magic") != NULL);
+        free(sp);
+    }
+
     /* random damage: never a crash or a hang, errors counted, most records survive */
     uint64_t seed = 0x2545f4914f6cdd1dull;
     for (int round = 0; round < 60; round++) {
@@ -654,6 +744,7 @@ int main(void)
     }
 
     free(orig);
+    check_crc();
     check_types();
     check_plans(corpus);
     return test_done("test_evtx");
