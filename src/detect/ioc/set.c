@@ -168,26 +168,45 @@ int ioc_add_value(struct ward_ioc_set *set, int type, const char *value, size_t 
     return 0;
 }
 
-int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
-                 const struct ward_ioc_meta *meta, struct ward_err *err)
+const struct ward_ioc_meta *ward_ioc_meta_copy(struct ward_ioc_set *set,
+                                               const struct ward_ioc_meta *meta)
 {
     struct ward_ioc_meta *m = ioc_meta_new(set);
-    if (!m) return WARD_ENOMEM;
+    if (!m) return NULL;
     if (meta) {
         *m = *meta;
         m->source = meta->source ? ioc_source(set, meta->source) : NULL;
-#define DUP(f) m->f = meta->f ? ioc_strdup(set, meta->f, strlen(meta->f)) : NULL
+#define DUP(f)                                                                                     \
+    do {                                                                                           \
+        m->f = meta->f ? ioc_strdup(set, meta->f, strlen(meta->f)) : NULL;                         \
+        if (meta->f && !m->f) return NULL;                                                         \
+    } while (0)
         DUP(id);
         DUP(name);
         DUP(labels);
         DUP(pattern);
         DUP(event);
 #undef DUP
+        if (meta->source && !m->source) return NULL;
     }
+    return m;
+}
+
+int ward_ioc_add_shared(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                        const struct ward_ioc_meta *meta, struct ward_err *err)
+{
     const char *why = NULL;
-    int rc = ioc_add_value(set, type, value, n, m, &why);
+    int rc = ioc_add_value(set, type, value, n, meta, &why);
     if (rc) ward_err_set(err, rc, "%s", why ? why : ward_strerror(rc));
     return rc;
+}
+
+int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                 const struct ward_ioc_meta *meta, struct ward_err *err)
+{
+    const struct ward_ioc_meta *m = ward_ioc_meta_copy(set, meta);
+    if (!m) return WARD_ENOMEM;
+    return ward_ioc_add_shared(set, type, value, n, m, err);
 }
 
 /* ---- compile ---------------------------------------------------------------------------- */
