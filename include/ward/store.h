@@ -355,13 +355,14 @@ struct ward_intel_import {
 };
 
 /*
- * Records every value of set (loaded; compiled or not) and every problem of set as one
- * import of `path` under the source name `source` (used for values whose meta names no
- * source), in one transaction that ends with an "intel.import" journal entry. counts_json
- * (may be NULL) is kept with the import (per-type counts, for the record). *out (may be
- * NULL) gets the numbers. Nothing is kept when it fails.
+ * Records the values of set (loaded; compiled or not) from index first_value on and its
+ * problems from index first_problem on (0, 0: all of them) as one import of `path` under the source
+ * name `source` (used for values whose meta names no source), in one transaction that ends with an
+ * "intel.import" journal entry. counts_json (may be NULL) is kept with the import (per-type counts,
+ * for the record). *out (may be NULL) gets the numbers. Nothing is kept when it fails.
  */
-int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *set, const char *path,
+int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *set,
+                            size_t first_value, size_t first_problem, const char *path,
                             const char *source, const char *counts_json,
                             struct ward_intel_import *out, struct ward_err *err) WARD_MUST_USE;
 /* Adds (or refreshes) one value with its meta, journaled ("intel.add" / "intel.update");

@@ -119,17 +119,19 @@ static int upsert(struct ward_store *st, const struct ward_ioc *ioc, const char 
     return st_step_done(st, s, err, "cannot record the indicator");
 }
 
-static int add_values(struct ward_store *st, const struct ward_ioc_set *set, const char *source,
-                      int64_t import_id, struct ward_buf *ctx, struct ward_err *err)
+static int add_values(struct ward_store *st, const struct ward_ioc_set *set, size_t first,
+                      const char *source, int64_t import_id, struct ward_buf *ctx,
+                      struct ward_err *err)
 {
     ward_time_t now = ward_store_now(st);
     const struct ward_ioc_meta *last = NULL;
     int have_ctx = 0;
     size_t n = ward_ioc_set_count(set);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = first; i < n; i++) {
         const struct ward_ioc *ioc = ward_ioc_set_get(set, i);
         if (!have_ctx || ioc->meta != last) {
-            if (context_json(ioc->meta, ctx)) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+            if (context_json(ioc->meta, ctx))
+                return ward_err_set(err, WARD_ENOMEM, "out of memory");
             last = ioc->meta;
             have_ctx = 1;
         }
@@ -139,11 +141,11 @@ static int add_values(struct ward_store *st, const struct ward_ioc_set *set, con
     return 0;
 }
 
-static int add_problems(struct ward_store *st, const struct ward_ioc_set *set, const char *source,
-                        int64_t import_id, struct ward_err *err)
+static int add_problems(struct ward_store *st, const struct ward_ioc_set *set, size_t first,
+                        const char *source, int64_t import_id, struct ward_err *err)
 {
     size_t n = ward_ioc_set_problem_count(set);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = first; i < n; i++) {
         const struct ward_ioc_problem *p = ward_ioc_set_problem(set, i);
         sqlite3_stmt *s = st_prep(st, sql_prob_ins, err);
         if (!s) return err ? err->code : WARD_EIO;
@@ -166,7 +168,8 @@ static int add_problems(struct ward_store *st, const struct ward_ioc_set *set, c
 }
 
 int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *set,
-                            const char *path, const char *source, const char *counts_json,
+                            size_t first_value, size_t first_problem, const char *path,
+                            const char *source, const char *counts_json,
                             struct ward_intel_import *out, struct ward_err *err)
 {
     struct ward_intel_import res;
@@ -191,13 +194,16 @@ int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *se
     res.id = sqlite3_last_insert_rowid(st->db);
     int64_t before, after;
     if ((r = count_rows(st, sql_ind_count, &before, err))) goto out;
-    if ((r = add_values(st, set, source, res.id, &ctx, err))) goto out;
+    size_t nv = ward_ioc_set_count(set), np = ward_ioc_set_problem_count(set);
+    if (first_value > nv) first_value = nv;
+    if (first_problem > np) first_problem = np;
+    if ((r = add_values(st, set, first_value, source, res.id, &ctx, err))) goto out;
     if ((r = count_rows(st, sql_ind_count, &after, err))) goto out;
-    if ((r = add_problems(st, set, source, res.id, err))) goto out;
-    res.values = ward_ioc_set_count(set);
+    if ((r = add_problems(st, set, first_problem, source, res.id, err))) goto out;
+    res.values = nv - first_value;
     res.values_new = (uint64_t)(after - before);
     res.values_updated = res.values - res.values_new;
-    res.problems = ward_ioc_set_problem_count(set);
+    res.problems = np - first_problem;
     if (!(s = st_prep(st, sql_imp_done, err))) {
         r = err ? err->code : WARD_EIO;
         goto out;
