@@ -29,6 +29,10 @@ static const char sql_ind_upsert[] =
     " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
     " confidence = excluded.confidence, tlp = excluded.tlp, labels = excluded.labels,"
     " flags = excluded.flags, context = excluded.context, import_id = excluded.import_id";
+/* the problems of an earlier import of the same file and source are superseded */
+static const char sql_prob_old[] =
+    "DELETE FROM intel_problems WHERE source = ?1 AND import_id IN"
+    " (SELECT id FROM intel_imports WHERE path = ?2 AND source = ?1 AND id != ?3)";
 static const char sql_prob_ins[] =
     "INSERT INTO intel_problems(import_id, source, path, line, source_id, kind, partial, text,"
     " reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -142,8 +146,16 @@ static int add_values(struct ward_store *st, const struct ward_ioc_set *set, siz
 }
 
 static int add_problems(struct ward_store *st, const struct ward_ioc_set *set, size_t first,
-                        const char *source, int64_t import_id, struct ward_err *err)
+                        const char *path, const char *source, int64_t import_id,
+                        struct ward_err *err)
 {
+    sqlite3_stmt *d = st_prep(st, sql_prob_old, err);
+    if (!d) return err ? err->code : WARD_EIO;
+    st_bind_text(d, 1, source);
+    st_bind_text(d, 2, path);
+    sqlite3_bind_int64(d, 3, import_id);
+    int r0 = st_step_done(st, d, err, "cannot drop superseded intel problems");
+    if (r0) return r0;
     size_t n = ward_ioc_set_problem_count(set);
     for (size_t i = first; i < n; i++) {
         const struct ward_ioc_problem *p = ward_ioc_set_problem(set, i);
@@ -199,7 +211,7 @@ int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *se
     if (first_problem > np) first_problem = np;
     if ((r = add_values(st, set, first_value, source, res.id, &ctx, err))) goto out;
     if ((r = count_rows(st, sql_ind_count, &after, err))) goto out;
-    if ((r = add_problems(st, set, first_problem, source, res.id, err))) goto out;
+    if ((r = add_problems(st, set, first_problem, path, source, res.id, err))) goto out;
     res.values = nv - first_value;
     res.values_new = (uint64_t)(after - before);
     res.values_updated = res.values - res.values_new;

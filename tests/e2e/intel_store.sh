@@ -112,6 +112,8 @@ if miss or not want:
     sys.exit(1)
 PY
 [ $? = 0 ] && ok || bad "stored problems"
+nprob=$(q 'SELECT count(*) FROM intel_problems')
+[ "$nprob" -gt 0 ] && ok || bad "no problems recorded"
 # the text report names unsupported STIX indicators by id with a reason
 id1=$(python3 -c "import json;print(json.load(open('$tmp/stix.got.sum'))['not_loaded'][0])")
 WARD_NOW=$T1 "$ward" intel check "${stix[@]}" > "$tmp/check.txt" 2>&1
@@ -121,6 +123,7 @@ grep -q "unsupported: $id1: " "$tmp/check.txt" && ok || bad "text report does no
 WARD_NOW=$T2 "$ward" intel import --store "$db" --json "${stix[@]}" "${misp[@]}" > "$tmp/again.json" 2>/dev/null
 check "re-import exit status" "$?" 0
 check "rows after re-import" "$(q 'SELECT count(*) FROM indicators')" "$rows"
+check "re-import: problems not duplicated" "$(q 'SELECT count(*) FROM intel_problems')" "$nprob"
 check "re-import: new rows" "$(python3 -c "import json;print(json.load(open('$tmp/again.json'))['new'])")" 0
 "$ward" intel list --store "$db" --format json > "$tmp/list.json"
 python3 - "$tmp/list.json" "$rows" "$T1" "$T2" <<'PY'
