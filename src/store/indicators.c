@@ -25,7 +25,7 @@ static const char sql_ind_upsert[] =
     "INSERT INTO indicators(type, value, source, source_id, first_seen, last_seen, valid_from,"
     " valid_until, confidence, tlp, labels, flags, context, import_id)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    " ON CONFLICT(source, source_id, type, value) DO UPDATE SET last_seen = excluded.last_seen,"
+    " ON CONFLICT(type, value, source, source_id) DO UPDATE SET last_seen = excluded.last_seen,"
     " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
     " confidence = excluded.confidence, tlp = excluded.tlp, labels = excluded.labels,"
     " flags = excluded.flags, context = excluded.context, import_id = excluded.import_id";
@@ -95,16 +95,25 @@ static const char *tlp_text(unsigned tlp)
 }
 
 /* Upserts one value; ctx is the meta's context JSON (NUL-terminated). */
+static void bind_static(sqlite3_stmt *s, int idx, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, idx);
+}
+
 static int upsert(struct ward_store *st, const struct ward_ioc *ioc, const char *source,
                   const char *ctx, ward_time_t now, int64_t import_id, struct ward_err *err)
 {
     const struct ward_ioc_meta *m = ioc->meta;
     sqlite3_stmt *s = st_prep(st, sql_ind_upsert, err);
     if (!s) return err ? err->code : WARD_EIO;
-    st_bind_text(s, 1, ward_ioc_type_name((enum ward_ioc_type)ioc->type));
+    /* every string outlives the step: bound without a copy */
+    bind_static(s, 1, ward_ioc_type_name((enum ward_ioc_type)ioc->type));
     sqlite3_bind_text(s, 2, ioc->value, (int)ioc->vlen, SQLITE_STATIC);
-    st_bind_text(s, 3, m && m->source ? m->source : source);
-    st_bind_text(s, 4, m && m->id ? m->id : "");
+    bind_static(s, 3, m && m->source ? m->source : source);
+    bind_static(s, 4, m && m->id ? m->id : "");
     sqlite3_bind_int64(s, 5, now);
     bind_time(s, 6, m ? m->valid_from : WARD_TIME_NONE);
     bind_time(s, 7, m ? m->valid_until : WARD_TIME_NONE);
@@ -112,10 +121,10 @@ static int upsert(struct ward_store *st, const struct ward_ioc *ioc, const char 
         sqlite3_bind_int(s, 8, m->confidence);
     else
         sqlite3_bind_null(s, 8);
-    st_bind_text(s, 9, tlp_text(m ? m->tlp : 0));
-    st_bind_text(s, 10, m ? m->labels : NULL);
+    bind_static(s, 9, tlp_text(m ? m->tlp : 0));
+    bind_static(s, 10, m ? m->labels : NULL);
     sqlite3_bind_int(s, 11, m ? m->flags : 0);
-    st_bind_text(s, 12, ctx);
+    bind_static(s, 12, ctx);
     if (import_id)
         sqlite3_bind_int64(s, 13, import_id);
     else
@@ -123,26 +132,63 @@ static int upsert(struct ward_store *st, const struct ward_ioc *ioc, const char 
     return st_step_done(st, s, err, "cannot record the indicator");
 }
 
+struct sort_ctx {
+    const struct ward_ioc_set *set;
+    const char *source;
+};
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* the order of the unique index (type, value, source, source_id) */
+static int cmp_values(const void *pa, const void *pb, void *vctx)
+{
+    const struct sort_ctx *c = vctx;
+    const struct ward_ioc *a = ward_ioc_set_get(c->set, *(const size_t *)pa);
+    const struct ward_ioc *b = ward_ioc_set_get(c->set, *(const size_t *)pb);
+    if (a->type != b->type) return a->type < b->type ? -1 : 1;
+    size_t n = a->vlen < b->vlen ? a->vlen : b->vlen;
+    int r = memcmp(a->value, b->value, n);
+    if (r) return r;
+    if (a->vlen != b->vlen) return a->vlen < b->vlen ? -1 : 1;
+    const char *sa = a->meta && a->meta->source ? a->meta->source : c->source;
+    const char *sb = b->meta && b->meta->source ? b->meta->source : c->source;
+    if ((r = cmp_str(sa, sb))) return r;
+    return cmp_str(a->meta ? a->meta->id : NULL, b->meta ? b->meta->id : NULL);
+}
+
 static int add_values(struct ward_store *st, const struct ward_ioc_set *set, size_t first,
                       const char *source, int64_t import_id, struct ward_buf *ctx,
                       struct ward_err *err)
 {
     ward_time_t now = ward_store_now(st);
-    const struct ward_ioc_meta *last = NULL;
-    int have_ctx = 0;
     size_t n = ward_ioc_set_count(set);
-    for (size_t i = first; i < n; i++) {
-        const struct ward_ioc *ioc = ward_ioc_set_get(set, i);
+    if (first >= n) return 0;
+    /* in the unique index's order, so that a large import appends to the index instead of
+     * touching its pages at random */
+    size_t *order = malloc((n - first) * sizeof *order);
+    if (!order) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+    for (size_t i = first; i < n; i++) order[i - first] = i;
+    struct sort_ctx sc = {set, source};
+    qsort_r(order, n - first, sizeof *order, cmp_values, &sc);
+    const struct ward_ioc_meta *last = NULL;
+    int have_ctx = 0, r = 0;
+    for (size_t k = 0; k < n - first && !r; k++) {
+        const struct ward_ioc *ioc = ward_ioc_set_get(set, order[k]);
         if (!have_ctx || ioc->meta != last) {
-            if (context_json(ioc->meta, ctx))
-                return ward_err_set(err, WARD_ENOMEM, "out of memory");
+            if (context_json(ioc->meta, ctx)) {
+                r = ward_err_set(err, WARD_ENOMEM, "out of memory");
+                break;
+            }
             last = ioc->meta;
             have_ctx = 1;
         }
-        int r = upsert(st, ioc, source, ctx->data, now, import_id, err);
-        if (r) return r;
+        r = upsert(st, ioc, source, ctx->data, now, import_id, err);
     }
-    return 0;
+    free(order);
+    return r;
 }
 
 static int add_problems(struct ward_store *st, const struct ward_ioc_set *set, size_t first,
@@ -191,8 +237,14 @@ int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *se
     struct ward_buf ctx;
     ward_buf_init(&ctx, 0);
     char *detail = NULL;
+    /* a large import touches index pages all over: with SQLite's default 2 MB page cache a
+     * million values take minutes, with a cache that holds the indexes seconds (the cache
+     * only grows as far as it is used, and is set back afterwards) */
+    size_t nvals = ward_ioc_set_count(set) -
+                   (first_value < ward_ioc_set_count(set) ? first_value : ward_ioc_set_count(set));
+    if (nvals > 10000) sqlite3_exec(st->db, "PRAGMA cache_size = -524288", NULL, NULL, NULL);
     int r = st_begin(st, err);
-    if (r) return r;
+    if (r) goto restore;
     sqlite3_stmt *s = st_prep(st, sql_imp_new, err);
     if (!s) {
         r = err ? err->code : WARD_EIO;
@@ -254,13 +306,13 @@ int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *se
 out:
     free(detail);
     ward_buf_free(&ctx);
-    if (r) {
+    if (r)
         st_rollback(st);
-        return r;
-    }
-    if ((r = st_commit(st, err))) return r;
-    if (out) *out = res;
-    return 0;
+    else if (!(r = st_commit(st, err)) && out)
+        *out = res;
+restore:
+    if (nvals > 10000) sqlite3_exec(st->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
+    return r;
 }
 
 int ward_store_indicator_add(struct ward_store *st, const struct ward_ioc *ioc, int *added,
