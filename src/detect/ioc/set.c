@@ -703,6 +703,25 @@ static void match_hex_runs(struct match_state *st, const char *s, size_t n)
     }
 }
 
+/* Whether s has a run of 32 or more hex digits (probed every 32 bytes). */
+static int hex_run32(const char *s, size_t n)
+{
+    size_t probe = 31;
+    while (probe < n) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+            probe += 32;
+            continue;
+        }
+        size_t i = probe, j = probe + 1;
+        while (i > 0 && probe - i < 31 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
+        while (j < n && j - i < 32 && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        if (j - i >= 32) return 1;
+        while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        probe = j + 32;
+    }
+    return 0;
+}
+
 static void match_token(struct match_state *st, const char *s, size_t n)
 {
     const struct ward_ioc_set *set = st->set;
@@ -715,18 +734,9 @@ static void match_token(struct match_state *st, const char *s, size_t n)
                  s[n - 1] == '#'))
         n--;
     if (n < 3) return;
-    unsigned all = 0xff;
     size_t dots = 0, colons = 0, ats = 0, slashes = 0, other = 0;
-    size_t run = 0, maxrun = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        unsigned k = cls[c];
-        all &= k;
-        if (k & C_HEX) {
-            if (++run > maxrun) maxrun = run;
-        } else {
-            run = 0;
-        }
         if (c == '.')
             dots++;
         else if (c == ':')
@@ -735,16 +745,10 @@ static void match_token(struct match_state *st, const char *s, size_t n)
             ats++;
         else if (c == '/')
             slashes++;
-        else if (!(k & C_NAME))
+        else if (!(cls[c] & C_NAME))
             other++;
     }
-    /* hashes: the whole token, or hex runs inside it ("md5:..."); a run must not be part
-     * of a longer word */
-    if (maxrun >= 32 && (set->type_mask & HASH_TYPES)) {
-        match_hex_runs(st, s, n);
-        if (all & C_HEX) return;
-    }
-    if (st->stop) return;
+    /* (hashes: match_text probes the hex runs of the whole text) */
     /* URLs */
     if (colons && slashes >= 2) {
         for (size_t i = 1; i + 2 < n && i < 32; i++)
@@ -804,14 +808,39 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
     return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
 }
 
+/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time). */
+static size_t next_special(const char *v, size_t i, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, v + i, 8);
+        uint64_t a = x ^ (ones * '.'), b = x ^ (ones * ':'), c = x ^ (ones * '@');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs) break;
+    }
+    for (; i < n; i++)
+        if (v[i] == '.' || v[i] == ':' || v[i] == '@') return i;
+    return n;
+}
+
+/*
+ * Tokens are the runs of characters between delimiters. Every type but the hashes has a
+ * '.', ':' or '@', so instead of walking every token, the text is searched for those (eight
+ * bytes at a time) and only the tokens around them are looked at; the hashes are found by
+ * probing the hex runs of the whole text.
+ */
 static void match_text(struct match_state *st, const char *v, size_t n)
 {
+    if (n >= 32 && (st->set->type_mask & HASH_TYPES)) match_hex_runs(st, v, n);
     size_t i = 0;
     while (i < n && !st->stop) {
-        while (i < n && (cls[(unsigned char)v[i]] & C_DELIM)) i++;
-        if (i >= n) break;
-        size_t start = i;
+        size_t p = next_special(v, i, n);
+        if (p >= n) break;
+        size_t start = p;
+        while (start > i && !(cls[(unsigned char)v[start - 1]] & C_DELIM)) start--;
         unsigned any = 0;
+        for (size_t k = start; k < p; k++) any |= cls[(unsigned char)v[k]];
+        i = p;
         while (i < n) {
             unsigned k = cls[(unsigned char)v[i]];
             if (k & C_DELIM) break;
@@ -819,20 +848,13 @@ static void match_text(struct match_state *st, const char *v, size_t n)
             i++;
         }
         size_t len = i - start;
-        /* the common case: a word with no '.', ':' or '@': too short for a hash, or only
-         * hashes can be in it (every other type has one of them) */
-        if (!(any & C_SPECIAL)) {
-            if (len >= 32 && (any & C_HEX) && (st->set->type_mask & HASH_TYPES))
-                match_hex_runs(st, v + start, len);
-            continue;
-        }
         /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
          * in it; when no domain indicator has its last label, nothing is */
         if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
             !domain_possible(st->set, v + start, len))
             continue;
         /* a URL token runs to the URL's end, not to the next '=' or ',' */
-        if (len > 5 && (any & C_SPECIAL)) {
+        if (len > 5 && (any & C_COLAT)) {
             const char *sep = NULL;
             for (size_t k = start + 1; k + 2 < i && k < start + 32; k++)
                 if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
@@ -991,7 +1013,9 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
                        memmem(f->val, f->vlen, "\\u", 2));
         /* without '.', ':' or '@' only a hash can be in a value (every other type has one
          * of them): the hex runs, without tokenising */
-        if (!special && (f->vlen < 32 || !(set->type_mask & HASH_TYPES))) continue;
+        if (!special &&
+            (f->vlen < 32 || !(set->type_mask & HASH_TYPES) || !hex_run32(f->val, f->vlen)))
+            continue; /* (unescaping without \u only shortens hex runs: the raw text tells) */
         struct ward_str v;
         if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
