@@ -919,6 +919,21 @@ static int skip_shape(const char *v, size_t n)
     return 0;
 }
 
+/*
+ * Whether the only escapes of raw JSON string content are \\ and \": both characters are
+ * delimiters, so the raw text splits into the same tokens as the unescaped text (Windows
+ * paths, command lines) and need not be unescaped. \/, \n, \uXXXX ... would not.
+ */
+static int plain_escapes(const char *p, size_t n)
+{
+    const char *end = p + n;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (p + 1 >= end || (p[1] != '\\' && p[1] != '"')) return 0;
+        p += 2;
+    }
+    return 1;
+}
+
 /* Whether s holds a '.', ':' or '@' (eight bytes at a time). */
 static inline int has_special(const char *p, size_t n)
 {
@@ -1017,7 +1032,11 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
             (f->vlen < 32 || !(set->type_mask & HASH_TYPES) || !hex_run32(f->val, f->vlen)))
             continue; /* (unescaping without \u only shortens hex runs: the raw text tells) */
         struct ward_str v;
-        if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
+        if (special && (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
+            plain_escapes(f->val, f->vlen))
+            v = ward_str_make(f->val, f->vlen); /* tokenises as its unescaped text would */
+        else if (ward_event_value(ev, f, &v))
+            return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
         st.field = v;
         st.nseen = 0;
