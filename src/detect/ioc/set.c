@@ -32,6 +32,7 @@ void ward_ioc_set_free(struct ward_ioc_set *set)
     free(set->slots);
     free(set->bloom);
     free(set->v4_jump);
+    free(set->tld);
     free(set->next);
     free(set->trie[0].nodes);
     free(set->trie[1].nodes);
@@ -280,6 +281,7 @@ static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
     const char *dot = memrchr(d, '.', n);
     const char *t = dot ? dot + 1 : d;
     uint64_t h = key_hash(t, n - (size_t)(t - d), 7) | 1;
+    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return; /* full */
     for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
          i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
         if (set->tld_hash[i] == h) return;
@@ -295,12 +297,37 @@ static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
 
 static int tld_known(const struct ward_ioc_set *set, const char *t, size_t n)
 {
-    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return 1; /* full */
-    uint64_t h = key_hash(t, n, 7) | 1;
-    for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
-         i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
-        if (set->tld_hash[i] == h) return 1;
-        if (!set->tld_hash[i]) return 0;
+    if (set->tld_all) return 1;
+    if (!set->tld) return 0;
+    uint32_t h = (uint32_t)(key_hash(t, n, 7) >> 32) | 1;
+    for (uint32_t i = h & set->tld_mask;; i = (i + 1) & set->tld_mask) {
+        if (set->tld[i] == h) return 1;
+        if (!set->tld[i]) return 0;
+    }
+}
+
+/* The TLD filter in a table sized to the TLDs there are (a few dozen usually: a few hundred
+ * bytes that stay in L1, instead of the 32 KB build table). */
+static int tld_finish(struct ward_ioc_set *set)
+{
+    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) {
+        set->tld_all = 1;
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < IOC_TLD_SLOTS; i++) n += set->tld_hash[i] != 0;
+    if (!n) return 0;
+    uint32_t slots = 8;
+    while (slots < 2 * n) slots <<= 1;
+    set->tld = calloc(slots, sizeof *set->tld);
+    if (!set->tld) return WARD_ENOMEM;
+    set->tld_mask = slots - 1;
+    for (size_t i = 0; i < IOC_TLD_SLOTS; i++) {
+        if (!set->tld_hash[i]) continue;
+        uint32_t h = (uint32_t)(set->tld_hash[i] >> 32) | 1;
+        uint32_t k = h & set->tld_mask;
+        while (set->tld[k] && set->tld[k] != h) k = (k + 1) & set->tld_mask;
+        set->tld[k] = h;
     }
     return 0;
 }
@@ -426,6 +453,7 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
             }
         }
     }
+    if (tld_finish(set)) return WARD_ENOMEM;
     set->compiled = 1;
     return 0;
 }
