@@ -13,6 +13,8 @@
  * new store in one transaction (`ward intel import`), then read back into a new set and
  * compiled (what `ward hunt --store` does), with times and RSS.
  *
+ * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH.
+ *
  * usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR] [N_INDICATORS] [ROUNDS]
  *        (scripts/bench-ioc.sh runs it on the corpus' EVTX samples)
  */
@@ -217,6 +219,16 @@ int main(int argc, char **argv)
     uint64_t t1 = ward_clock_ns();
     if (ward_ioc_set_compile(set)) return 1;
     uint64_t t2 = ward_clock_ns();
+    /* WARD_BENCH_LIST=PATH keeps the generated list there (scripts/bench-ioc.sh hunts with
+     * it through the real `ward hunt`) */
+    const char *keep = getenv("WARD_BENCH_LIST");
+    if (keep && *keep && rename(list, keep) != 0) {
+        FILE *in = fopen(list, "r"), *out = fopen(keep, "w");
+        int ch;
+        while (in && out && (ch = getc(in)) != EOF) putc(ch, out);
+        if (in) fclose(in);
+        if (out) fclose(out);
+    }
     unlink(list);
     long rss1 = rss_kb("VmRSS:");
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);

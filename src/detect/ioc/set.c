@@ -857,12 +857,12 @@ static size_t next_special(const char *v, size_t i, size_t n)
  * bytes at a time) and only the tokens around them are looked at; the hashes are found by
  * probing the hex runs of the whole text.
  */
-static void match_text(struct match_state *st, const char *v, size_t n)
+static void match_text(struct match_state *st, const char *v, size_t n, size_t first)
 {
     if (n >= 32 && (st->set->type_mask & HASH_TYPES)) match_hex_runs(st, v, n);
     size_t i = 0;
     while (i < n && !st->stop) {
-        size_t p = next_special(v, i, n);
+        size_t p = next_special(v, i > first ? i : first, n);
         if (p >= n) break;
         size_t start = p;
         while (start > i && !(cls[(unsigned char)v[start - 1]] & C_DELIM)) start--;
@@ -913,7 +913,7 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     st.ts = ts;
     st.fn = fn;
     st.ctx = ctx;
-    if (set->n) match_text(&st, val, n);
+    if (set->n) match_text(&st, val, n, 0);
     return st.hits;
 }
 
@@ -960,21 +960,6 @@ static int plain_escapes(const char *p, size_t n)
         p += 2;
     }
     return 1;
-}
-
-/* Whether s holds a '.', ':' or '@' (eight bytes at a time). */
-static inline int has_special(const char *p, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        uint64_t a = x ^ (ones * '.'), b = x ^ (ones * ':'), c = x ^ (ones * '@');
-        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs) return 1;
-    }
-    for (; n; p++, n--)
-        if (*p == '.' || *p == ':' || *p == '@') return 1;
-    return 0;
 }
 
 /* Whether a key's last component is one of the names (ASCII case-insensitive). */
@@ -1051,9 +1036,11 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
          * (escapes cannot hide them: the raw bytes are checked before unescaping) */
         if (skip_shape(f->val, f->vlen)) continue;
         /* escapes could hide a '.' (\u002e): such raw values count as special */
-        int special = has_special(f->val, f->vlen) ||
-                      ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
-                       memmem(f->val, f->vlen, "\\u", 2));
+        const char *raw = f->val; /* ward_event_value may point f->val elsewhere */
+        size_t first = next_special(raw, 0, f->vlen);
+        int special =
+            first < f->vlen || ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
+                                memmem(f->val, f->vlen, "\\u", 2));
         /* without '.', ':' or '@' only a hash can be in a value (every other type has one
          * of them): the hex runs, without tokenising */
         if (!special &&
@@ -1068,8 +1055,8 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         st.key = ward_field_key(ev, f);
         st.field = v;
         st.nseen = 0;
-        if (special)
-            match_text(&st, v.ptr, v.len);
+        if (special) /* the first '.', ':' or '@' is known when the text is the raw one */
+            match_text(&st, v.ptr, v.len, v.ptr == raw && first < v.len ? first : 0);
         else
             match_hex_runs(&st, v.ptr, v.len);
     }
