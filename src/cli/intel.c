@@ -64,7 +64,7 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  -i, --intel FILE     (match) an intel file or directory; repeat for more\n"
-    "  -j, --json           (check) print the report as one JSON object\n"
+    "  -j, --json           (check, import) print the report as one JSON object\n"
     "  -l, --list           (check) also print every loaded value as a JSON line\n"
     "  -f, --format FMT     check, import, match: read the intel as stix, misp, csv or list\n"
     "                       instead of detecting it; list: table (default), json (one\n"
@@ -621,12 +621,16 @@ struct list_ctx {
     int err;
 };
 
+/* RFC 3339 with as many fraction digits as the time has (0, 3, 6 or 9): csv round-trips */
 static void fmt_time(ward_time_t t, char *buf, size_t cap)
 {
-    if (t == WARD_TIME_NONE)
+    if (t == WARD_TIME_NONE) {
         buf[0] = 0;
-    else
-        ward_time_format(t, 0, buf, cap);
+        return;
+    }
+    int64_t frac = t % 1000000000;
+    int digits = frac == 0 ? 0 : frac % 1000000 == 0 ? 3 : frac % 1000 == 0 ? 6 : 9;
+    ward_time_format(t, digits, buf, cap);
 }
 
 static int csv_field(struct ward_buf *b, const char *v, int last)

@@ -144,6 +144,15 @@ sys.exit(1 if errs else 0)
 PY
 [ $? = 0 ] && ok || bad "list after re-import"
 
+# --- list --format csv is re-importable: the same rows, context and all ---
+"$ward" intel list --store "$db" --format csv > "$tmp/all.csv"
+"$ward" intel import --store "$tmp/copy.db" "$tmp/all.csv" > /dev/null 2>&1
+check "csv re-import exit status" "$?" 0
+cols="type, value, source, source_id, tlp, confidence, valid_from, valid_until, labels, flags"
+sqlite3 "$db" "SELECT $cols FROM indicators ORDER BY 1, 2, 3, 4" > "$tmp/rows.a"
+sqlite3 "$tmp/copy.db" "SELECT $cols FROM indicators ORDER BY 1, 2, 3, 4" > "$tmp/rows.b"
+[ -s "$tmp/rows.a" ] && cmp -s "$tmp/rows.a" "$tmp/rows.b" && ok || bad "csv round trip differs: $(diff "$tmp/rows.a" "$tmp/rows.b" | head -3)"
+
 # --- list filters, csv, remove ---
 n4=$(q "SELECT count(*) FROM indicators WHERE type = 'ipv4'")
 check "list --type ipv4" "$("$ward" intel list --store "$db" --type ipv4 --format csv | tail -n +2 | wc -l)" "$n4"
