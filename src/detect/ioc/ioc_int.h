@@ -49,6 +49,7 @@ struct ward_ioc_set {
     uint32_t *tld;                    /* compiled: the same, compact (32-bit, 0 = empty) */
     uint32_t tld_mask;                /* slots - 1 */
     int tld_all;                      /* more TLDs than the build table holds: no filter */
+    int bare_labels;                  /* a domain indicator without a dot ("local") */
     /* interned strings (source names) to keep metas lean */
     const char *last_source_in;
     const char *last_source;

@@ -392,7 +392,10 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
         }
         uint64_t h = key_hash(ioc->value, ioc->vlen, type_seed(ioc->type));
         bloom_add(set, h);
-        if (ioc->type == WARD_IOC_DOMAIN) tld_add(set, ioc->value, ioc->vlen);
+        if (ioc->type == WARD_IOC_DOMAIN) {
+            tld_add(set, ioc->value, ioc->vlen);
+            if (!memchr(ioc->value, '.', ioc->vlen)) set->bare_labels = 1;
+        }
         size_t slot = (size_t)h & (nslots - 1);
         uint32_t tag = (uint32_t)(h >> 32);
         for (;;) {
@@ -619,10 +622,12 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     if (n < 3 || n > 253) return;
     const char *last = memrchr(s, '.', n);
     if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
-    /* the name and each parent name, down to two labels... and the TLD itself */
+    /* the name and each parent name, down to two labels... and the last label itself
+     * when some domain indicator is a single label */
     for (size_t i = 0; i < n && !st->stop;) {
-        lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
         const char *dot = memchr(s + i, '.', n - i);
+        if (!dot && !st->set->bare_labels) break;
+        lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
         if (!dot) break;
         i = (size_t)(dot - s) + 1;
     }
