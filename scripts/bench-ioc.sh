@@ -47,17 +47,20 @@ nev=$((copies * $(wc -l < "$events")))
 if command -v perf >/dev/null 2>&1 &&
     perf record -o "$tmp/perf.data" -F 999 --call-graph dwarf,8192 -- true >/dev/null 2>&1; then
     echo "== ward hunt -j 1 --intel ($n indicators) over $copies copies of the EVTX samples ($nev events), perf"
+    for r in 1 2 3; do
     # shellcheck disable=SC2086
     perf record -o "$tmp/perf.data" -F 999 --call-graph dwarf,8192 -- "$build/ward" hunt -j 1 \
         $ruleopt --intel "$tmp/iocs.txt" --no-summary -f jsonl -o /dev/null $inputs \
         >/dev/null 2>"$tmp/perf.err" || true
+    printf "run %s: " "$r"
     perf report -i "$tmp/perf.data" --children --sort symbol --stdio -g none 2>/dev/null |
-        awk '$4 == "hunt_unit" { unit = $1 + 0 } $4 == "ward_ioc_match_event" { ioc = $1 + 0 }
-             $4 == "ward_matcher_run" { sig = $1 + 0 }
-             END { if (unit > 0)
-                 printf "hunt workers: %.1f%% of the samples; Sigma rules %.1f%%, indicators %.1f%%: matching the indicators adds %.1f%% to the hunt without them\n",
+        awk '$4 == "worker_main" { unit += $1 } $4 == "ward_ioc_match_event" { ioc += $1 }
+             $4 == "ward_matcher_run" { sig += $1 }
+             END { if (unit > ioc)
+                 printf "hunt worker: %.1f%% of the samples; in it Sigma rules %.1f%%, indicators %.1f%%: matching the indicators adds %.1f%% to the worker without them\n",
                      unit, sig, ioc, 100 * ioc / (unit - ioc);
-               else print "bench-ioc: no samples of hunt_unit (perf without DWARF unwinding?)" }'
+               else print "bench-ioc: no samples of the hunt worker (perf without DWARF unwinding?)" }'
+    done
 else
     echo "== ward hunt -j 1 over $copies copies, with and without the $n indicators (CPU time; noisy on a loaded machine)"
     : > "$tmp/empty.jsonl"

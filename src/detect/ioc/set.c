@@ -543,12 +543,10 @@ static void report_chain(struct match_state *st, uint32_t head, const char *tok,
 }
 
 /* Looks up an exact key (compared ASCII case-insensitively except URL paths). */
-static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
-                   size_t tlen)
+static void lookup_h(struct match_state *st, int type, const char *key, size_t klen,
+                     const char *tok, size_t tlen, uint64_t h)
 {
     const struct ward_ioc_set *set = st->set;
-    if (!(set->type_mask & (1u << type))) return;
-    uint64_t h = key_hash(key, klen, type_seed(type));
     if (!bloom_maybe(set, h)) return;
     size_t mask = set->nslots - 1;
     uint32_t tag = (uint32_t)(h >> 32);
@@ -565,6 +563,19 @@ static void lookup(struct match_state *st, int type, const char *key, size_t kle
         report_chain(st, si, tok, tlen);
         return;
     }
+}
+
+static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
+                   size_t tlen)
+{
+    if (!(st->set->type_mask & (1u << type))) return;
+    lookup_h(st, type, key, klen, tok, tlen, key_hash(key, klen, type_seed(type)));
+}
+
+static inline void bloom_prefetch(const struct ward_ioc_set *set, uint64_t h)
+{
+    uint64_t g = h * 0x9E3779B97F4A7C15ULL;
+    __builtin_prefetch(&set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)]);
 }
 
 static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, const char *tok,
@@ -713,7 +724,14 @@ static void match_url(struct match_state *st, const char *s, size_t n, size_t se
  */
 static void match_hex_runs(struct match_state *st, const char *s, size_t n)
 {
-    size_t probe = 31;
+    /* the runs of a value (Sysmon's "SHA1=...,MD5=...,SHA256=...,IMPHASH=...") are hashed
+     * and their Bloom words prefetched first, so their cache misses overlap */
+    struct {
+        size_t off, len;
+        uint64_t h;
+        int type;
+    } runs[8];
+    size_t nruns = 0, probe = 31;
     while (probe < n && !st->stop) {
         if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
             probe += 32;
@@ -730,10 +748,27 @@ static void match_hex_runs(struct match_state *st, const char *s, size_t n)
                     : len == 64  ? WARD_IOC_SHA256
                     : len == 128 ? WARD_IOC_SHA512
                                  : -1;
-            if (t >= 0) lookup(st, t, s + i, len, s + i, len);
+            if (t >= 0 && (st->set->type_mask & (1u << t))) {
+                if (nruns == 8) { /* flush */
+                    for (size_t k = 0; k < nruns && !st->stop; k++)
+                        lookup_h(st, runs[k].type, s + runs[k].off, runs[k].len, s + runs[k].off,
+                                 runs[k].len, runs[k].h);
+                    nruns = 0;
+                }
+                uint64_t h = key_hash(s + i, len, type_seed(t));
+                bloom_prefetch(st->set, h);
+                runs[nruns].off = i;
+                runs[nruns].len = len;
+                runs[nruns].h = h;
+                runs[nruns].type = t;
+                nruns++;
+            }
         }
         probe = j + 32; /* s[j] is not hex: the next run starts after it */
     }
+    for (size_t k = 0; k < nruns && !st->stop; k++)
+        lookup_h(st, runs[k].type, s + runs[k].off, runs[k].len, s + runs[k].off, runs[k].len,
+                 runs[k].h);
 }
 
 /* Whether s has a run of 32 or more hex digits (probed every 32 bytes). */
