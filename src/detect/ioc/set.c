@@ -634,14 +634,33 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     const char *last = memrchr(s, '.', n);
     if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
     /* the name and each parent name, down to two labels... and the last label itself
-     * when some domain indicator is a single label */
-    for (size_t i = 0; i < n && !st->stop;) {
+     * when some domain indicator is a single label; hashed and their Bloom words prefetched
+     * first, so the cache misses overlap */
+    if (!(st->set->type_mask & (1u << WARD_IOC_DOMAIN))) return;
+    size_t offs[16];
+    uint64_t hs[16];
+    size_t np = 0;
+    for (size_t i = 0; i < n && np < 16;) {
         const char *dot = memchr(s + i, '.', n - i);
         if (!dot && !st->set->bare_labels) break;
-        lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
+        offs[np] = i;
+        hs[np] = key_hash(s + i, n - i, type_seed(WARD_IOC_DOMAIN));
+        bloom_prefetch(st->set, hs[np]);
+        np++;
         if (!dot) break;
         i = (size_t)(dot - s) + 1;
     }
+    for (size_t k = 0; k < np && !st->stop; k++)
+        lookup_h(st, WARD_IOC_DOMAIN, s + offs[k], n - offs[k], tok, tlen, hs[k]);
+    /* names of more than 16 labels: the rest one by one */
+    if (np == 16)
+        for (size_t i = offs[15]; i < n && !st->stop;) {
+            const char *dot = memchr(s + i, '.', n - i);
+            if (!dot) break;
+            i = (size_t)(dot - s) + 1;
+            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels) break;
+            lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
+        }
 }
 
 enum {
