@@ -895,16 +895,37 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
     return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
 }
 
-/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time). */
+/* 0x80 in each byte of x that is c, exactly (no borrow between bytes) */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
+{
+    const uint64_t m7f = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t v = x ^ (0x0101010101010101ULL * c);
+    return ~(((v & m7f) + m7f) | v | m7f);
+}
+
+static inline uint64_t special_bytes(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return bytes_eq(x, '.') | bytes_eq(x, ':') | bytes_eq(x, '@');
+}
+
+/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time; the
+ * tail is one more word, overlapping the last one). Little-endian byte order assumed for
+ * the position (x86-64, arm64); elsewhere the bytes are scanned. */
 static size_t next_special(const char *v, size_t i, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, v + i, 8);
-        uint64_t a = x ^ (ones * '.'), b = x ^ (ones * ':'), c = x ^ (ones * '@');
-        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs) break;
+        uint64_t m = special_bytes(v + i);
+        if (m) return i + (size_t)(__builtin_ctzll(m) >> 3);
     }
+    if (i < n && n >= 8) {
+        size_t base = n - 8;
+        uint64_t m = special_bytes(v + base) & (~0ULL << (8 * (i - base)));
+        return m ? base + (size_t)(__builtin_ctzll(m) >> 3) : n;
+    }
+#endif
     for (; i < n; i++)
         if (v[i] == '.' || v[i] == ':' || v[i] == '@') return i;
     return n;
