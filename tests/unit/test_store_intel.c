@@ -61,8 +61,8 @@ struct collect {
 static int on_ind(void *ctx, const struct ward_indicator *ind)
 {
     struct collect *c = ctx;
-    if (c->n < 8) snprintf(c->ids[c->n], sizeof c->ids[0], "%s|%s|%s", ind->type, ind->value,
-                           ind->source);
+    if (c->n < 8)
+        snprintf(c->ids[c->n], sizeof c->ids[0], "%s|%s|%s", ind->type, ind->value, ind->source);
     c->n++;
     if (ind->valid_until != WARD_TIME_NONE) c->expired_seen++;
     return 0;
@@ -71,7 +71,8 @@ static int on_ind(void *ctx, const struct ward_indicator *ind)
 static int on_prob(void *ctx, const struct ward_intel_problem *p)
 {
     int *n = ctx;
-    if (p->source_id && strcmp(p->source_id, "indicator--00000000-0000-4000-8000-000000000003") == 0 &&
+    if (p->source_id &&
+        strcmp(p->source_id, "indicator--00000000-0000-4000-8000-000000000003") == 0 &&
         strcmp(p->kind, "unsupported") == 0)
         (*n)++;
     return 0;
@@ -213,10 +214,39 @@ int main(void)
     m.valid_from = m.valid_until = m.first_seen = m.last_seen = WARD_TIME_NONE;
     m.confidence = -1;
     m.source = "analyst";
-    CHECK_INT(ward_ioc_add(one, WARD_IOC_SHA256, "AB" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab"
-                                                 "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab"
-                                                 "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab"
-                                                 "ab" "ab",
+    CHECK_INT(ward_ioc_add(one, WARD_IOC_SHA256,
+                           "AB"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab"
+                           "ab",
                            64, &m, &err),
               0);
     int added = -1;
