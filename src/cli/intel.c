@@ -662,7 +662,10 @@ static int on_indicator(void *vctx, const struct ward_indicator *ind)
     fmt_time(ind->valid_until, vu, sizeof vu);
     if (ind->confidence >= 0) snprintf(conf, sizeof conf, "%d", ind->confidence);
     int r = 0;
-    if (c->fmt == LIST_TABLE) {
+    if (c->fmt == LIST_TABLE) { /* whole seconds are enough to read */
+        if (ind->last_seen != WARD_TIME_NONE) ward_time_format(ind->last_seen, 0, ls, sizeof ls);
+        if (ind->valid_until != WARD_TIME_NONE)
+            ward_time_format(ind->valid_until, 0, vu, sizeof vu);
         r = ward_buf_printf(b, "%-7s %-40s %-20s %-12s %4s  %-20s %-20s %s\n", ind->type,
                             ind->value, ind->source, ind->tlp, conf[0] ? conf : "-", ls,
                             vu[0] ? vu : "-", ind->source_id[0] ? ind->source_id : "-");
