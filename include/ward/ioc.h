@@ -154,6 +154,17 @@ int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n
                  const struct ward_ioc_meta *meta, struct ward_err *err) WARD_MUST_USE;
 
 /*
+ * Copies meta (strings too) into the set once, for any number of ward_ioc_add_shared calls:
+ * the values of one indicator, or the rows of one list read back from the case store, then
+ * share one context instead of one copy each. NULL when out of memory. Owned by the set.
+ */
+const struct ward_ioc_meta *ward_ioc_meta_copy(struct ward_ioc_set *set,
+                                               const struct ward_ioc_meta *meta);
+/* ward_ioc_add with a meta from ward_ioc_meta_copy on the same set (not copied; NULL: none). */
+int ward_ioc_add_shared(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                        const struct ward_ioc_meta *meta, struct ward_err *err) WARD_MUST_USE;
+
+/*
  * How validity windows apply to an event's time:
  *  - RETRO (the default): valid_until is honoured (an expired indicator does not flag later
  *    events) but valid_from is not: intel published today still flags the past events of a

@@ -20,7 +20,7 @@
 struct ward_store;
 
 /* The schema version this build writes (the last migration). */
-#define WARD_STORE_SCHEMA 3
+#define WARD_STORE_SCHEMA 4
 
 /*
  * Opens (creating it if absent) the store at path and migrates it to WARD_STORE_SCHEMA, one
@@ -334,5 +334,112 @@ struct ward_metrics {
 int ward_store_metrics(struct ward_store *st, ward_time_t since, ward_time_t until,
                        struct ward_metrics **out, struct ward_err *err) WARD_MUST_USE;
 void ward_metrics_free(struct ward_metrics *m);
+
+/* ---- threat intelligence indicators ------------------------------------------------------
+ * One row per value of an indicator and source (type, normalised value, source name, source
+ * id: the STIX indicator id, MISP attribute uuid or CSV id, "" when none). first_seen and
+ * last_seen are the times of the first and the latest import that brought it; a re-import
+ * of the same value from the same source and id updates last_seen and the context (validity,
+ * confidence, TLP, labels) instead of adding a row. What an import could not load
+ * (unsupported patterns, invalid values, skipped indicators, unreadable files) is recorded
+ * with it. docs/internals/store.md has the tables. */
+
+struct ward_ioc;
+struct ward_ioc_set;
+
+struct ward_intel_import {
+    int64_t id;              /* the intel_imports row */
+    uint64_t values;         /* values handed in */
+    uint64_t values_new;     /* rows added */
+    uint64_t values_updated; /* already there from the same source: refreshed */
+    uint64_t problems;       /* problems recorded */
+};
+
+/*
+ * Records the values of set (loaded; compiled or not) from index first_value on and its
+ * problems from index first_problem on (0, 0: all of them) as one import of `path` under the source
+ * name `source` (used for values whose meta names no source), in one transaction that ends with an
+ * "intel.import" journal entry. counts_json (may be NULL) is kept with the import (per-type counts,
+ * for the record). *out (may be NULL) gets the numbers. Nothing is kept when it fails.
+ */
+int ward_store_intel_import(struct ward_store *st, const struct ward_ioc_set *set,
+                            size_t first_value, size_t first_problem, const char *path,
+                            const char *source, const char *counts_json,
+                            struct ward_intel_import *out, struct ward_err *err) WARD_MUST_USE;
+/* Adds (or refreshes) one value with its meta, journaled ("intel.add" / "intel.update");
+ * *added (may be NULL) says whether it is a new row. Source "manual" when meta has none. */
+int ward_store_indicator_add(struct ward_store *st, const struct ward_ioc *ioc, int *added,
+                             struct ward_err *err) WARD_MUST_USE;
+/* Removes every indicator (and recorded problem) of a source; journaled ("intel.remove").
+ * *removed (may be NULL) gets the number of indicator rows removed (0 is not an error). */
+int ward_store_indicators_remove(struct ward_store *st, const char *source, int64_t *removed,
+                                 struct ward_err *err) WARD_MUST_USE;
+
+/* An indicator row as read back. Strings are valid during the callback only. */
+struct ward_indicator {
+    int64_t id;
+    const char *type;                    /* "ipv4", "domain", "sha256" ... (ward_ioc_type_name) */
+    const char *value;                   /* normalised */
+    const char *source;                  /* the source name (file or feed name, --source) */
+    const char *source_id;               /* STIX id, MISP attribute uuid ...; "" when none */
+    ward_time_t first_seen, last_seen;   /* import times */
+    ward_time_t valid_from, valid_until; /* WARD_TIME_NONE when not given */
+    int confidence;                      /* 0..100, -1 unknown */
+    const char *tlp;                     /* "unknown", "clear", "green", "amber", ... */
+    const char *labels;                  /* comma list, may be NULL */
+    int flags;                           /* WARD_IOC_F_* of ioc.h */
+    const char *context;                 /* JSON: name, pattern, event, line, the intel's own
+                                            first_seen / last_seen */
+    int64_t import_id;                   /* the latest import that brought it, 0 when none */
+};
+
+/* Which indicators: NULL or empty members match all; limit 0 = no limit. */
+struct ward_indicator_filter {
+    const char *type;   /* canonical type name */
+    const char *source; /* exact source name */
+    const char *value;  /* exact normalised value */
+    size_t limit;
+};
+
+/* Called per row; return non-zero to stop. Must not use the store. */
+typedef int (*ward_indicator_fn)(void *ctx, const struct ward_indicator *ind);
+/* Iterates over the indicators (f may be NULL), in the order they were first recorded. */
+int ward_store_indicators_each(struct ward_store *st, const struct ward_indicator_filter *f,
+                               ward_indicator_fn fn, void *ctx, struct ward_err *err) WARD_MUST_USE;
+/* Counts the indicators (f may be NULL; its limit is ignored). */
+int ward_store_indicators_count(struct ward_store *st, const struct ward_indicator_filter *f,
+                                int64_t *n, struct ward_err *err) WARD_MUST_USE;
+
+/* A problem recorded by an import. Strings are valid during the callback only. */
+struct ward_intel_problem {
+    int64_t import_id;
+    ward_time_t ts;        /* of the import */
+    const char *source;    /* the import's source name */
+    const char *path;      /* the file it was in (may be NULL) */
+    uint64_t line;         /* 0 unknown */
+    const char *source_id; /* the indicator's id, may be NULL */
+    const char *kind;      /* "unsupported", "invalid", "skipped", "file-error" */
+    int partial;           /* other parts of the indicator were loaded */
+    const char *text;      /* the pattern or value concerned, may be NULL */
+    const char *reason;
+};
+typedef int (*ward_intel_problem_fn)(void *ctx, const struct ward_intel_problem *p);
+/* Iterates over the recorded problems (of one source, or all when source is NULL). */
+int ward_store_intel_problems_each(struct ward_store *st, const char *source,
+                                   ward_intel_problem_fn fn, void *ctx,
+                                   struct ward_err *err) WARD_MUST_USE;
+
+/*
+ * Adds the store's indicators (f may be NULL: all) to an indicator set that is not compiled
+ * yet, each with its context (source, id, validity, confidence, TLP, labels, name ...); rows
+ * with the same context share one copy of it. *n gets the number of values added.
+ */
+int ward_store_intel_to_set(struct ward_store *st, struct ward_ioc_set *set,
+                            const struct ward_indicator_filter *f, size_t *n,
+                            struct ward_err *err) WARD_MUST_USE;
+/* The same from the store at path, opened (not created) and closed again: a missing store
+ * holds no indicators (0, *n = 0). For `ward hunt --store`. */
+int ward_store_intel_load(const char *path, struct ward_ioc_set *set, size_t *n,
+                          struct ward_err *err) WARD_MUST_USE;
 
 #endif

@@ -27,6 +27,7 @@
 #include "ward/ioc.h"
 #include "ward/json.h"
 #include "ward/sigma.h"
+#include "ward/store.h"
 
 static const char help[] =
     "usage: ward hunt [OPTIONS] PATH...\n"
@@ -72,7 +73,9 @@ static const char help[] =
     "      --store DB          also record the alerts in the case store DB (SQLite; created\n"
     "                          if missing): repeats are counted on one alert, alerts that\n"
     "                          share an entity (host, user, address, hash) group into\n"
-    "                          incidents; see `ward case`\n"
+    "                          incidents; see `ward case`. The indicators the store holds\n"
+    "                          (`ward intel import`) are matched too, with --intel's\n"
+    "      --no-store-intel    do not match the store's indicators\n"
     "  -h, --help              show this help\n"
     "\n"
     "The table shows time (UTC), host, level, rule, ATT&CK technique and the key fields of\n"
@@ -123,6 +126,7 @@ struct hunt_opts {
     const char *store;
     char **intel;
     size_t nintel;
+    int no_store_intel;
     int summary;
     int color;
     int no_correlation;
@@ -444,7 +448,7 @@ static void on_hit(void *ctx, size_t rule_index)
 static char intel_title[] = "Threat intelligence indicator match";
 static char intel_id[] = "ward-intel-match";
 static char intel_desc[] = "A value in the event is a known indicator of compromise in the "
-                           "threat intelligence given with --intel.";
+                           "threat intelligence given with --intel or held in the case store.";
 static struct ward_sigma_rule intel_rule = {
     .title = intel_title,
     .id = intel_id,
@@ -985,6 +989,20 @@ static int load_intel(struct hunt *h)
             return EX_CONFIG;
         }
     }
+    size_t nstore = 0; /* the case store's indicators (ward intel import) */
+    if (h->o.store && !h->o.no_store_intel) {
+        if (ward_store_intel_load(h->o.store, h->intel, &nstore, &err)) {
+            ward_log_err(WARD_LOG_ERROR, &err);
+            return EX_CONFIG;
+        }
+        if (nstore)
+            fprintf(stderr, "intel: %zu indicators from the store %s\n", nstore, h->o.store);
+    }
+    if (!h->o.nintel && !nstore) {
+        ward_ioc_set_free(h->intel);
+        h->intel = NULL;
+        return 0;
+    }
     if (ward_ioc_set_compile(h->intel)) return EX_OSERR;
     const struct ward_ioc_stats *st = ward_ioc_set_stats(h->intel);
     ward_info("intel: %llu indicator values from %llu files", (unsigned long long)st->total,
@@ -1049,7 +1067,7 @@ static int hunt_execute(struct hunt *h, char **inputs, size_t ninputs)
         rc = EX_CONFIG;
         goto out;
     }
-    if (o->nintel) {
+    if (o->nintel || (o->store && !o->no_store_intel)) {
         rc = load_intel(h);
         if (rc) goto out;
     }
@@ -1272,6 +1290,7 @@ static int run(int argc, char **argv)
         OPT_NOCORR,
         OPT_LATENESS,
         OPT_CORR_GROUPS,
+        OPT_NO_STORE_INTEL,
     };
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -1295,6 +1314,7 @@ static int run(int argc, char **argv)
         {"no-correlation", no_argument, NULL, OPT_NOCORR},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"corr-max-groups", required_argument, NULL, OPT_CORR_GROUPS},
+        {"no-store-intel", no_argument, NULL, OPT_NO_STORE_INTEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1354,6 +1374,7 @@ static int run(int argc, char **argv)
         case OPT_INTEL:
             if (push_arg(&o->intel, &o->nintel, optarg)) rc = EX_OSERR;
             break;
+        case OPT_NO_STORE_INTEL: o->no_store_intel = 1; break;
         case OPT_NOSUM: o->summary = 0; break;
         case OPT_NOCORR: o->no_correlation = 1; break;
         case OPT_LATENESS:

@@ -1,19 +1,26 @@
 /*
  * intel.c - `ward intel`: threat intelligence indicators. `check` loads intel files and
  * reports what was loaded per type and every indicator that was not (with the reason);
- * `match` loads intel and prints one JSON line per indicator hit in event files.
+ * `import` does the same and records the indicators (and what could not be loaded) in the
+ * case store, where `ward hunt --store` finds them; `list` and `remove` show and drop the
+ * store's indicators; `match` loads intel and prints one JSON line per indicator hit in
+ * event files.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "store_cli.h"
 #include "ward/decode.h"
 #include "ward/ioc.h"
 #include "ward/json.h"
 
 static const char help[] =
     "usage: ward intel check [OPTIONS] FILE...\n"
+    "       ward intel import [--store DB] [--source NAME] [OPTIONS] FILE...\n"
+    "       ward intel list [--store DB] [--type T] [--source S] [--format table|json|csv]\n"
+    "       ward intel remove [--store DB] --source S\n"
     "       ward intel match --intel FILE [--intel FILE...] [OPTIONS] EVENTS...\n"
     "\n"
     "Threat intelligence indicators: network addresses and CIDR ranges, domain names, URLs,\n"
@@ -37,6 +44,19 @@ static const char help[] =
     "Commands:\n"
     "  check FILE...   load the files, print the values loaded per type, the indicators\n"
     "                  loaded whole or in part, and every problem\n"
+    "  import FILE...  the same, and record the values in the case store (one row per value\n"
+    "                  and source, with its source id (STIX id, MISP attribute uuid), the\n"
+    "                  first and last import that brought it, validity, confidence, TLP and\n"
+    "                  labels; one transaction and one journal entry per FILE). The source\n"
+    "                  name is --source, else the FILE's base name (a CSV `source` column\n"
+    "                  wins). Importing the same indicator from the same source again\n"
+    "                  refreshes its last_seen and context, it never adds a second row.\n"
+    "                  What could not be loaded is printed and kept in the store too\n"
+    "                  (`ward intel list --problems`). `ward hunt --store DB` matches the\n"
+    "                  store's indicators\n"
+    "  list            print the store's indicators (--type, --source, --value filter;\n"
+    "                  --limit N), or with --problems what imports could not load\n"
+    "  remove          remove every indicator of the source given with --source\n"
     "  match EVENTS... match the events of files and directories (any input format ward\n"
     "                  reads) against the indicators given with --intel; one JSON line per\n"
     "                  hit: the indicator with its context, the event's source, record and\n"
@@ -44,11 +64,24 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  -i, --intel FILE     (match) an intel file or directory; repeat for more\n"
-    "  -j, --json           (check) print the report as one JSON object\n"
+    "  -j, --json           (check, import) print the report as one JSON object\n"
     "  -l, --list           (check) also print every loaded value as a JSON line\n"
-    "  -f, --format FMT     read the intel as stix, misp, csv or list instead of detecting it\n"
+    "  -f, --format FMT     check, import, match: read the intel as stix, misp, csv or list\n"
+    "                       instead of detecting it; list: table (default), json (one\n"
+    "                       array), jsonl or csv (re-importable by `ward intel import`)\n"
+    "  -d, --store PATH     import, list, remove: the case store (default: $WARD_STORE,\n"
+    "                       else ./ward.db); import creates it when missing\n"
+    "      --actor NAME     who imports or removes, for the journal (default: $WARD_ACTOR,\n"
+    "                       else the login name)\n"
+    "      --type T         (list) only indicators of this type (ipv4, ipv6, domain, url,\n"
+    "                       md5, sha1, sha256, sha512, email)\n"
+    "      --value V        (list) only this (normalised) value\n"
+    "      --limit N        (list) at most N indicators\n"
+    "      --problems       (list) list the problems of the imports instead\n"
     "      --ids-only       MISP and CSV: skip values whose to_ids is false\n"
-    "      --source NAME    name the source of the indicators (default: the file path)\n"
+    "      --source NAME    name the source of the indicators (check, match: default the\n"
+    "                       file path; import: the file's base name); list, remove: the\n"
+    "                       source to show or remove\n"
     "      --tlp LEVEL      TLP for indicators that carry none (clear, green, amber, red)\n"
     "      --confidence N   confidence (0-100) for indicators that carry none\n"
     "      --strict         (check) exit 1 also when some indicator is unsupported or invalid\n"
@@ -62,45 +95,159 @@ static const char help[] =
     "\n"
     "Exit status: check: 0 when every file was read and parsed, 1 when a file could not be\n"
     "read or parsed or a STIX pattern has a syntax error (unsupported, invalid and skipped\n"
-    "indicators are reported but fail only with --strict); match: 0\n"
+    "indicators are reported but fail only with --strict); import: 0 when every file was\n"
+    "read (unsupported, invalid and skipped indicators are reported and recorded, they do\n"
+    "not fail the import), 65 some file could not be read or parsed (the others were\n"
+    "imported), 74 the store could not be written; list, remove: 0, 66 no store; match: 0\n"
     "(with or without hits), 65 some event records were bad, 66 no events could be read;\n"
     "64 usage error, 74 output error.\n"
-    "\n"
+    "\n" STORE_CLI_ENV_HELP "\n"
     "Examples:\n"
     "  ward intel check feeds/apt1.json misp-feed/ blocklist.txt\n"
     "  ward intel check --json indicators.csv\n"
+    "  ward intel import --store case.db feeds/apt1.json misp-feed/ blocklist.txt\n"
+    "  ward intel list --store case.db --type domain --format csv\n"
+    "  ward intel remove --store case.db --source blocklist.txt\n"
+    "  ward hunt --store case.db logs/\n"
     "  ward intel match --intel apt1.json --intel iocs.csv logs/\n";
 
 const struct ward_cmd ward_cmd_intel;
 
 struct opts {
     struct ward_ioc_load_opts load;
-    int json, list, strict, count;
+    int json, list, strict, count, problems;
     int validity;
     const char *in_format;
+    const char *fmt; /* -f as given: the intel format, or list's output format */
+    const char *store, *actor, *type, *value;
+    size_t limit;
     char **intel;
     size_t nintel;
 };
 
+/* The source name of an imported FILE: its base name ("feeds/apt1.json" -> "apt1.json"). */
+static const char *base_name(const char *path, char *buf, size_t cap)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    size_t b = n;
+    while (b && path[b - 1] != '/') b--;
+    if (n - b >= cap) n = b + cap - 1;
+    memcpy(buf, path + b, n - b);
+    buf[n - b] = 0;
+    return buf[0] ? buf : path;
+}
+
+/* Per-type counts of the values loaded since `before`, as "ipv4 2, domain 1" or JSON. */
+static int type_counts(struct ward_buf *b, const struct ward_ioc_stats *before,
+                       const struct ward_ioc_stats *s, int json)
+{
+    struct ward_jw w;
+    if (json) {
+        ward_jw_init(&w, b);
+        ward_jw_obj(&w);
+    }
+    int any = 0;
+    for (int t = 0; t < WARD_IOC_NTYPES; t++) {
+        uint64_t n = s->values[t] - before->values[t];
+        if (json) {
+            ward_jw_key(&w, ward_ioc_type_name((enum ward_ioc_type)t));
+            ward_jw_uint(&w, n);
+        } else if (n) {
+            if (ward_buf_printf(b, "%s%s %llu", any ? ", " : "",
+                                ward_ioc_type_name((enum ward_ioc_type)t), (unsigned long long)n))
+                return -1;
+            any = 1;
+        }
+    }
+    if (json) {
+        ward_jw_end(&w);
+        return ward_jw_error(&w) ? -1 : 0;
+    }
+    return any ? 0 : ward_buf_printf(b, "none");
+}
+
+struct import_totals {
+    uint64_t values_new, values_updated;
+    int store_error;
+};
+
+/* Records the values and problems a file added to the set as one import. */
+static int import_file(struct ward_store *st, struct ward_ioc_set *set, size_t first_value,
+                       size_t first_problem, const char *path, const char *source,
+                       const struct ward_ioc_stats *before, struct import_totals *tot,
+                       struct ward_intel_import *res)
+{
+    struct ward_buf counts;
+    ward_buf_init(&counts, 0);
+    if (type_counts(&counts, before, ward_ioc_set_stats(set), 1) || ward_buf_putc(&counts, 0)) {
+        ward_buf_free(&counts);
+        ward_error("out of memory");
+        return EX_SOFTWARE;
+    }
+    struct ward_err err;
+    ward_err_clear(&err);
+    int r = ward_store_intel_import(st, set, first_value, first_problem, path, source, counts.data,
+                                    res, &err);
+    ward_buf_free(&counts);
+    if (r) {
+        ward_log_err(WARD_LOG_ERROR, &err);
+        tot->store_error = 1;
+        return r == WARD_ENOMEM ? EX_SOFTWARE : EX_IOERR;
+    }
+    tot->values_new += res->values_new;
+    tot->values_updated += res->values_updated;
+    return 0;
+}
+
 static int load_all(struct ward_ioc_set *set, char **paths, size_t n,
-                    const struct ward_ioc_load_opts *lo, int per_file_json, struct ward_jw *w)
+                    const struct ward_ioc_load_opts *lo, int per_file_json, struct ward_jw *w,
+                    struct ward_store *st, struct import_totals *tot)
 {
     for (size_t i = 0; i < n; i++) {
         struct ward_ioc_stats before = *ward_ioc_set_stats(set);
+        size_t first_value = ward_ioc_set_count(set);
+        size_t first_problem = ward_ioc_set_problem_count(set);
         struct ward_err err;
         ward_err_clear(&err);
-        int rc = ward_ioc_load_path(set, paths[i], lo, &err);
+        struct ward_ioc_load_opts flo = *lo;
+        char namebuf[256];
+        const char *source = lo->source;
+        if (st && !source) source = flo.source = base_name(paths[i], namebuf, sizeof namebuf);
+        int rc = ward_ioc_load_path(set, paths[i], &flo, &err);
         if (rc == WARD_ENOMEM) {
             ward_error("out of memory loading %s", paths[i]);
             return EX_SOFTWARE;
         }
         const struct ward_ioc_stats *s = ward_ioc_set_stats(set);
+        struct ward_intel_import res;
+        memset(&res, 0, sizeof res);
+        if (st && (rc = import_file(st, set, first_value, first_problem, paths[i], source, &before,
+                                    tot, &res)))
+            return rc;
         if (per_file_json && w) {
             ward_jw_obj(w);
             ward_jw_key(w, "path");
             ward_jw_str(w, paths[i]);
+            if (st) {
+                ward_jw_key(w, "source");
+                ward_jw_str(w, source);
+                ward_jw_key(w, "import");
+                ward_jw_int(w, res.id);
+                ward_jw_key(w, "new");
+                ward_jw_uint(w, res.values_new);
+                ward_jw_key(w, "updated");
+                ward_jw_uint(w, res.values_updated);
+            }
             ward_jw_key(w, "values");
             ward_jw_uint(w, s->total - before.total);
+            ward_jw_key(w, "types");
+            ward_jw_obj(w);
+            for (int t = 0; t < WARD_IOC_NTYPES; t++) {
+                ward_jw_key(w, ward_ioc_type_name((enum ward_ioc_type)t));
+                ward_jw_uint(w, s->values[t] - before.values[t]);
+            }
+            ward_jw_end(w);
             ward_jw_key(w, "indicators");
             ward_jw_uint(w, s->objects - before.objects);
             ward_jw_key(w, "loaded");
@@ -117,9 +264,16 @@ static int load_all(struct ward_ioc_set *set, char **paths, size_t n,
             ward_jw_uint(w, s->file_errors - before.file_errors);
             ward_jw_end(w);
         } else if (per_file_json == 0 && w == NULL && lo) {
-            printf("%s: %llu values from %llu indicators (%llu loaded whole, %llu in part); "
+            struct ward_buf types;
+            ward_buf_init(&types, 0);
+            if (type_counts(&types, &before, s, 0) || ward_buf_putc(&types, 0)) {
+                ward_buf_free(&types);
+                ward_error("out of memory");
+                return EX_SOFTWARE;
+            }
+            printf("%s: %llu values (%s) from %llu indicators (%llu loaded whole, %llu in part); "
                    "%llu unsupported, %llu invalid, %llu skipped, %llu file errors\n",
-                   paths[i], (unsigned long long)(s->total - before.total),
+                   paths[i], (unsigned long long)(s->total - before.total), types.data,
                    (unsigned long long)(s->objects - before.objects),
                    (unsigned long long)(s->objects_loaded - before.objects_loaded),
                    (unsigned long long)(s->objects_partial - before.objects_partial),
@@ -127,6 +281,12 @@ static int load_all(struct ward_ioc_set *set, char **paths, size_t n,
                    (unsigned long long)(s->invalid - before.invalid),
                    (unsigned long long)(s->skipped - before.skipped),
                    (unsigned long long)(s->file_errors - before.file_errors));
+            ward_buf_free(&types);
+            if (st)
+                printf("%s: source \"%s\": %llu new, %llu already in the store (refreshed); "
+                       "import %lld\n",
+                       paths[i], source, (unsigned long long)res.values_new,
+                       (unsigned long long)res.values_updated, (long long)res.id);
         }
     }
     return 0;
@@ -175,10 +335,13 @@ static int flush_out(struct ward_buf *out, int force)
     return rc;
 }
 
-static int run_check(struct opts *o, char **files, size_t nfiles)
+/* check, and import when st is given */
+static int run_check(struct opts *o, char **files, size_t nfiles, struct ward_store *st)
 {
     struct ward_ioc_set *set;
     if (ward_ioc_set_new(&set)) return EX_SOFTWARE;
+    struct import_totals tot;
+    memset(&tot, 0, sizeof tot);
     struct ward_buf out;
     ward_buf_init(&out, 0);
     struct ward_jw w;
@@ -188,10 +351,10 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
         ward_jw_obj(&w);
         ward_jw_key(&w, "files");
         ward_jw_arr(&w);
-        rc = load_all(set, files, nfiles, &o->load, 1, &w);
+        rc = load_all(set, files, nfiles, &o->load, 1, &w, st, &tot);
         ward_jw_end(&w);
     } else {
-        rc = load_all(set, files, nfiles, &o->load, 0, NULL);
+        rc = load_all(set, files, nfiles, &o->load, 0, NULL, st, &tot);
     }
     if (rc) goto done;
     const struct ward_ioc_stats *s = ward_ioc_set_stats(set);
@@ -219,6 +382,10 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
         NUM("invalid", s->invalid);
         NUM("skipped", s->skipped);
         NUM("file_errors", s->file_errors);
+        if (st) {
+            NUM("new", tot.values_new);
+            NUM("updated", tot.values_updated);
+        }
 #undef NUM
         ward_jw_key(&w, "problems");
         ward_jw_arr(&w);
@@ -238,6 +405,12 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
                             (unsigned long long)s->objects_partial,
                             (unsigned long long)s->unsupported, (unsigned long long)s->invalid,
                             (unsigned long long)s->skipped, (unsigned long long)s->file_errors) < 0)
+            goto oom;
+        if (st && ward_buf_printf(&out,
+                                  "store: %llu new, %llu already there (refreshed) from %zu "
+                                  "files\n",
+                                  (unsigned long long)tot.values_new,
+                                  (unsigned long long)tot.values_updated, nfiles) < 0)
             goto oom;
     }
     size_t np = ward_ioc_set_problem_count(set);
@@ -289,9 +462,13 @@ static int run_check(struct opts *o, char **files, size_t nfiles)
     for (size_t i = 0; i < np; i++)
         if (strncmp(ward_ioc_set_problem(set, i)->reason, "pattern syntax error", 20) == 0)
             syntax_errors++;
-    if (rc == 0 &&
-        (s->file_errors || syntax_errors || (o->strict && (s->unsupported || s->invalid))))
+    if (st) {
+        /* import: only real errors fail it (unsupported patterns are reported and kept) */
+        if (rc == 0 && s->file_errors) rc = EX_DATAERR;
+    } else if (rc == 0 &&
+               (s->file_errors || syntax_errors || (o->strict && (s->unsupported || s->invalid)))) {
         rc = 1;
+    }
     goto done;
 oom:
     ward_error("out of memory");
@@ -349,7 +526,7 @@ static int run_match(struct opts *o, char **inputs, size_t ninputs)
     if (!o->nintel) return cli_usage_error(&ward_cmd_intel, "match needs --intel FILE");
     struct ward_ioc_set *set;
     if (ward_ioc_set_new(&set)) return EX_SOFTWARE;
-    int rc = load_all(set, o->intel, o->nintel, &o->load, -1, NULL);
+    int rc = load_all(set, o->intel, o->nintel, &o->load, -1, NULL, NULL, NULL);
     if (rc) {
         ward_ioc_set_free(set);
         return rc;
@@ -433,6 +610,267 @@ static int run_match(struct opts *o, char **inputs, size_t ninputs)
     return EX_OK;
 }
 
+/* ---- the store's indicators --------------------------------------------------------------- */
+
+enum list_fmt { LIST_TABLE, LIST_JSON, LIST_JSONL, LIST_CSV };
+
+struct list_ctx {
+    struct ward_buf *out;
+    enum list_fmt fmt;
+    uint64_t n;
+    int err;
+};
+
+/* RFC 3339 with as many fraction digits as the time has (0, 3, 6 or 9): csv round-trips */
+static void fmt_time(ward_time_t t, char *buf, size_t cap)
+{
+    if (t == WARD_TIME_NONE) {
+        buf[0] = 0;
+        return;
+    }
+    int64_t frac = t % 1000000000;
+    int digits = frac == 0 ? 0 : frac % 1000000 == 0 ? 3 : frac % 1000 == 0 ? 6 : 9;
+    ward_time_format(t, digits, buf, cap);
+}
+
+static int csv_field(struct ward_buf *b, const char *v, int last)
+{
+    int r = 0;
+    if (!v) v = "";
+    if (strpbrk(v, ",\"\r\n")) {
+        r |= ward_buf_putc(b, '"');
+        for (const char *p = v; *p; p++) {
+            if (*p == '"') r |= ward_buf_putc(b, '"');
+            r |= ward_buf_putc(b, *p);
+        }
+        r |= ward_buf_putc(b, '"');
+    } else {
+        r |= ward_buf_append(b, v, strlen(v));
+    }
+    r |= ward_buf_putc(b, last ? '\n' : ',');
+    return r;
+}
+
+static int on_indicator(void *vctx, const struct ward_indicator *ind)
+{
+    struct list_ctx *c = vctx;
+    struct ward_buf *b = c->out;
+    char fs[40], ls[40], vf[40], vu[40], conf[16] = "";
+    fmt_time(ind->first_seen, fs, sizeof fs);
+    fmt_time(ind->last_seen, ls, sizeof ls);
+    fmt_time(ind->valid_from, vf, sizeof vf);
+    fmt_time(ind->valid_until, vu, sizeof vu);
+    if (ind->confidence >= 0) snprintf(conf, sizeof conf, "%d", ind->confidence);
+    int r = 0;
+    if (c->fmt == LIST_TABLE) { /* whole seconds are enough to read */
+        if (ind->last_seen != WARD_TIME_NONE) ward_time_format(ind->last_seen, 0, ls, sizeof ls);
+        if (ind->valid_until != WARD_TIME_NONE)
+            ward_time_format(ind->valid_until, 0, vu, sizeof vu);
+        r = ward_buf_printf(b, "%-7s %-40s %-20s %-12s %4s  %-20s %-20s %s\n", ind->type,
+                            ind->value, ind->source, ind->tlp, conf[0] ? conf : "-", ls,
+                            vu[0] ? vu : "-", ind->source_id[0] ? ind->source_id : "-");
+    } else if (c->fmt == LIST_CSV) {
+        r |= csv_field(b, ind->type, 0);
+        r |= csv_field(b, ind->value, 0);
+        r |= csv_field(b, ind->source, 0);
+        r |= csv_field(b, ind->source_id, 0);
+        r |= csv_field(b, strcmp(ind->tlp, "unknown") ? ind->tlp : "", 0);
+        r |= csv_field(b, conf, 0);
+        r |= csv_field(b, vf, 0);
+        r |= csv_field(b, vu, 0);
+        r |= csv_field(b, fs, 0);
+        r |= csv_field(b, ls, 0);
+        r |= csv_field(b, ind->labels, 0);
+        r |= csv_field(b, (ind->flags & WARD_IOC_F_NOT_IDS) ? "false" : "true", 1);
+    } else {
+        if (c->fmt == LIST_JSON) r |= ward_buf_append(b, c->n ? ",\n" : "\n", c->n ? 2 : 1);
+        struct ward_jw w;
+        ward_jw_init(&w, b);
+        ward_jw_obj(&w);
+        ward_jw_key(&w, "type");
+        ward_jw_str(&w, ind->type);
+        ward_jw_key(&w, "value");
+        ward_jw_str(&w, ind->value);
+        ward_jw_key(&w, "source");
+        ward_jw_str(&w, ind->source);
+        if (ind->source_id[0]) ward_jw_key(&w, "id"), ward_jw_str(&w, ind->source_id);
+        ward_jw_key(&w, "tlp");
+        ward_jw_str(&w, ind->tlp);
+        if (ind->confidence >= 0) ward_jw_key(&w, "confidence"), ward_jw_int(&w, ind->confidence);
+        if (vf[0]) ward_jw_key(&w, "valid_from"), ward_jw_str(&w, vf);
+        if (vu[0]) ward_jw_key(&w, "valid_until"), ward_jw_str(&w, vu);
+        ward_jw_key(&w, "first_seen");
+        ward_jw_str(&w, fs);
+        ward_jw_key(&w, "last_seen");
+        ward_jw_str(&w, ls);
+        if (ind->labels) ward_jw_key(&w, "labels"), ward_jw_str(&w, ind->labels);
+        if (ind->flags & WARD_IOC_F_NOT_IDS) ward_jw_key(&w, "to_ids"), ward_jw_bool(&w, 0);
+        ward_jw_key(&w, "context");
+        ward_jw_raw(&w, ind->context, strlen(ind->context));
+        if (ind->import_id) ward_jw_key(&w, "import"), ward_jw_int(&w, ind->import_id);
+        ward_jw_end(&w);
+        r |= ward_jw_error(&w);
+        if (c->fmt == LIST_JSONL) r |= ward_buf_putc(b, '\n');
+    }
+    c->n++;
+    if (r) {
+        c->err = EX_SOFTWARE;
+        return 1;
+    }
+    if (b->len >= (1u << 16) && (c->err = flush_out(b, 1))) return 1;
+    return 0;
+}
+
+static int on_problem(void *vctx, const struct ward_intel_problem *p)
+{
+    struct list_ctx *c = vctx;
+    struct ward_buf *b = c->out;
+    int r = 0;
+    if (c->fmt == LIST_TABLE || c->fmt == LIST_CSV) {
+        char loc[32] = "";
+        if (p->line) snprintf(loc, sizeof loc, ":%llu", (unsigned long long)p->line);
+        r = ward_buf_printf(b, "%s%s %s%s: %s%s%s [source %s, import %lld]%s%s%s\n",
+                            p->path ? p->path : "", loc, p->kind, p->partial ? " (part)" : "",
+                            p->source_id ? p->source_id : "", p->source_id ? ": " : "", p->reason,
+                            p->source, (long long)p->import_id, p->text ? " [" : "",
+                            p->text ? p->text : "", p->text ? "]" : "");
+    } else {
+        if (c->fmt == LIST_JSON) r |= ward_buf_append(b, c->n ? ",\n" : "\n", c->n ? 2 : 1);
+        struct ward_jw w;
+        ward_jw_init(&w, b);
+        ward_jw_obj(&w);
+        ward_jw_key(&w, "kind");
+        ward_jw_str(&w, p->kind);
+        if (p->partial) ward_jw_key(&w, "partial"), ward_jw_bool(&w, 1);
+        ward_jw_key(&w, "source");
+        ward_jw_str(&w, p->source);
+        if (p->path) ward_jw_key(&w, "path"), ward_jw_str(&w, p->path);
+        if (p->line) ward_jw_key(&w, "line"), ward_jw_uint(&w, p->line);
+        if (p->source_id) ward_jw_key(&w, "id"), ward_jw_str(&w, p->source_id);
+        if (p->text) ward_jw_key(&w, "text"), ward_jw_str(&w, p->text);
+        ward_jw_key(&w, "reason");
+        ward_jw_str(&w, p->reason);
+        ward_jw_key(&w, "import");
+        ward_jw_int(&w, p->import_id);
+        ward_jw_end(&w);
+        r |= ward_jw_error(&w);
+        if (c->fmt == LIST_JSONL) r |= ward_buf_putc(b, '\n');
+    }
+    c->n++;
+    if (r) {
+        c->err = EX_SOFTWARE;
+        return 1;
+    }
+    if (b->len >= (1u << 16) && (c->err = flush_out(b, 1))) return 1;
+    return 0;
+}
+
+static int run_list(struct opts *o)
+{
+    enum list_fmt fmt = LIST_TABLE;
+    if (o->fmt) {
+        if (strcmp(o->fmt, "table") == 0)
+            fmt = LIST_TABLE;
+        else if (strcmp(o->fmt, "json") == 0)
+            fmt = LIST_JSON;
+        else if (strcmp(o->fmt, "jsonl") == 0)
+            fmt = LIST_JSONL;
+        else if (strcmp(o->fmt, "csv") == 0)
+            fmt = LIST_CSV;
+        else
+            return cli_usage_error(&ward_cmd_intel, "list: --format must be table, json, jsonl or "
+                                                    "csv");
+    }
+    if (o->type && ward_ioc_type_parse(o->type, strlen(o->type)) < 0)
+        return cli_usage_error(&ward_cmd_intel, "unknown indicator type '%s'", o->type);
+    struct ward_store *st = NULL;
+    int rc = store_cli_open(store_cli_path(o->store), o->actor, 0, &st);
+    if (rc) return rc;
+    struct ward_indicator_filter f = {0};
+    if (o->type) {
+        int t = ward_ioc_type_parse(o->type, strlen(o->type));
+        f.type = t >= 0 ? ward_ioc_type_name((enum ward_ioc_type)t) : o->type;
+    }
+    f.source = o->load.source;
+    f.value = o->value;
+    f.limit = o->limit;
+    struct ward_buf out;
+    ward_buf_init(&out, 0);
+    struct list_ctx c = {&out, fmt, 0, 0};
+    struct ward_err err;
+    ward_err_clear(&err);
+    int r = 0;
+    if (fmt == LIST_JSON) r |= ward_buf_putc(&out, '[');
+    if (fmt == LIST_TABLE && !o->problems)
+        r |= ward_buf_printf(&out, "%-7s %-40s %-20s %-12s %4s  %-20s %-20s %s\n", "TYPE", "VALUE",
+                             "SOURCE", "TLP", "CONF", "LAST SEEN", "VALID UNTIL", "ID");
+    if (fmt == LIST_CSV && !o->problems)
+        r |= ward_buf_printf(&out, "type,value,source,id,tlp,confidence,valid_from,valid_until,"
+                                   "first_seen,last_seen,labels,to_ids\n");
+    if (r) {
+        rc = EX_SOFTWARE;
+        goto done;
+    }
+    r = o->problems ? ward_store_intel_problems_each(st, o->load.source, on_problem, &c, &err)
+                    : ward_store_indicators_each(st, &f, on_indicator, &c, &err);
+    if (r) {
+        rc = store_cli_fail("intel list", &err);
+        goto done;
+    }
+    if (c.err) {
+        rc = c.err;
+        goto done;
+    }
+    if (fmt == LIST_JSON && ward_buf_append(&out, c.n ? "\n]\n" : "]\n", c.n ? 3 : 2)) {
+        rc = EX_SOFTWARE;
+        goto done;
+    }
+    rc = flush_out(&out, 1);
+    if (rc == 0 && fmt == LIST_TABLE && cli_stdout_tty())
+        fprintf(stderr, "%llu %s\n", (unsigned long long)c.n,
+                o->problems ? "problems" : "indicators");
+done:
+    ward_buf_free(&out);
+    ward_store_close(st);
+    return rc;
+}
+
+static int run_remove(struct opts *o)
+{
+    if (!o->load.source || !*o->load.source)
+        return cli_usage_error(&ward_cmd_intel, "remove needs --source NAME");
+    struct ward_store *st = NULL;
+    int rc = store_cli_open(store_cli_path(o->store), o->actor, 0, &st);
+    if (rc) return rc;
+    struct ward_err err;
+    ward_err_clear(&err);
+    int64_t n = 0;
+    if (ward_store_indicators_remove(st, o->load.source, &n, &err))
+        rc = store_cli_fail("intel remove", &err);
+    else
+        printf("removed %lld indicators of source \"%s\"\n", (long long)n, o->load.source);
+    ward_store_close(st);
+    return rc;
+}
+
+static int run_import(struct opts *o, char **files, size_t nfiles)
+{
+    struct ward_store *st = NULL;
+    int rc = store_cli_open(store_cli_path(o->store), o->actor, 1, &st);
+    if (rc) return rc;
+    rc = run_check(o, files, nfiles, st);
+    if (rc == 0 || rc == EX_DATAERR) {
+        int64_t n = 0;
+        struct ward_err err;
+        ward_err_clear(&err);
+        if (ward_store_indicators_count(st, NULL, &n, &err) == 0)
+            fprintf(stderr, "intel: the store %s holds %lld indicators\n", store_cli_path(o->store),
+                    (long long)n);
+    }
+    ward_store_close(st);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -448,6 +886,12 @@ static int run(int argc, char **argv)
         {"count", no_argument, NULL, 'c'},
         {"input-format", required_argument, NULL, 't'},
         {"validity", required_argument, NULL, 'V'},
+        {"store", required_argument, NULL, 'd'},
+        {"actor", required_argument, NULL, 'A'},
+        {"type", required_argument, NULL, 'y'},
+        {"value", required_argument, NULL, 'v'},
+        {"limit", required_argument, NULL, 'L'},
+        {"problems", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -457,19 +901,27 @@ static int run(int argc, char **argv)
     o.intel = calloc((size_t)argc + 1, sizeof *o.intel);
     if (!o.intel) return EX_SOFTWARE;
     int c, rc = EX_OK;
-    while ((c = getopt_long(argc, argv, "i:jlf:ct:h", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:jlf:ct:d:h", lopts, NULL)) != -1) {
         switch (c) {
         case 'i': o.intel[o.nintel++] = optarg; break;
         case 'j': o.json = 1; break;
         case 'l': o.list = 1; break;
-        case 'f':
-            if (strcmp(optarg, "stix") && strcmp(optarg, "misp") && strcmp(optarg, "csv") &&
-                strcmp(optarg, "list") && strcmp(optarg, "json")) {
-                rc = cli_usage_error(&ward_cmd_intel, "--format must be stix, misp, csv or list");
+        case 'f': o.fmt = optarg; break; /* checked once the command is known */
+        case 'd': o.store = optarg; break;
+        case 'A': o.actor = optarg; break;
+        case 'y': o.type = optarg; break;
+        case 'v': o.value = optarg; break;
+        case 'P': o.problems = 1; break;
+        case 'L': {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || v < 1) {
+                rc = cli_usage_error(&ward_cmd_intel, "--limit takes a positive number");
                 goto out;
             }
-            o.load.format = optarg;
+            o.limit = (size_t)v;
             break;
+        }
         case 'I': o.load.ids_only = 1; break;
         case 'S': o.load.source = optarg; break;
         case 'T':
@@ -510,25 +962,48 @@ static int run(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        rc = cli_usage_error(&ward_cmd_intel, "no command given (check or match)");
+        rc = cli_usage_error(&ward_cmd_intel,
+                             "no command given (check, import, list, remove or match)");
         goto out;
     }
     /* getopt permutes: options may come before or after the command word */
     const char *cmd = argv[optind++];
+    int is_list = strcmp(cmd, "list") == 0, is_remove = strcmp(cmd, "remove") == 0;
+    if (o.fmt && !is_list) {
+        if (strcmp(o.fmt, "stix") && strcmp(o.fmt, "misp") && strcmp(o.fmt, "csv") &&
+            strcmp(o.fmt, "list") && strcmp(o.fmt, "json")) {
+            rc = cli_usage_error(&ward_cmd_intel, "--format must be stix, misp, csv or list");
+            goto out;
+        }
+        o.load.format = o.fmt;
+    }
+    if (is_list || is_remove) {
+        if (optind < argc) {
+            rc = cli_usage_error(&ward_cmd_intel, "%s takes no FILE (use --store)", cmd);
+            goto out;
+        }
+        rc = is_list ? run_list(&o) : run_remove(&o);
+        goto out;
+    }
     if (optind >= argc) {
         rc = cli_usage_error(&ward_cmd_intel, "no FILE given");
         goto out;
     }
     if (strcmp(cmd, "check") == 0)
-        rc = run_check(&o, argv + optind, (size_t)(argc - optind));
+        rc = run_check(&o, argv + optind, (size_t)(argc - optind), NULL);
+    else if (strcmp(cmd, "import") == 0)
+        rc = run_import(&o, argv + optind, (size_t)(argc - optind));
     else if (strcmp(cmd, "match") == 0)
         rc = run_match(&o, argv + optind, (size_t)(argc - optind));
     else
-        rc = cli_usage_error(&ward_cmd_intel, "unknown command '%s' (check or match)", cmd);
+        rc = cli_usage_error(&ward_cmd_intel,
+                             "unknown command '%s' (check, import, list, remove or match)", cmd);
 out:
     free(o.intel);
     return rc;
 }
 
 const struct ward_cmd ward_cmd_intel = {
-    "intel", "load threat intelligence (STIX, MISP, CSV, lists) and match it", help, run};
+    "intel",
+    "threat intelligence (STIX, MISP, CSV, lists): check, import into the case store, match", help,
+    run};

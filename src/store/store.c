@@ -100,7 +100,36 @@ static const char migration_3[] =
     " user_id INTEGER NOT NULL REFERENCES users(id), token_sha256 TEXT NOT NULL UNIQUE,"
     " name TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER);";
 
-static const char *const migrations[WARD_STORE_SCHEMA] = {migration_1, migration_2, migration_3};
+/* threat intelligence: indicators (one row per value of an indicator and source), the
+ * imports that brought them and what those imports could not load */
+static const char migration_4[] =
+    "CREATE TABLE intel_imports(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+    " actor TEXT NOT NULL, path TEXT NOT NULL, source TEXT NOT NULL,"
+    " values_new INTEGER NOT NULL DEFAULT 0, values_updated INTEGER NOT NULL DEFAULT 0,"
+    " problems INTEGER NOT NULL DEFAULT 0, counts TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE indicators(id INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL CHECK(type IN ('ipv4','ipv6','domain','url','md5','sha1','sha256',"
+    "'sha512','email')),"
+    " value TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT NOT NULL DEFAULT '',"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " valid_from INTEGER, valid_until INTEGER,"
+    " confidence INTEGER CHECK(confidence IS NULL OR confidence BETWEEN 0 AND 100),"
+    " tlp TEXT NOT NULL DEFAULT 'unknown' CHECK(tlp IN ('unknown','clear','green','amber',"
+    "'amber+strict','red')),"
+    " labels TEXT, flags INTEGER NOT NULL DEFAULT 0, context TEXT NOT NULL DEFAULT '{}',"
+    " import_id INTEGER REFERENCES intel_imports(id),"
+    " UNIQUE(type, value, source, source_id));"
+    "CREATE INDEX indicators_source ON indicators(source);"
+    "CREATE TABLE intel_problems(id INTEGER PRIMARY KEY,"
+    " import_id INTEGER NOT NULL REFERENCES intel_imports(id), source TEXT NOT NULL,"
+    " path TEXT, line INTEGER, source_id TEXT,"
+    " kind TEXT NOT NULL CHECK(kind IN ('unsupported','invalid','skipped','file-error')),"
+    " partial INTEGER NOT NULL DEFAULT 0, text TEXT, reason TEXT NOT NULL);"
+    "CREATE INDEX intel_problems_import ON intel_problems(import_id);"
+    "CREATE INDEX intel_problems_source ON intel_problems(source);";
+
+static const char *const migrations[WARD_STORE_SCHEMA] = {migration_1, migration_2, migration_3,
+                                                          migration_4};
 
 /* ---- basics -------------------------------------------------------------------------------- */
 

@@ -9,18 +9,26 @@
  * each pass reads the file 10 times, the configurations alternate, the best pass of each
  * counts), the slowdown in percent and the cost per event.
  *
+ * With the case store (WARD_BENCH_STORE=0 leaves it out): the indicators are imported into a
+ * new store in one transaction (`ward intel import`), then read back into a new set and
+ * compiled (what `ward hunt --store` does), with times and RSS.
+ *
+ * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH.
+ *
  * usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR] [N_INDICATORS] [ROUNDS]
  *        (scripts/bench-ioc.sh runs it on the corpus' EVTX samples)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ward/decode.h"
 #include "ward/ioc.h"
 #include "ward/sigma.h"
+#include "ward/store.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
 static uint64_t rnd(void)
@@ -211,6 +219,16 @@ int main(int argc, char **argv)
     uint64_t t1 = ward_clock_ns();
     if (ward_ioc_set_compile(set)) return 1;
     uint64_t t2 = ward_clock_ns();
+    /* WARD_BENCH_LIST=PATH keeps the generated list there (scripts/bench-ioc.sh hunts with
+     * it through the real `ward hunt`) */
+    const char *keep = getenv("WARD_BENCH_LIST");
+    if (keep && *keep && rename(list, keep) != 0) {
+        FILE *in = fopen(list, "r"), *out = fopen(keep, "w");
+        int ch;
+        while (in && out && (ch = getc(in)) != EOF) putc(ch, out);
+        if (in) fclose(in);
+        if (out) fclose(out);
+    }
     unlink(list);
     long rss1 = rss_kb("VmRSS:");
     const struct ward_ioc_stats *st = ward_ioc_set_stats(set);
@@ -220,6 +238,54 @@ int main(int argc, char **argv)
            (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9, (double)ward_ioc_set_memory(set) / 1e6,
            (double)(rss1 - rss0) / 1e3,
            st->total ? (double)(rss1 - rss0) * 1024.0 / (double)st->total : 0);
+
+    const char *bs = getenv("WARD_BENCH_STORE");
+    if (!bs || strcmp(bs, "0") != 0) {
+        char db[] = "/tmp/bench_ioc_store_XXXXXX";
+        int dfd = mkstemp(db);
+        if (dfd < 0) return 1;
+        close(dfd);
+        unlink(db);
+        struct ward_store *store = NULL;
+        struct ward_intel_import res;
+        uint64_t s0 = ward_clock_ns();
+        if (ward_store_open(db, &store, &err) ||
+            ward_store_intel_import(store, set, 0, 0, list, "bench", NULL, &res, &err)) {
+            fprintf(stderr, "bench_ioc: store: %s\n", err.msg);
+            return 1;
+        }
+        uint64_t s1 = ward_clock_ns();
+        struct ward_ioc_set *set2;
+        size_t n2 = 0;
+        if (ward_ioc_set_new(&set2) || ward_store_intel_to_set(store, set2, NULL, &n2, &err)) {
+            fprintf(stderr, "bench_ioc: store load: %s\n", err.msg);
+            return 1;
+        }
+        uint64_t s2 = ward_clock_ns();
+        if (ward_ioc_set_compile(set2)) return 1;
+        uint64_t s3 = ward_clock_ns();
+        struct stat sb;
+        long long dbsize = stat(db, &sb) == 0 ? (long long)sb.st_size : -1;
+        /* (no RSS difference here: the import's freed page cache is reused by the set) */
+        printf("store: import %.2f s (%llu rows, one transaction, %.1f MB file); read back %.2f s, "
+               "compile %.2f s; set %.1f MB\n",
+               (double)(s1 - s0) / 1e9, (unsigned long long)res.values_new, (double)dbsize / 1e6,
+               (double)(s2 - s1) / 1e9, (double)(s3 - s2) / 1e9,
+               (double)ward_ioc_set_memory(set2) / 1e6);
+        if (n2 != res.values_new) { /* the generator repeats a few values */
+            fprintf(stderr, "bench_ioc: the store gave %zu values back, %llu rows went in\n", n2,
+                    (unsigned long long)res.values_new);
+            return 1;
+        }
+        ward_ioc_set_free(set2);
+        ward_store_close(store);
+        char side[64];
+        unlink(db);
+        snprintf(side, sizeof side, "%s-wal", db);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", db);
+        unlink(side);
+    }
 
     struct pass base, with_ioc;
     best_of2(events, NULL, NULL, set, NULL, rounds, &base, &with_ioc);

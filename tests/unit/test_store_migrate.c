@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "ward/ioc.h"
 #include "ward/store.h"
 
 static char dir[] = "/tmp/ward-migrate-XXXXXX";
@@ -50,6 +51,10 @@ static const char data_v2[] =
     " VALUES(1, 'old task', 'eve', 260, 260);"
     "INSERT INTO observables(incident_id, type, value, source, first_seen)"
     " VALUES(1, 'domain', 'old.example.org', 'analyst', 270);";
+/* rows new at schema 3 */
+static const char data_v3[] =
+    "INSERT INTO playbook_runs(incident_id, playbook, status, started_by, started_at)"
+    " VALUES(1, 'old-playbook', 'done', 'eve', 280);";
 
 int main(void)
 {
@@ -78,6 +83,7 @@ int main(void)
         CHECK_INT(q(st, "PRAGMA user_version"), v);
         if (v >= 1) CHECK_INT(ward_store_exec(st, data_v1, &err), 0);
         if (v >= 2) CHECK_INT(ward_store_exec(st, data_v2, &err), 0);
+        if (v >= 3) CHECK_INT(ward_store_exec(st, data_v3, &err), 0);
         ward_store_close(st);
 
         /* this build opens it: migrated to the latest */
@@ -109,6 +115,36 @@ int main(void)
             CHECK_INT(q(st, "SELECT count(*) FROM tasks"), 1);
             CHECK_INT(q(st, "SELECT count(*) FROM observables WHERE value = 'old.example.org'"), 1);
         }
+        if (v >= 3)
+            CHECK_INT(q(st, "SELECT count(*) FROM playbook_runs WHERE playbook = 'old-playbook'"),
+                      1);
+        /* schema 4: the intel tables exist, empty, and work (an indicator in, read back,
+         * journaled) */
+        CHECK_INT(q(st, "SELECT count(*) FROM indicators"), 0);
+        CHECK_INT(q(st, "SELECT count(*) FROM intel_imports"), 0);
+        CHECK_INT(q(st, "SELECT count(*) FROM intel_problems"), 0);
+        struct ward_ioc_set *set = NULL;
+        CHECK_INT(ward_ioc_set_new(&set), 0);
+        if (set) {
+            struct ward_ioc_meta m;
+            memset(&m, 0, sizeof m);
+            m.source = "migrate-test";
+            m.id = "indicator--1";
+            m.confidence = 70;
+            m.tlp = WARD_TLP_AMBER;
+            m.valid_from = m.valid_until = m.first_seen = m.last_seen = WARD_TIME_NONE;
+            CHECK_INT(ward_ioc_add(set, WARD_IOC_DOMAIN, "Evil.Example.COM", 16, &m, &err), 0);
+            int added = -1;
+            CHECK_INT(ward_store_indicator_add(st, ward_ioc_set_get(set, 0), &added, &err), 0);
+            CHECK_INT(added, 1);
+            CHECK_INT(ward_store_indicator_add(st, ward_ioc_set_get(set, 0), &added, &err), 0);
+            CHECK_INT(added, 0);
+            ward_ioc_set_free(set);
+        }
+        CHECK_INT(q(st, "SELECT count(*) FROM indicators WHERE value = 'evil.example.com'"
+                        " AND tlp = 'amber' AND confidence = 70 AND source = 'migrate-test'"),
+                  1);
+        CHECK_INT(q(st, "SELECT count(*) FROM journal WHERE action LIKE 'intel.%'"), 2);
         /* it works: an alert joins the old incident by its host, the lifecycle goes on */
         struct ward_alert a;
         memset(&a, 0, sizeof a);

@@ -44,7 +44,12 @@ struct ward_ioc_set {
     uint32_t type_mask;      /* bit per type present */
     uint64_t *bloom;         /* 2 bits per key: most misses never touch the table */
     size_t bloom_bits;       /* power of two */
-    uint64_t tld_hash[IOC_TLD_SLOTS]; /* hash | 1 of each domain indicator's TLD, 0 = empty */
+    uint64_t tld_hash[IOC_TLD_SLOTS]; /* while compiling: hash | 1 of each domain indicator's
+                                         TLD, 0 = empty */
+    uint32_t *tld;                    /* compiled: the same, compact (32-bit, 0 = empty) */
+    uint32_t tld_mask;                /* slots - 1 */
+    int tld_all;                      /* more TLDs than the build table holds: no filter */
+    int bare_labels;                  /* a domain indicator without a dot ("local") */
     /* interned strings (source names) to keep metas lean */
     const char *last_source_in;
     const char *last_source;

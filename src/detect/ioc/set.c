@@ -32,6 +32,7 @@ void ward_ioc_set_free(struct ward_ioc_set *set)
     free(set->slots);
     free(set->bloom);
     free(set->v4_jump);
+    free(set->tld);
     free(set->next);
     free(set->trie[0].nodes);
     free(set->trie[1].nodes);
@@ -168,26 +169,45 @@ int ioc_add_value(struct ward_ioc_set *set, int type, const char *value, size_t 
     return 0;
 }
 
-int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
-                 const struct ward_ioc_meta *meta, struct ward_err *err)
+const struct ward_ioc_meta *ward_ioc_meta_copy(struct ward_ioc_set *set,
+                                               const struct ward_ioc_meta *meta)
 {
     struct ward_ioc_meta *m = ioc_meta_new(set);
-    if (!m) return WARD_ENOMEM;
+    if (!m) return NULL;
     if (meta) {
         *m = *meta;
         m->source = meta->source ? ioc_source(set, meta->source) : NULL;
-#define DUP(f) m->f = meta->f ? ioc_strdup(set, meta->f, strlen(meta->f)) : NULL
+#define DUP(f)                                                                                     \
+    do {                                                                                           \
+        m->f = meta->f ? ioc_strdup(set, meta->f, strlen(meta->f)) : NULL;                         \
+        if (meta->f && !m->f) return NULL;                                                         \
+    } while (0)
         DUP(id);
         DUP(name);
         DUP(labels);
         DUP(pattern);
         DUP(event);
 #undef DUP
+        if (meta->source && !m->source) return NULL;
     }
+    return m;
+}
+
+int ward_ioc_add_shared(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                        const struct ward_ioc_meta *meta, struct ward_err *err)
+{
     const char *why = NULL;
-    int rc = ioc_add_value(set, type, value, n, m, &why);
+    int rc = ioc_add_value(set, type, value, n, meta, &why);
     if (rc) ward_err_set(err, rc, "%s", why ? why : ward_strerror(rc));
     return rc;
+}
+
+int ward_ioc_add(struct ward_ioc_set *set, int type, const char *value, size_t n,
+                 const struct ward_ioc_meta *meta, struct ward_err *err)
+{
+    const struct ward_ioc_meta *m = ward_ioc_meta_copy(set, meta);
+    if (!m) return WARD_ENOMEM;
+    return ward_ioc_add_shared(set, type, value, n, m, err);
 }
 
 /* ---- compile ---------------------------------------------------------------------------- */
@@ -235,19 +255,24 @@ static uint64_t key_hash(const char *p, size_t n, uint64_t seed)
     return mix64(h, 0x9E3779B97F4A7C15ULL ^ (h >> 29));
 }
 
+/* A blocked Bloom filter: the three bits of a key are in one 64-bit word, so a miss costs
+ * one cache line, not three (with 16 bits per key about 1.5% of misses get through). */
+static inline uint64_t bloom_bits3(uint64_t g)
+{
+    return (1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63)) | (1ULL << ((g >> 12) & 63));
+}
+
 static inline int bloom_maybe(const struct ward_ioc_set *set, uint64_t h)
 {
-    size_t m = set->bloom_bits - 1;
-    size_t a = (size_t)(h >> 20) & m, b = (size_t)(h >> 42) & m;
-    return ((set->bloom[a >> 6] >> (a & 63)) & (set->bloom[b >> 6] >> (b & 63)) & 1) != 0;
+    uint64_t g = h * 0x9E3779B97F4A7C15ULL;
+    uint64_t want = bloom_bits3(g >> 18);
+    return (set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)] & want) == want;
 }
 
 static inline void bloom_add(struct ward_ioc_set *set, uint64_t h)
 {
-    size_t m = set->bloom_bits - 1;
-    size_t a = (size_t)(h >> 20) & m, b = (size_t)(h >> 42) & m;
-    set->bloom[a >> 6] |= 1ULL << (a & 63);
-    set->bloom[b >> 6] |= 1ULL << (b & 63);
+    uint64_t g = h * 0x9E3779B97F4A7C15ULL;
+    set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)] |= bloom_bits3(g >> 18);
 }
 
 /* the TLD filter: domain tokens whose last label no indicator has are not looked up */
@@ -256,6 +281,7 @@ static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
     const char *dot = memrchr(d, '.', n);
     const char *t = dot ? dot + 1 : d;
     uint64_t h = key_hash(t, n - (size_t)(t - d), 7) | 1;
+    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return; /* full */
     for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
          i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
         if (set->tld_hash[i] == h) return;
@@ -271,12 +297,37 @@ static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
 
 static int tld_known(const struct ward_ioc_set *set, const char *t, size_t n)
 {
-    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return 1; /* full */
-    uint64_t h = key_hash(t, n, 7) | 1;
-    for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
-         i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
-        if (set->tld_hash[i] == h) return 1;
-        if (!set->tld_hash[i]) return 0;
+    if (set->tld_all) return 1;
+    if (!set->tld) return 0;
+    uint32_t h = (uint32_t)(key_hash(t, n, 7) >> 32) | 1;
+    for (uint32_t i = h & set->tld_mask;; i = (i + 1) & set->tld_mask) {
+        if (set->tld[i] == h) return 1;
+        if (!set->tld[i]) return 0;
+    }
+}
+
+/* The TLD filter in a table sized to the TLDs there are (a few dozen usually: a few hundred
+ * bytes that stay in L1, instead of the 32 KB build table). */
+static int tld_finish(struct ward_ioc_set *set)
+{
+    if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) {
+        set->tld_all = 1;
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < IOC_TLD_SLOTS; i++) n += set->tld_hash[i] != 0;
+    if (!n) return 0;
+    uint32_t slots = 8;
+    while (slots < 2 * n) slots <<= 1;
+    set->tld = calloc(slots, sizeof *set->tld);
+    if (!set->tld) return WARD_ENOMEM;
+    set->tld_mask = slots - 1;
+    for (size_t i = 0; i < IOC_TLD_SLOTS; i++) {
+        if (!set->tld_hash[i]) continue;
+        uint32_t h = (uint32_t)(set->tld_hash[i] >> 32) | 1;
+        uint32_t k = h & set->tld_mask;
+        while (set->tld[k] && set->tld[k] != h) k = (k + 1) & set->tld_mask;
+        set->tld[k] = h;
     }
     return 0;
 }
@@ -341,7 +392,10 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
         }
         uint64_t h = key_hash(ioc->value, ioc->vlen, type_seed(ioc->type));
         bloom_add(set, h);
-        if (ioc->type == WARD_IOC_DOMAIN) tld_add(set, ioc->value, ioc->vlen);
+        if (ioc->type == WARD_IOC_DOMAIN) {
+            tld_add(set, ioc->value, ioc->vlen);
+            if (!memchr(ioc->value, '.', ioc->vlen)) set->bare_labels = 1;
+        }
         size_t slot = (size_t)h & (nslots - 1);
         uint32_t tag = (uint32_t)(h >> 32);
         for (;;) {
@@ -402,6 +456,7 @@ int ward_ioc_set_compile(struct ward_ioc_set *set)
             }
         }
     }
+    if (tld_finish(set)) return WARD_ENOMEM;
     set->compiled = 1;
     return 0;
 }
@@ -488,12 +543,10 @@ static void report_chain(struct match_state *st, uint32_t head, const char *tok,
 }
 
 /* Looks up an exact key (compared ASCII case-insensitively except URL paths). */
-static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
-                   size_t tlen)
+static void lookup_h(struct match_state *st, int type, const char *key, size_t klen,
+                     const char *tok, size_t tlen, uint64_t h)
 {
     const struct ward_ioc_set *set = st->set;
-    if (!(set->type_mask & (1u << type))) return;
-    uint64_t h = key_hash(key, klen, type_seed(type));
     if (!bloom_maybe(set, h)) return;
     size_t mask = set->nslots - 1;
     uint32_t tag = (uint32_t)(h >> 32);
@@ -510,6 +563,19 @@ static void lookup(struct match_state *st, int type, const char *key, size_t kle
         report_chain(st, si, tok, tlen);
         return;
     }
+}
+
+static void lookup(struct match_state *st, int type, const char *key, size_t klen, const char *tok,
+                   size_t tlen)
+{
+    if (!(st->set->type_mask & (1u << type))) return;
+    lookup_h(st, type, key, klen, tok, tlen, key_hash(key, klen, type_seed(type)));
+}
+
+static inline void bloom_prefetch(const struct ward_ioc_set *set, uint64_t h)
+{
+    uint64_t g = h * 0x9E3779B97F4A7C15ULL;
+    __builtin_prefetch(&set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)]);
 }
 
 static void trie_lookup(struct match_state *st, int fam, const uint8_t *addr, const char *tok,
@@ -541,6 +607,7 @@ static void match_ip(struct match_state *st, const char *s, size_t n, const char
     int fam, pfx;
     if (ward_ioc_parse_ip(s, n, a, &fam, &pfx) || pfx != (fam == 4 ? 32 : 128)) return;
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    int dotted = fam == 4;
     if (fam == 6 && memcmp(a, mapped, 12) == 0) {
         /* ::ffff:a.b.c.d (Windows logs write IPv4 peers so): the IPv4 address */
         memmove(a, a + 12, 4);
@@ -548,7 +615,10 @@ static void match_ip(struct match_state *st, const char *s, size_t n, const char
         fam = 4;
     }
     int type = fam == 4 ? WARD_IOC_IPV4 : WARD_IOC_IPV6;
-    if (st->set->type_mask & (1u << type)) {
+    if (dotted) {
+        /* parse_ip takes dotted quads without leading zeros only: the text is canonical */
+        lookup(st, type, s, n, tok, tlen);
+    } else if (st->set->type_mask & (1u << type)) {
         char buf[INET6_ADDRSTRLEN];
         if (inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, buf, sizeof buf))
             lookup(st, type, buf, strlen(buf), tok, tlen);
@@ -563,13 +633,34 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     if (n < 3 || n > 253) return;
     const char *last = memrchr(s, '.', n);
     if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
-    /* the name and each parent name, down to two labels... and the TLD itself */
-    for (size_t i = 0; i < n && !st->stop;) {
-        lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
+    /* the name and each parent name, down to two labels... and the last label itself
+     * when some domain indicator is a single label; hashed and their Bloom words prefetched
+     * first, so the cache misses overlap */
+    if (!(st->set->type_mask & (1u << WARD_IOC_DOMAIN))) return;
+    size_t offs[16];
+    uint64_t hs[16];
+    size_t np = 0;
+    for (size_t i = 0; i < n && np < 16;) {
         const char *dot = memchr(s + i, '.', n - i);
+        if (!dot && !st->set->bare_labels) break;
+        offs[np] = i;
+        hs[np] = key_hash(s + i, n - i, type_seed(WARD_IOC_DOMAIN));
+        bloom_prefetch(st->set, hs[np]);
+        np++;
         if (!dot) break;
         i = (size_t)(dot - s) + 1;
     }
+    for (size_t k = 0; k < np && !st->stop; k++)
+        lookup_h(st, WARD_IOC_DOMAIN, s + offs[k], n - offs[k], tok, tlen, hs[k]);
+    /* names of more than 16 labels: the rest one by one */
+    if (np == 16)
+        for (size_t i = offs[15]; i < n && !st->stop;) {
+            const char *dot = memchr(s + i, '.', n - i);
+            if (!dot) break;
+            i = (size_t)(dot - s) + 1;
+            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels) break;
+            lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
+        }
 }
 
 enum {
@@ -641,6 +732,83 @@ static void match_url(struct match_state *st, const char *s, size_t n, size_t se
     if (set->type_mask & (1u << WARD_IOC_DOMAIN)) match_domain(st, h, hl, s, n);
 }
 
+#define HASH_TYPES                                                                                 \
+    ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) | (1u << WARD_IOC_SHA256) |                      \
+     (1u << WARD_IOC_SHA512))
+
+/*
+ * The hex runs of a text that have a hash's length and are not part of a longer word. A run
+ * of 32 or more covers one of every 32 positions, so only those are probed: text without
+ * hashes costs one test per 32 bytes.
+ */
+static void match_hex_runs(struct match_state *st, const char *s, size_t n)
+{
+    /* the runs of a value (Sysmon's "SHA1=...,MD5=...,SHA256=...,IMPHASH=...") are hashed
+     * and their Bloom words prefetched first, so their cache misses overlap */
+    struct {
+        size_t off, len;
+        uint64_t h;
+        int type;
+    } runs[8];
+    size_t nruns = 0, probe = 31;
+    while (probe < n && !st->stop) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+            probe += 32;
+            continue;
+        }
+        size_t i = probe, j = probe + 1;
+        while (i > 0 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
+        while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        size_t len = j - i;
+        if (len >= 32 && (i == 0 || !(cls[(unsigned char)s[i - 1]] & C_NAME)) &&
+            (j == n || !(cls[(unsigned char)s[j]] & C_NAME))) {
+            int t = len == 32    ? WARD_IOC_MD5
+                    : len == 40  ? WARD_IOC_SHA1
+                    : len == 64  ? WARD_IOC_SHA256
+                    : len == 128 ? WARD_IOC_SHA512
+                                 : -1;
+            if (t >= 0 && (st->set->type_mask & (1u << t))) {
+                if (nruns == 8) { /* flush */
+                    for (size_t k = 0; k < nruns && !st->stop; k++)
+                        lookup_h(st, runs[k].type, s + runs[k].off, runs[k].len, s + runs[k].off,
+                                 runs[k].len, runs[k].h);
+                    nruns = 0;
+                }
+                uint64_t h = key_hash(s + i, len, type_seed(t));
+                bloom_prefetch(st->set, h);
+                runs[nruns].off = i;
+                runs[nruns].len = len;
+                runs[nruns].h = h;
+                runs[nruns].type = t;
+                nruns++;
+            }
+        }
+        probe = j + 32; /* s[j] is not hex: the next run starts after it */
+    }
+    for (size_t k = 0; k < nruns && !st->stop; k++)
+        lookup_h(st, runs[k].type, s + runs[k].off, runs[k].len, s + runs[k].off, runs[k].len,
+                 runs[k].h);
+}
+
+/* Whether s has a run of 32 or more hex digits (probed every 32 bytes). */
+static int hex_run32(const char *s, size_t n)
+{
+    size_t probe = 31;
+    while (probe < n) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+            probe += 32;
+            continue;
+        }
+        size_t i = probe, j = probe + 1;
+        while (i > 0 && probe - i < 31 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
+        while (j < n && j - i < 32 && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        if (j - i >= 32) return 1;
+        while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        probe = j + 32;
+    }
+    return 0;
+}
+
 static void match_token(struct match_state *st, const char *s, size_t n)
 {
     const struct ward_ioc_set *set = st->set;
@@ -653,18 +821,9 @@ static void match_token(struct match_state *st, const char *s, size_t n)
                  s[n - 1] == '#'))
         n--;
     if (n < 3) return;
-    unsigned all = 0xff;
     size_t dots = 0, colons = 0, ats = 0, slashes = 0, other = 0;
-    size_t run = 0, maxrun = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        unsigned k = cls[c];
-        all &= k;
-        if (k & C_HEX) {
-            if (++run > maxrun) maxrun = run;
-        } else {
-            run = 0;
-        }
         if (c == '.')
             dots++;
         else if (c == ':')
@@ -673,36 +832,10 @@ static void match_token(struct match_state *st, const char *s, size_t n)
             ats++;
         else if (c == '/')
             slashes++;
-        else if (!(k & C_NAME))
+        else if (!(cls[c] & C_NAME))
             other++;
     }
-    /* hashes: the whole token, or hex runs inside it ("md5:..."); a run must not be part
-     * of a longer word */
-    if (maxrun >= 32 && (set->type_mask & ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) |
-                                           (1u << WARD_IOC_SHA256) | (1u << WARD_IOC_SHA512)))) {
-        for (size_t i = 0; i < n;) {
-            if (!(cls[(unsigned char)s[i]] & C_HEX)) {
-                i++;
-                continue;
-            }
-            size_t j = i;
-            while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
-            size_t len = j - i;
-            int bounded = (i == 0 || !(cls[(unsigned char)s[i - 1]] & C_NAME)) &&
-                          (j == n || !(cls[(unsigned char)s[j]] & C_NAME));
-            if (bounded) {
-                int t = len == 32    ? WARD_IOC_MD5
-                        : len == 40  ? WARD_IOC_SHA1
-                        : len == 64  ? WARD_IOC_SHA256
-                        : len == 128 ? WARD_IOC_SHA512
-                                     : -1;
-                if (t >= 0) lookup(st, t, s + i, len, s + i, len);
-            }
-            i = j;
-        }
-        if (all & C_HEX) return;
-    }
-    if (st->stop) return;
+    /* (hashes: match_text probes the hex runs of the whole text) */
     /* URLs */
     if (colons && slashes >= 2) {
         for (size_t i = 1; i + 2 < n && i < 32; i++)
@@ -762,14 +895,60 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
     return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
 }
 
-static void match_text(struct match_state *st, const char *v, size_t n)
+/* 0x80 in each byte of x that is c, exactly (no borrow between bytes) */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
 {
+    const uint64_t m7f = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t v = x ^ (0x0101010101010101ULL * c);
+    return ~(((v & m7f) + m7f) | v | m7f);
+}
+
+static inline uint64_t special_bytes(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return bytes_eq(x, '.') | bytes_eq(x, ':') | bytes_eq(x, '@');
+}
+
+/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time; the
+ * tail is one more word, overlapping the last one). Little-endian byte order assumed for
+ * the position (x86-64, arm64); elsewhere the bytes are scanned. */
+static size_t next_special(const char *v, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t m = special_bytes(v + i);
+        if (m) return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    if (i < n && n >= 8) {
+        size_t base = n - 8;
+        uint64_t m = special_bytes(v + base) & (~0ULL << (8 * (i - base)));
+        return m ? base + (size_t)(__builtin_ctzll(m) >> 3) : n;
+    }
+#endif
+    for (; i < n; i++)
+        if (v[i] == '.' || v[i] == ':' || v[i] == '@') return i;
+    return n;
+}
+
+/*
+ * Tokens are the runs of characters between delimiters. Every type but the hashes has a
+ * '.', ':' or '@', so instead of walking every token, the text is searched for those (eight
+ * bytes at a time) and only the tokens around them are looked at; the hashes are found by
+ * probing the hex runs of the whole text.
+ */
+static void match_text(struct match_state *st, const char *v, size_t n, size_t first)
+{
+    if (n >= 32 && (st->set->type_mask & HASH_TYPES)) match_hex_runs(st, v, n);
     size_t i = 0;
     while (i < n && !st->stop) {
-        while (i < n && (cls[(unsigned char)v[i]] & C_DELIM)) i++;
-        if (i >= n) break;
-        size_t start = i;
+        size_t p = next_special(v, i > first ? i : first, n);
+        if (p >= n) break;
+        size_t start = p;
+        while (start > i && !(cls[(unsigned char)v[start - 1]] & C_DELIM)) start--;
         unsigned any = 0;
+        for (size_t k = start; k < p; k++) any |= cls[(unsigned char)v[k]];
+        i = p;
         while (i < n) {
             unsigned k = cls[(unsigned char)v[i]];
             if (k & C_DELIM) break;
@@ -777,15 +956,13 @@ static void match_text(struct match_state *st, const char *v, size_t n)
             i++;
         }
         size_t len = i - start;
-        /* the common case: a word with no '.', ':' or '@' and too short for a hash */
-        if (!(any & C_SPECIAL) && len < 32) continue;
         /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
          * in it; when no domain indicator has its last label, nothing is */
         if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
             !domain_possible(st->set, v + start, len))
             continue;
         /* a URL token runs to the URL's end, not to the next '=' or ',' */
-        if (len > 5 && (any & C_SPECIAL)) {
+        if (len > 5 && (any & C_COLAT)) {
             const char *sep = NULL;
             for (size_t k = start + 1; k + 2 < i && k < start + 32; k++)
                 if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
@@ -816,7 +993,7 @@ int ward_ioc_match_value(const struct ward_ioc_set *set, const char *key, const 
     st.ts = ts;
     st.fn = fn;
     st.ctx = ctx;
-    if (set->n) match_text(&st, val, n);
+    if (set->n) match_text(&st, val, n, 0);
     return st.hits;
 }
 
@@ -848,6 +1025,21 @@ static int skip_shape(const char *v, size_t n)
         v[24] == '-')
         return 1;
     return 0;
+}
+
+/*
+ * Whether the only escapes of raw JSON string content are \\ and \": both characters are
+ * delimiters, so the raw text splits into the same tokens as the unescaped text (Windows
+ * paths, command lines) and need not be unescaped. \/, \n, \uXXXX ... would not.
+ */
+static int plain_escapes(const char *p, size_t n)
+{
+    const char *end = p + n;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (p + 1 >= end || (p[1] != '\\' && p[1] != '"')) return 0;
+        p += 2;
+    }
+    return 1;
 }
 
 /* Whether a key's last component is one of the names (ASCII case-insensitive). */
@@ -922,16 +1114,31 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         if (f->type != WARD_V_STR || f->vlen < 4) continue;
         /* a value without '.', ':' or '@' shorter than a hash cannot hold an indicator
          * (escapes cannot hide them: the raw bytes are checked before unescaping) */
-        if (f->vlen < 32 && !memchr(f->val, '.', f->vlen) && !memchr(f->val, ':', f->vlen) &&
-            !memchr(f->val, '@', f->vlen))
-            continue;
         if (skip_shape(f->val, f->vlen)) continue;
+        /* escapes could hide a '.' (\u002e): such raw values count as special */
+        const char *raw = f->val; /* ward_event_value may point f->val elsewhere */
+        size_t first = next_special(raw, 0, f->vlen);
+        int special =
+            first < f->vlen || ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
+                                memmem(f->val, f->vlen, "\\u", 2));
+        /* without '.', ':' or '@' only a hash can be in a value (every other type has one
+         * of them): the hex runs, without tokenising */
+        if (!special &&
+            (f->vlen < 32 || !(set->type_mask & HASH_TYPES) || !hex_run32(f->val, f->vlen)))
+            continue; /* (unescaping without \u only shortens hex runs: the raw text tells) */
         struct ward_str v;
-        if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
+        if (special && (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
+            plain_escapes(f->val, f->vlen))
+            v = ward_str_make(f->val, f->vlen); /* tokenises as its unescaped text would */
+        else if (ward_event_value(ev, f, &v))
+            return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
         st.field = v;
         st.nseen = 0;
-        match_text(&st, v.ptr, v.len);
+        if (special) /* the first '.', ':' or '@' is known when the text is the raw one */
+            match_text(&st, v.ptr, v.len, v.ptr == raw && first < v.len ? first : 0);
+        else
+            match_hex_runs(&st, v.ptr, v.len);
     }
     if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
