@@ -56,8 +56,8 @@ struct group {
     double sum;
     struct vent *vmap; /* distinct values of the value field and their counts */
     size_t vcap, vused;
-    struct ward_corr_ref first[REFS_MAX];
-    size_t nfirst;
+    struct ward_corr_ref *first; /* the window's first events (allocated on first use) */
+    size_t nfirst, firstcap;
     /* temporal rules, per source position */
     size_t nsrc;
     ward_time_t *src_t;
@@ -106,6 +106,8 @@ struct ward_corr {
 /* shared by the state file code (sigma_corr_state.c) */
 struct group *corr_group_new(struct ward_corr *c, uint32_t corr, const char *key, size_t klen);
 int corr_group_push(struct ward_corr *c, struct group *g, const struct gev *e, int valued);
+/* Makes room for `need` (at most REFS_MAX) entries in g->first. 0 or WARD_ENOMEM. */
+int corr_group_first_room(struct ward_corr *c, struct group *g, size_t need);
 int ward_corr_restore_group(struct ward_corr *c, uint32_t corr, struct ward_str key,
                             const unsigned char **pp, const unsigned char *end);
 

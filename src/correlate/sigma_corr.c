@@ -212,6 +212,7 @@ static void lru_append(struct ward_corr *c, struct group *g)
 static size_t group_bytes(const struct group *g)
 {
     return sizeof *g + g->klen + 1 + g->cap * sizeof *g->ev + g->vcap * sizeof *g->vmap +
+           g->firstcap * sizeof *g->first +
            g->nsrc * (sizeof *g->src_t + sizeof *g->src_ref + 2 * sizeof *g->chain_start);
 }
 
@@ -221,6 +222,7 @@ static void group_free(struct ward_corr *c, struct group *g)
     free(g->key);
     free(g->ev);
     free(g->vmap);
+    free(g->first);
     free(g->src_t);
     free(g->src_ref);
     free(g->chain_start);
@@ -425,7 +427,7 @@ static int ev_push(struct ward_corr *c, struct group *g, const struct gev *e, in
             ev_pop(c, g, valued, 0);
             c->truncated++;
         } else {
-            size_t nc = g->cap ? g->cap * 2 : 4;
+            size_t nc = g->cap ? g->cap * 2 : 1; /* most groups see few events */
             if (nc > c->o.max_events) nc = c->o.max_events;
             struct gev *ne = malloc(nc * sizeof *ne);
             if (!ne) return WARD_ENOMEM;
@@ -452,6 +454,21 @@ struct group *corr_group_new(struct ward_corr *c, uint32_t corr, const char *key
 int corr_group_push(struct ward_corr *c, struct group *g, const struct gev *e, int valued)
 {
     return ev_push(c, g, e, valued);
+}
+
+int corr_group_first_room(struct ward_corr *c, struct group *g, size_t need)
+{
+    if (need <= g->firstcap) return 0;
+    if (need > REFS_MAX) return WARD_ELIMIT;
+    size_t nc = g->firstcap ? g->firstcap * 2 : 1;
+    while (nc < need) nc *= 2;
+    if (nc > REFS_MAX) nc = REFS_MAX;
+    struct ward_corr_ref *nf = realloc(g->first, nc * sizeof *nf);
+    if (!nf) return WARD_ENOMEM;
+    c->memory += (nc - g->firstcap) * sizeof *nf;
+    g->first = nf;
+    g->firstcap = nc;
+    return 0;
 }
 
 /* ---- conditions and alerts ------------------------------------------------------------- */
@@ -690,8 +707,10 @@ static int process(struct ward_corr *c, struct pend *p)
             }
         }
     } else {
-        if (g->nfirst < (c->o.refs_keep ? c->o.refs_keep : 5) && g->nfirst < REFS_MAX)
+        if (g->nfirst < (c->o.refs_keep ? c->o.refs_keep : 5) && g->nfirst < REFS_MAX) {
+            if ((rc = corr_group_first_room(c, g, g->nfirst + 1))) return rc;
             g->first[g->nfirst++] = ref;
+        }
         g->total++;
         if ((rc = ev_push(c, g, &e, valued))) return rc;
         if (!b->bounded) {

@@ -367,6 +367,7 @@ int ward_corr_restore_group(struct ward_corr *c, uint32_t corr, struct ward_str 
     g->total = total;
     uint32_t nfirst = get_u32(&r);
     if (nfirst > REFS_MAX) r.bad = 1;
+    if (!r.bad && corr_group_first_room(c, g, nfirst)) return WARD_ENOMEM;
     for (uint32_t i = 0; i < nfirst && !r.bad; i++)
         if (get_ref(&r, c, &g->first[i], NULL)) break;
     g->nfirst = r.bad ? 0 : nfirst;
