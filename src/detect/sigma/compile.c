@@ -512,6 +512,7 @@ static int64_t node_push(struct builder *b, uint8_t op, uint32_t arg)
         return WARD_ENOMEM;
     uint32_t i = rs->nnodes++;
     rs->nodes[i].op = op;
+    rs->nodes[i].direct = 0;
     rs->nodes[i].arg = arg;
     rs->nodes[i].end = i + 1;
     return i;
@@ -703,6 +704,56 @@ static int eq_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, int 
     return 0;
 }
 
+/* The length of a literal's tag (the bytes before its first '='), or -1 when the literal
+ * cannot go to a tag table. */
+static int tag_len(const struct atom *a)
+{
+    if (a->pos != POS_ANY) return -1;
+    const char *eq = memchr(a->lit, '=', a->litlen);
+    if (!eq || eq - a->lit > WARD_TAG_MAX) return -1;
+    size_t t = (size_t)(eq - a->lit);
+    return a->litlen >= t + 1 + WARD_TAG_KEY ? (int)t : -1;
+}
+
+/*
+ * The tag table of a scan set (struct scanset), when every one of its n non-equality
+ * literals is a "TAG=..." contains literal with few distinct tag lengths; otherwise
+ * nothing is done and they stay in the Vectorscan database.
+ */
+static int tag_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, struct scanset *sl)
+{
+    uint8_t lens[WARD_TAG_LENS];
+    uint8_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = tag_len(&rs->atoms[ids[i]]);
+        if (t < 0) return 0;
+        uint8_t k = 0;
+        while (k < nl && lens[k] != t) k++;
+        if (k == nl) {
+            if (nl == WARD_TAG_LENS) return 0;
+            lens[nl++] = (uint8_t)t;
+        }
+    }
+    size_t cap = 8;
+    while (cap < n * 2) cap *= 2;
+    uint32_t *tab = ward_arena_alloc(&rs->arena, cap * sizeof *tab);
+    if (!tab) return WARD_ENOMEM;
+    memset(tab, 0, cap * sizeof *tab);
+    for (size_t i = 0; i < n; i++) {
+        struct atom *a = &rs->atoms[ids[i]];
+        size_t t = (size_t)tag_len(a);
+        size_t j = ward_hash64_lower(a->lit, t + 1 + WARD_TAG_KEY, 0) & (cap - 1);
+        while (tab[j]) j = (j + 1) & (cap - 1);
+        tab[j] = ids[i] + 1;
+        a->via = VIA_TAG;
+    }
+    sl->tag = tab;
+    sl->tag_mask = (uint32_t)(cap - 1);
+    memcpy(sl->tag_lens, lens, nl);
+    sl->ntag_lens = nl;
+    return 0;
+}
+
 /*
  * Takes the exact literals of a slot out of its Vectorscan database where that is
  * cheaper: equality literals go to hash tables of whole values, and when few other
@@ -745,6 +796,7 @@ static int split_literals(struct builder *b, struct slotb *sb, struct scanset *s
     }
     if (nci) rc = eq_build(rs, ci, nci, 0, &sl->eq_ci, &sl->eq_ci_mask);
     if (!rc && ncs) rc = eq_build(rs, cs, ncs, 1, &sl->eq_cs, &sl->eq_cs_mask);
+    if (!rc && nother > WARD_DIRECT_MAX) rc = tag_build(rs, other, nother, sl);
     if (!rc && nother && nother <= WARD_DIRECT_MAX) {
         sl->direct = ward_arena_alloc(&rs->arena, nother * sizeof *sl->direct);
         if (!sl->direct) {
@@ -983,6 +1035,17 @@ static int mark_anyhit(struct ward_ruleset *rs)
         if (!all || kids < 2) continue;
         n->op = N_ANYHIT;
         n->arg = dslot;
+        n->direct = 0;
+        if (dslot != UINT32_MAX) {
+            /* few deferred bare literals: compared one by one rather than by a scan */
+            uint32_t cost = 0;
+            for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+                const struct atom *a = &rs->atoms[rs->nodes[j].arg];
+                if (!a->defer) continue;
+                cost += !a->lit ? WARD_DEFER_DIRECT_COST + 1 : a->pos == POS_ANY ? 4 : 1;
+            }
+            n->direct = cost <= WARD_DEFER_DIRECT_COST;
+        }
         for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
             if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
                 free(pairs);

@@ -264,8 +264,8 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
             uint32_t slot = cr->slots[s];
             const struct slot *sl = &rs->slots[slot];
             const struct scanset *ss = &sl->now;
-            if (slot_seen[slot] ||
-                (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs && !ss->ndirect))
+            if (slot_seen[slot] || (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs &&
+                                    !ss->ndirect && !ss->tag))
                 continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
@@ -872,25 +872,29 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
     return 0;
 }
 
+/* The values of a slot (or of the keyword pseudo slot) in m->vals, kept for the event: the
+ * next atom read is most often of the same slot. Returns their count. */
+static uint32_t slot_vals_cached(struct ward_matcher *m, uint32_t slot)
+{
+    if (m->vals_gen == m->gen && m->vals_slot == slot) return m->vals_n;
+    struct ward_event *ev = m->ev;
+    uint32_t n = 0;
+    if (slot == WARD_KW_SLOT) {
+        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+            if (keyword_field(&ev->fields[i])) m->vals[n++] = &ev->fields[i];
+    } else {
+        n = slot_values(m, slot, m->vals);
+    }
+    m->vals_gen = m->gen;
+    m->vals_slot = slot;
+    m->vals_n = n;
+    return n;
+}
+
 static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 {
-    struct ward_event *ev = m->ev;
     struct ward_field **f = m->vals;
-    uint32_t n;
-    if (m->vals_gen == m->gen && m->vals_slot == a->slot) {
-        n = m->vals_n; /* the same slot as the last lazy atom: its values are in m->vals */
-    } else {
-        if (a->slot == WARD_KW_SLOT) {
-            n = 0;
-            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
-                if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
-        } else {
-            n = slot_values(m, a->slot, f);
-        }
-        m->vals_gen = m->gen;
-        m->vals_slot = a->slot;
-        m->vals_n = n;
-    }
+    uint32_t n = slot_vals_cached(m, a->slot);
     const struct ward_sigma_pattern *p = a->pat;
     if (p->kind == WARD_SP_EXISTS) return (n > 0) == (p->num != 0);
     if (p->kind == WARD_SP_NULL) {
@@ -910,12 +914,41 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 /* ---- conditions ------------------------------------------------------------------------------ */
 
 static void scan_later(struct ward_matcher *m, uint32_t s);
+static void mark_hit(struct ward_matcher *m, uint32_t id);
+
+/*
+ * A deferred bare literal compared in C on its slot's values, instead of a scan of the
+ * slot's `later` set (when that scan has not run for this event). The answer is the scan's:
+ * a hit is stamped as the scan would (hit_gen, its N_ANYHIT nodes), a miss is remembered in
+ * lazy_gen (unused otherwise for scanned atoms).
+ */
+static int defer_direct(struct ward_matcher *m, uint32_t ai)
+{
+    if (m->hit_gen[ai] == m->gen) return 1;
+    if (m->lazy_gen[ai] == m->gen || m->dslot_gen[m->rs->atoms[ai].slot] == m->gen) return 0;
+    const struct atom *a = &m->rs->atoms[ai];
+    m->lazy_gen[ai] = m->gen;
+    uint32_t n = slot_vals_cached(m, a->slot);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ward_str v;
+        if (field_value(m, m->vals[i], &v)) continue;
+        if (!v.ptr) v.ptr = "";
+        if (lit_match(a, v)) {
+            mark_hit(m, ai);
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int atom_value(struct ward_matcher *m, uint32_t ai)
 {
     const struct atom *a = &m->rs->atoms[ai];
     if (a->mode != ATOM_LAZY) {
-        if (a->defer) scan_later(m, a->slot);
+        if (a->defer) {
+            if (a->lit && m->dslot_gen[a->slot] != m->gen) return defer_direct(m, ai);
+            scan_later(m, a->slot);
+        }
         return m->hit_gen[ai] == m->gen;
     }
     if (m->lazy_gen[ai] != m->gen) {
@@ -933,7 +966,15 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
     case N_ANYHIT:
-        if (n->arg != UINT32_MAX) scan_later(m, n->arg);
+        if (m->node_gen[i] == m->gen) return 1;
+        if (n->arg == UINT32_MAX) return 0;
+        if (n->direct && m->dslot_gen[n->arg] != m->gen) {
+            /* its eager children would have stamped it: only the deferred ones remain */
+            for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
+                if (m->rs->atoms[nodes[j].arg].defer && defer_direct(m, nodes[j].arg)) return 1;
+            return 0;
+        }
+        scan_later(m, n->arg);
         return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
@@ -1096,6 +1137,32 @@ static void direct_check(struct ward_matcher *m, const struct scanset *sl, struc
     }
 }
 
+/* The tag table of a scan set (struct scanset): each '=' of the value, for each tag
+ * length, is one lookup of the bytes around it; candidates are compared whole. */
+static void tag_check(struct ward_matcher *m, const struct scanset *ss, struct ward_str v)
+{
+    const struct atom *atoms = m->rs->atoms;
+    const char *p = v.ptr, *end = v.ptr + v.len;
+    while (p < end && (p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+        size_t at = (size_t)(p - v.ptr);
+        p++;
+        if (v.len - at - 1 < WARD_TAG_KEY) break; /* later '=' have even fewer bytes after */
+        for (uint8_t k = 0; k < ss->ntag_lens; k++) {
+            size_t t = ss->tag_lens[k];
+            if (t > at) continue;
+            const char *s = v.ptr + at - t;
+            uint64_t h = ward_hash64_lower(s, t + 1 + WARD_TAG_KEY, 0);
+            for (uint32_t j = (uint32_t)h & ss->tag_mask; ss->tag[j]; j = (j + 1) & ss->tag_mask) {
+                uint32_t id = ss->tag[j] - 1;
+                const struct atom *a = &atoms[id];
+                if (m->hit_gen[id] == m->gen || a->litlen > (size_t)(end - s) || a->lit[t] != '=')
+                    continue;
+                if (same(s, a->lit, a->litlen, a->cased)) mark_hit(m, id);
+            }
+        }
+    }
+}
+
 /* Whether a value has a byte >= 0x80. */
 static int has_high(struct ward_str v)
 {
@@ -1121,6 +1188,7 @@ static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t 
             if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
         if (ss->ndirect) direct_check(m, ss, v);
+        if (ss->tag) tag_check(m, ss, v);
         if (ss->db && v.len >= ss->db_minlen) scan(m, ss->db, v, 1);
         if (ss->dbhi && v.len >= ss->dbhi_minlen && has_high(v)) scan(m, ss->dbhi, v, 1);
         if (ss->db2) scan(m, ss->db2, v, 0);
