@@ -343,12 +343,22 @@ int main(void)
     det(r, 0, 1, its);
     r->cond = REF(0);
 
+    /* 17 (compiled index 15): regexes of literals joined by ".*", matched in C */
+    r = rule("regex sequence", 2);
+    p[0] = pat(WARD_SP_RE, "\\+.*\\+.*\\+.*Xy", 0, 0);
+    its[0] = item("Payload", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_RE, "ab.*\\..*cd", WARD_SP_RE_I | WARD_SP_RE_S, 0);
+    its[0] = item("Payload2", 0, 1, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_OR, 0, REF(0), REF(1));
+
     struct ward_ruleset *rs = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
     if (!rs) return test_done("test_sigma_compile");
-    CHECK_INT(ward_ruleset_count(rs), 15);
+    CHECK_INT(ward_ruleset_count(rs), 16);
     CHECK(rs->n_deferred >= 3); /* rule 12's CommandLine atoms and filter */
     CHECK_INT(set->ndiags, 2);
     if (set->ndiags == 2) {
@@ -359,7 +369,7 @@ int main(void)
     CHECK_STR(ward_ruleset_rule(rs, 4)->title, "regex");
     CHECK(ward_intern_find(ward_ruleset_fields(rs), "CommandLine", 11) >= 0);
     CHECK(rs->n_exact > 5);
-    CHECK(rs->n_confirm == 2);
+    CHECK(rs->n_confirm == 4);
 
     struct ward_matcher *m = NULL;
     CHECK_INT(ward_matcher_new(rs, &m), 0);
@@ -505,6 +515,19 @@ int main(void)
     CHECK_INT(run(m, rs, "Hashes=9999999988888888", "ParentImage=x", NULL), base);
     CHECK_INT(run(m, rs, "Hashes=xSHA1=A=B=C=D=E=F=G", "ParentImage=x", NULL), BIT(14) | base);
     CHECK_INT(run(m, rs, "Hashes=xSHA1=A=B=C=D=E=F=g", "ParentImage=x", NULL), base);
+
+    /* regexes of literals joined by ".*": without flag s, all on one line */
+    int seqs = 0;
+    for (uint32_t a = 0; a < rs->natoms; a++) seqs += rs->atoms[a].seq != NULL;
+    CHECK_INT(seqs, 2);
+    CHECK_INT(run(m, rs, "Payload=a+b+c+dXy", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload=+++Xy", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload=a+b+c+dxy", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=a+b+Xy+", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=+\n++Xy", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=+\n+++Xy\n", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload2=xAB\n.\nCdx", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload2=xAB\nCd.", "ParentImage=x", NULL), base);
 
     /* several hits come in rule order */
     hit_order_bad = 0;

@@ -6,6 +6,7 @@
  * A rule that cannot be compiled is recorded in rules->diags with the reason and left out
  * whole. Layout in compiled.h; design in docs/internals/sigma-matcher.md.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,48 @@ static pcre2_code *re_compile(const struct ward_sigma_pattern *p, char *reason, 
     }
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
     return re;
+}
+
+/*
+ * The parts of a regex that is only literals joined by ".*" (see struct atom's seq), in the
+ * arena, or NULL for any other regex. Such a regex matches when its parts occur in order
+ * without overlap, all on one line unless "." matches a newline (the earliest occurrence
+ * of each part after the previous one then finds a match if there is one). A literal is a
+ * byte other than a metacharacter, NUL, CR or LF, or a backslash and an ASCII punctuation
+ * byte. Only for PCRE2 built with LF as its newline (what "." does not match).
+ */
+static const char *re_seq(struct ward_arena *arena, const struct ward_sigma_pattern *p)
+{
+    uint32_t nl = 0;
+    if (pcre2_config(PCRE2_CONFIG_NEWLINE, &nl) < 0 || nl != PCRE2_NEWLINE_LF) return NULL;
+    char *out = ward_arena_alloc(arena, p->len + 2);
+    if (!out) return NULL;
+    size_t o = 0, lits = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        unsigned char c = (unsigned char)p->text[i];
+        if (c == '.') {
+            if (i + 1 >= p->len || p->text[i + 1] != '*') return NULL;
+            i++;
+            if (i + 1 < p->len && (p->text[i + 1] == '?' || p->text[i + 1] == '+')) return NULL;
+            if (o && out[o - 1]) out[o++] = '\0'; /* end of a part */
+            continue;
+        }
+        if (c == '\\') {
+            if (i + 1 >= p->len) return NULL;
+            c = (unsigned char)p->text[++i];
+            if (c >= 0x80 || !ispunct(c)) return NULL;
+        } else if (c == 0 || c == '\n' || c == '\r' || strchr("^$[|()?*+{", c)) {
+            return NULL;
+        }
+        /* a literal followed by a quantifier is not a literal */
+        if (i + 1 < p->len && strchr("?*+{", p->text[i + 1])) return NULL;
+        out[o++] = (char)c;
+        lits++;
+    }
+    if (!lits) return NULL;
+    if (out[o - 1]) out[o++] = '\0';
+    out[o] = '\0';
+    return out;
 }
 
 /* ---- glob patterns ----------------------------------------------------------------------- */
@@ -369,6 +412,8 @@ static int64_t atom_for(struct builder *b, uint32_t slot, uint32_t ref_slot,
         a->re = re_compile(p, b->reason, sizeof b->reason);
         if (!a->re) return WARD_EINVAL; /* checked before: cannot happen */
         a->mode = ATOM_CONFIRM;
+        a->seq = re_seq(&rs->arena, p);
+        a->seq_dotall = (p->flags & WARD_SP_RE_S) != 0;
     } else if (lz != LZ_NONE) {
         a->mode = ATOM_LAZY;
         a->lazy = (uint8_t)lz;

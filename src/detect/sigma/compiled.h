@@ -80,6 +80,11 @@ struct atom {
     uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
     uint8_t frag;  /* a glob with inner wildcards, scanned as its longest literal run and
                       confirmed with the whole glob */
+    /* a regex that is only literals joined by ".*" (`\+.*\+.*\+`): its parts, each ended
+     * by a NUL, the list by an empty part; matched in C (PCRE2's backtracking over such a
+     * regex takes milliseconds on a long value that holds a few of the parts) */
+    const char *seq;
+    uint8_t seq_dotall; /* its "." also matches a newline (flag s) */
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values

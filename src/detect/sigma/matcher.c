@@ -718,6 +718,33 @@ static int glob_match(const struct ward_sigma_pattern *p, const char *s, size_t 
     return pi == p->len;
 }
 
+static size_t find_lit(const char *s, size_t n, const char *lit, size_t l, int cased);
+
+/* A regex of literals joined by ".*" (struct atom's seq) on a value: each part at its
+ * earliest place after the previous one, on one line unless "." matches a newline. */
+static int seq_match(const struct atom *a, struct ward_str v, int cased)
+{
+    const char *p = v.ptr ? v.ptr : "", *end = p + v.len;
+    for (;;) {
+        const char *le = end;
+        if (!a->seq_dotall) {
+            le = memchr(p, '\n', (size_t)(end - p));
+            if (!le) le = end;
+        }
+        const char *q = p, *part = a->seq;
+        while (*part) {
+            size_t l = strlen(part);
+            size_t at = find_lit(q, (size_t)(le - q), part, l, cased);
+            if (at == SIZE_MAX) break;
+            q += at + l;
+            part += l + 1;
+        }
+        if (!*part) return 1;
+        if (le == end) return 0;
+        p = le + 1;
+    }
+}
+
 static int re_match(struct ward_matcher *m, const pcre2_code *re, struct ward_str v)
 {
     int rc = pcre2_match(re, (PCRE2_SPTR)(v.ptr ? v.ptr : ""), v.len, 0, 0, m->md, NULL);
@@ -845,7 +872,8 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
         case LZ_LIT: return lit_match(a, v);
         default: return glob_match(p, v.ptr, v.len);
         }
-    case WARD_SP_RE: return re_match(m, a->re, v);
+    case WARD_SP_RE:
+        return a->seq ? seq_match(a, v, !(p->flags & WARD_SP_RE_I)) : re_match(m, a->re, v);
     case WARD_SP_CIDR: return cidr_match(p, v);
     case WARD_SP_LT:
     case WARD_SP_LTE:
@@ -1082,7 +1110,10 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
         const struct atom *a = &m->rs->atoms[id];
-        if (a->frag ? glob_match(a->pat, v.ptr, v.len) : re_match(m, a->re, v)) mark_hit(m, id);
+        int ok = a->frag  ? glob_match(a->pat, v.ptr, v.len)
+                 : a->seq ? seq_match(a, v, !(a->pat->flags & WARD_SP_RE_I))
+                          : re_match(m, a->re, v);
+        if (ok) mark_hit(m, id);
     }
     m->npending = 0;
 }
@@ -1108,16 +1139,22 @@ static void eq_lookup(struct ward_matcher *m, const uint32_t *t, uint32_t mask, 
     }
 }
 
-static int contains(const char *s, size_t n, const char *lit, size_t l, int cased)
+/* The offset of the first occurrence of a literal (l >= 1) in s, or SIZE_MAX. */
+static size_t find_lit(const char *s, size_t n, const char *lit, size_t l, int cased)
 {
-    if (l > n) return 0;
+    if (l > n) return SIZE_MAX;
     unsigned char f0 = (unsigned char)lit[0], f1 = cased ? f0 : ward_lower(f0);
     for (size_t i = 0; i + l <= n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c != f0 && (cased || ward_lower(c) != f1)) continue;
-        if (same(s + i, lit, l, cased)) return 1;
+        if (same(s + i, lit, l, cased)) return i;
     }
-    return 0;
+    return SIZE_MAX;
+}
+
+static int contains(const char *s, size_t n, const char *lit, size_t l, int cased)
+{
+    return find_lit(s, n, lit, l, cased) != SIZE_MAX;
 }
 
 static void direct_check(struct ward_matcher *m, const struct scanset *sl, struct ward_str v)
