@@ -781,15 +781,17 @@ static int tag_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, str
     }
     size_t cap = 8;
     while (cap < n * 2) cap *= 2;
-    uint32_t *tab = ward_arena_alloc(&rs->arena, cap * sizeof *tab);
+    uint32_t *tab = ward_arena_alloc(&rs->arena, 2 * cap * sizeof *tab);
     if (!tab) return WARD_ENOMEM;
-    memset(tab, 0, cap * sizeof *tab);
+    memset(tab, 0, 2 * cap * sizeof *tab);
     for (size_t i = 0; i < n; i++) {
         struct atom *a = &rs->atoms[ids[i]];
         size_t t = (size_t)tag_len(a);
-        size_t j = ward_hash64_lower(a->lit, t + 1 + WARD_TAG_KEY, 0) & (cap - 1);
-        while (tab[j]) j = (j + 1) & (cap - 1);
-        tab[j] = ids[i] + 1;
+        uint64_t h = ward_hash64_lower(a->lit, t + 1 + WARD_TAG_KEY, 0);
+        size_t j = h & (cap - 1);
+        while (tab[2 * j]) j = (j + 1) & (cap - 1);
+        tab[2 * j] = ids[i] + 1;
+        tab[2 * j + 1] = (uint32_t)(h >> 32);
         a->via = VIA_TAG;
     }
     sl->tag = tab;

@@ -138,7 +138,8 @@ struct scanset {
      * ASCII-lowered hash of the literal's first WARD_TAG_KEY bytes after its first '=' and
      * of the tag_lens[i] bytes before it (the TAG). A match of such a literal puts its first
      * '=' on a '=' of the value, so the value is looked up at each of its '=' for each tag
-     * length, instead of a scan of thousands of literals. */
+     * length, instead of a scan of thousands of literals. Entry j: tag[2j] = atom + 1,
+     * tag[2j + 1] = the key hash's upper 32 bits (compared first: the atoms are cold). */
     uint32_t *tag;
     uint32_t tag_mask;
     uint8_t tag_lens[WARD_TAG_LENS];

@@ -1200,8 +1200,10 @@ static void tag_check(struct ward_matcher *m, const struct scanset *ss, struct w
             if (t > at) continue;
             const char *s = v.ptr + at - t;
             uint64_t h = ward_hash64_lower(s, t + 1 + WARD_TAG_KEY, 0);
-            for (uint32_t j = (uint32_t)h & ss->tag_mask; ss->tag[j]; j = (j + 1) & ss->tag_mask) {
-                uint32_t id = ss->tag[j] - 1;
+            const uint32_t *tab = ss->tag, hi = (uint32_t)(h >> 32);
+            for (uint32_t j = (uint32_t)h & ss->tag_mask; tab[2 * j]; j = (j + 1) & ss->tag_mask) {
+                if (tab[2 * j + 1] != hi) continue;
+                uint32_t id = tab[2 * j] - 1;
                 const struct atom *a = &atoms[id];
                 if (m->hit_gen[id] == m->gen || a->litlen > (size_t)(end - s) || a->lit[t] != '=')
                     continue;
