@@ -1131,8 +1131,11 @@ static int link_fields(struct ward_ruleset *rs)
         for (uint32_t si = 0; si < rs->nslots; si++) {
             const struct slot *s = &rs->slots[si];
             for (uint32_t k = 0; k < s->nkeys; k++) {
-                uint32_t ids[2] = {s->keys[k].id, s->keys[k].id0};
-                for (int j = 0; j < 2; j++) {
+                /* and for "prefix.~Name", the key "prefix.Name" (see wild_absent in
+                 * matcher.c) */
+                uint32_t ids[3] = {s->keys[k].id, s->keys[k].id0,
+                                   s->keys[k].tilde_last ? s->keys[k].tid : WARD_FIELD_NOID};
+                for (int j = 0; j < 3; j++) {
                     if (ids[j] == WARD_FIELD_NOID) continue;
                     if (pass == 0)
                         rs->id_slots_off[ids[j] + 2]++;

@@ -1335,6 +1335,23 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
     }
 }
 
+/*
+ * Whether the pattern keys of a slot can only give fields that the loop over the event's
+ * field ids has seen already: every "*" key's literal prefix is absent from the event, and
+ * no key of the event holds a space (then "prefix.~Name" can only be "prefix.Name", whose
+ * field id leads to the slot: link_fields). The slot then need not be visited again.
+ */
+static int wild_absent(struct ward_matcher *m, uint32_t s)
+{
+    const struct slot *sl = &m->rs->slots[s];
+    for (uint32_t k = 0; k < sl->nkeys; k++) {
+        const struct slot_key *key = &sl->keys[k];
+        if (!key->wild) continue;
+        if (key->tilde_last ? keys_have_space(m) : wp_present(m, key->wp)) return 0;
+    }
+    return 1;
+}
+
 int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn hit, void *ctx)
 {
     const struct ward_ruleset *rs = m->rs;
@@ -1382,7 +1399,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
     }
     for (uint32_t i = 0; i < r->nwild; i++) {
         uint32_t s = r->wild_slots[i];
-        if (m->slot_gen[s] == m->gen) continue;
+        if (m->slot_gen[s] == m->gen || wild_absent(m, s)) continue;
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
