@@ -328,12 +328,37 @@ int main(void)
     det(r, 1, 1, its);
     r->cond = cond(WARD_SC_AND, 0, REF(0), REF(1));
 
+    /* 16 (compiled index 14): "TAG=..." contains literals (more than WARD_DIRECT_MAX, with
+     * four tag lengths): the slot's tag table instead of a Vectorscan database */
+    r = rule("hash tags", 1);
+    p[0] = pat(WARD_SP_GLOB, "*SHA256=0123456789ABCDEF*", 0, 0);
+    p[1] = pat(WARD_SP_GLOB, "*MD5=FEDCBA9876543210*", 0, 0);
+    p[2] = pat(WARD_SP_GLOB, "*IMPHASH=00112233445566778899*", 0, 0);
+    p[3] = pat(WARD_SP_GLOB, "*SHA1=AAAABBBBCCCC*", 0, 0);
+    p[4] = pat(WARD_SP_GLOB, "*SHA1=AAAABBBBCCCD*", 0, 0);
+    p[5] = pat(WARD_SP_GLOB, "*MD5=1111111122222222*", 0, 0);
+    p[6] = pat(WARD_SP_GLOB, "*=9999999988888888*", 0, 0);
+    p[7] = pat(WARD_SP_GLOB, "*SHA1=A=B=C=D=E=F=G*", WARD_SP_CASED, 0);
+    its[0] = item("Hashes", 0, 8, p);
+    det(r, 0, 1, its);
+    r->cond = REF(0);
+
+    /* 17 (compiled index 15): regexes of literals joined by ".*", matched in C */
+    r = rule("regex sequence", 2);
+    p[0] = pat(WARD_SP_RE, "\\+.*\\+.*\\+.*Xy", 0, 0);
+    its[0] = item("Payload", 0, 1, p);
+    det(r, 0, 1, its);
+    p[0] = pat(WARD_SP_RE, "ab.*\\..*cd", WARD_SP_RE_I | WARD_SP_RE_S, 0);
+    its[0] = item("Payload2", 0, 1, p);
+    det(r, 1, 1, its);
+    r->cond = cond(WARD_SC_OR, 0, REF(0), REF(1));
+
     struct ward_ruleset *rs = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
     if (!rs) return test_done("test_sigma_compile");
-    CHECK_INT(ward_ruleset_count(rs), 14);
+    CHECK_INT(ward_ruleset_count(rs), 16);
     CHECK(rs->n_deferred >= 3); /* rule 12's CommandLine atoms and filter */
     CHECK_INT(set->ndiags, 2);
     if (set->ndiags == 2) {
@@ -344,7 +369,7 @@ int main(void)
     CHECK_STR(ward_ruleset_rule(rs, 4)->title, "regex");
     CHECK(ward_intern_find(ward_ruleset_fields(rs), "CommandLine", 11) >= 0);
     CHECK(rs->n_exact > 5);
-    CHECK(rs->n_confirm == 2);
+    CHECK(rs->n_confirm == 4);
 
     struct ward_matcher *m = NULL;
     CHECK_INT(ward_matcher_new(rs, &m), 0);
@@ -468,6 +493,41 @@ int main(void)
                   "Windows\\Start Menu\\Programs\\Startup\\desktop.ini",
                   "ParentImage=x", NULL),
               base);
+
+    /* the tag table: a match puts the literal's first '=' on one of the value's */
+    int tagged = 0;
+    for (uint32_t s = 0; s < rs->nslots; s++)
+        if (strcmp(rs->slots[s].keys[0].name, "Hashes") == 0)
+            tagged = rs->slots[s].now.tag != NULL && !rs->slots[s].now.db;
+    CHECK(tagged);
+    CHECK_INT(run(m, rs, "Hashes=SHA1=AAAABBBBCCCC,MD5=00", "ParentImage=x", NULL), BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=SHA1=AAAABBBBCCCE,MD5=00", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Hashes=XSHA1=aaaabbbbcccdX", "ParentImage=x", NULL), BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=a=b,sha256=0123456789abcdef0", "ParentImage=x", NULL),
+              BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=SHA256=0123456789abcde", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Hashes=MD5=FEDCBA9876543210", "ParentImage=x", NULL), BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=MD5 FEDCBA9876543210", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Hashes=IMPHASH==00112233445566778899", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Hashes=x,IMPHASH=00112233445566778899", "ParentImage=x", NULL),
+              BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes==9999999988888888", "ParentImage=x", NULL), BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=9999999988888888", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Hashes=xSHA1=A=B=C=D=E=F=G", "ParentImage=x", NULL), BIT(14) | base);
+    CHECK_INT(run(m, rs, "Hashes=xSHA1=A=B=C=D=E=F=g", "ParentImage=x", NULL), base);
+
+    /* regexes of literals joined by ".*": without flag s, all on one line */
+    int seqs = 0;
+    for (uint32_t a = 0; a < rs->natoms; a++) seqs += rs->atoms[a].seq != NULL;
+    CHECK_INT(seqs, 2);
+    CHECK_INT(run(m, rs, "Payload=a+b+c+dXy", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload=+++Xy", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload=a+b+c+dxy", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=a+b+Xy+", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=+\n++Xy", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Payload=+\n+++Xy\n", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload2=xAB\n.\nCdx", "ParentImage=x", NULL), BIT(15) | base);
+    CHECK_INT(run(m, rs, "Payload2=xAB\nCd.", "ParentImage=x", NULL), base);
 
     /* several hits come in rule order */
     hit_order_bad = 0;

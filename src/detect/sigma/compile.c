@@ -6,6 +6,7 @@
  * A rule that cannot be compiled is recorded in rules->diags with the reason and left out
  * whole. Layout in compiled.h; design in docs/internals/sigma-matcher.md.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,48 @@ static pcre2_code *re_compile(const struct ward_sigma_pattern *p, char *reason, 
     }
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
     return re;
+}
+
+/*
+ * The parts of a regex that is only literals joined by ".*" (see struct atom's seq), in the
+ * arena, or NULL for any other regex. Such a regex matches when its parts occur in order
+ * without overlap, all on one line unless "." matches a newline (the earliest occurrence
+ * of each part after the previous one then finds a match if there is one). A literal is a
+ * byte other than a metacharacter, NUL, CR or LF, or a backslash and an ASCII punctuation
+ * byte. Only for PCRE2 built with LF as its newline (what "." does not match).
+ */
+static const char *re_seq(struct ward_arena *arena, const struct ward_sigma_pattern *p)
+{
+    uint32_t nl = 0;
+    if (pcre2_config(PCRE2_CONFIG_NEWLINE, &nl) < 0 || nl != PCRE2_NEWLINE_LF) return NULL;
+    char *out = ward_arena_alloc(arena, p->len + 2);
+    if (!out) return NULL;
+    size_t o = 0, lits = 0;
+    for (size_t i = 0; i < p->len; i++) {
+        unsigned char c = (unsigned char)p->text[i];
+        if (c == '.') {
+            if (i + 1 >= p->len || p->text[i + 1] != '*') return NULL;
+            i++;
+            if (i + 1 < p->len && (p->text[i + 1] == '?' || p->text[i + 1] == '+')) return NULL;
+            if (o && out[o - 1]) out[o++] = '\0'; /* end of a part */
+            continue;
+        }
+        if (c == '\\') {
+            if (i + 1 >= p->len) return NULL;
+            c = (unsigned char)p->text[++i];
+            if (c >= 0x80 || !ispunct(c)) return NULL;
+        } else if (c == 0 || c == '\n' || c == '\r' || strchr("^$[|()?*+{", c)) {
+            return NULL;
+        }
+        /* a literal followed by a quantifier is not a literal */
+        if (i + 1 < p->len && strchr("?*+{", p->text[i + 1])) return NULL;
+        out[o++] = (char)c;
+        lits++;
+    }
+    if (!lits) return NULL;
+    if (out[o - 1]) out[o++] = '\0';
+    out[o] = '\0';
+    return out;
 }
 
 /* ---- glob patterns ----------------------------------------------------------------------- */
@@ -369,6 +412,8 @@ static int64_t atom_for(struct builder *b, uint32_t slot, uint32_t ref_slot,
         a->re = re_compile(p, b->reason, sizeof b->reason);
         if (!a->re) return WARD_EINVAL; /* checked before: cannot happen */
         a->mode = ATOM_CONFIRM;
+        a->seq = re_seq(&rs->arena, p);
+        a->seq_dotall = (p->flags & WARD_SP_RE_S) != 0;
     } else if (lz != LZ_NONE) {
         a->mode = ATOM_LAZY;
         a->lazy = (uint8_t)lz;
@@ -512,6 +557,7 @@ static int64_t node_push(struct builder *b, uint8_t op, uint32_t arg)
         return WARD_ENOMEM;
     uint32_t i = rs->nnodes++;
     rs->nodes[i].op = op;
+    rs->nodes[i].direct = 0;
     rs->nodes[i].arg = arg;
     rs->nodes[i].end = i + 1;
     return i;
@@ -703,6 +749,58 @@ static int eq_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, int 
     return 0;
 }
 
+/* The length of a literal's tag (the bytes before its first '='), or -1 when the literal
+ * cannot go to a tag table. */
+static int tag_len(const struct atom *a)
+{
+    if (a->pos != POS_ANY) return -1;
+    const char *eq = memchr(a->lit, '=', a->litlen);
+    if (!eq || eq - a->lit > WARD_TAG_MAX) return -1;
+    size_t t = (size_t)(eq - a->lit);
+    return a->litlen >= t + 1 + WARD_TAG_KEY ? (int)t : -1;
+}
+
+/*
+ * The tag table of a scan set (struct scanset), when every one of its n non-equality
+ * literals is a "TAG=..." contains literal with few distinct tag lengths; otherwise
+ * nothing is done and they stay in the Vectorscan database.
+ */
+static int tag_build(struct ward_ruleset *rs, const uint32_t *ids, size_t n, struct scanset *sl)
+{
+    uint8_t lens[WARD_TAG_LENS];
+    uint8_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = tag_len(&rs->atoms[ids[i]]);
+        if (t < 0) return 0;
+        uint8_t k = 0;
+        while (k < nl && lens[k] != t) k++;
+        if (k == nl) {
+            if (nl == WARD_TAG_LENS) return 0;
+            lens[nl++] = (uint8_t)t;
+        }
+    }
+    size_t cap = 8;
+    while (cap < n * 2) cap *= 2;
+    uint32_t *tab = ward_arena_alloc(&rs->arena, 2 * cap * sizeof *tab);
+    if (!tab) return WARD_ENOMEM;
+    memset(tab, 0, 2 * cap * sizeof *tab);
+    for (size_t i = 0; i < n; i++) {
+        struct atom *a = &rs->atoms[ids[i]];
+        size_t t = (size_t)tag_len(a);
+        uint64_t h = ward_hash64_lower(a->lit, t + 1 + WARD_TAG_KEY, 0);
+        size_t j = h & (cap - 1);
+        while (tab[2 * j]) j = (j + 1) & (cap - 1);
+        tab[2 * j] = ids[i] + 1;
+        tab[2 * j + 1] = (uint32_t)(h >> 32);
+        a->via = VIA_TAG;
+    }
+    sl->tag = tab;
+    sl->tag_mask = (uint32_t)(cap - 1);
+    memcpy(sl->tag_lens, lens, nl);
+    sl->ntag_lens = nl;
+    return 0;
+}
+
 /*
  * Takes the exact literals of a slot out of its Vectorscan database where that is
  * cheaper: equality literals go to hash tables of whole values, and when few other
@@ -745,6 +843,7 @@ static int split_literals(struct builder *b, struct slotb *sb, struct scanset *s
     }
     if (nci) rc = eq_build(rs, ci, nci, 0, &sl->eq_ci, &sl->eq_ci_mask);
     if (!rc && ncs) rc = eq_build(rs, cs, ncs, 1, &sl->eq_cs, &sl->eq_cs_mask);
+    if (!rc && nother > WARD_DIRECT_MAX) rc = tag_build(rs, other, nother, sl);
     if (!rc && nother && nother <= WARD_DIRECT_MAX) {
         sl->direct = ward_arena_alloc(&rs->arena, nother * sizeof *sl->direct);
         if (!sl->direct) {
@@ -983,6 +1082,17 @@ static int mark_anyhit(struct ward_ruleset *rs)
         if (!all || kids < 2) continue;
         n->op = N_ANYHIT;
         n->arg = dslot;
+        n->direct = 0;
+        if (dslot != UINT32_MAX) {
+            /* few deferred bare literals: compared one by one rather than by a scan */
+            uint32_t cost = 0;
+            for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
+                const struct atom *a = &rs->atoms[rs->nodes[j].arg];
+                if (!a->defer) continue;
+                cost += !a->lit ? WARD_DEFER_DIRECT_COST + 1 : a->pos == POS_ANY ? 4 : 1;
+            }
+            n->direct = cost <= WARD_DEFER_DIRECT_COST;
+        }
         for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
             if (grow((void **)&pairs, &cap, np + 1, sizeof *pairs)) {
                 free(pairs);
@@ -1021,8 +1131,11 @@ static int link_fields(struct ward_ruleset *rs)
         for (uint32_t si = 0; si < rs->nslots; si++) {
             const struct slot *s = &rs->slots[si];
             for (uint32_t k = 0; k < s->nkeys; k++) {
-                uint32_t ids[2] = {s->keys[k].id, s->keys[k].id0};
-                for (int j = 0; j < 2; j++) {
+                /* and for "prefix.~Name", the key "prefix.Name" (see wild_absent in
+                 * matcher.c) */
+                uint32_t ids[3] = {s->keys[k].id, s->keys[k].id0,
+                                   s->keys[k].tilde_last ? s->keys[k].tid : WARD_FIELD_NOID};
+                for (int j = 0; j < 3; j++) {
                     if (ids[j] == WARD_FIELD_NOID) continue;
                     if (pass == 0)
                         rs->id_slots_off[ids[j] + 2]++;

@@ -58,6 +58,7 @@ enum atom_via {
     VIA_HS,     /* the slot's Vectorscan database */
     VIA_EQ,     /* equality: the slot's hash table of whole values */
     VIA_DIRECT, /* one of a few literals of the slot, compared in C */
+    VIA_TAG,    /* a "TAG=..." contains literal: the slot's tag table (struct scanset) */
 };
 
 struct atom {
@@ -79,6 +80,11 @@ struct atom {
     uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
     uint8_t frag;  /* a glob with inner wildcards, scanned as its longest literal run and
                       confirmed with the whole glob */
+    /* a regex that is only literals joined by ".*" (`\+.*\+.*\+`): its parts, each ended
+     * by a NUL, the list by an empty part; matched in C (PCRE2's backtracking over such a
+     * regex takes milliseconds on a long value that holds a few of the parts) */
+    const char *seq;
+    uint8_t seq_dotall; /* its "." also matches a newline (flag s) */
 };
 
 /* One event key of a slot. The first key that yields values gives the slot's values
@@ -111,6 +117,10 @@ struct wprefix {
 /* Most values of one field (as the reference evaluator: arrays, "*" keys, keywords). */
 #define WARD_SLOT_MAX_VALUES 4096
 
+#define WARD_TAG_LENS 8 /* at most this many distinct tag lengths in a tag table */
+#define WARD_TAG_MAX 16 /* longest tag */
+#define WARD_TAG_KEY 8  /* bytes after the '=' in the key of a tag table */
+
 /* The ways of finding a set of scanned atoms in a slot's values. */
 struct scanset {
     hs_database_t *db;   /* bare ASCII literals; NULL when there are none */
@@ -123,6 +133,17 @@ struct scanset {
     uint64_t eq_lens; /* bit min(len, 63) set for each equality literal's length */
     uint32_t *direct; /* a few literals compared in C */
     uint32_t ndirect;
+    /* "TAG=..." contains literals (Sysmon's Hashes: 'SHA256=4E2A...'), when every other
+     * literal of the set is one: open addressing over atom index + 1, keyed by the
+     * ASCII-lowered hash of the literal's first WARD_TAG_KEY bytes after its first '=' and
+     * of the tag_lens[i] bytes before it (the TAG). A match of such a literal puts its first
+     * '=' on a '=' of the value, so the value is looked up at each of its '=' for each tag
+     * length, instead of a scan of thousands of literals. Entry j: tag[2j] = atom + 1,
+     * tag[2j + 1] = the key hash's upper 32 bits (compared first: the atoms are cold). */
+    uint32_t *tag;
+    uint32_t tag_mask;
+    uint8_t tag_lens[WARD_TAG_LENS];
+    uint8_t ntag_lens;
     uint32_t db_minlen, dbhi_minlen; /* the shortest literal of db, dbhi: shorter values
                                         are not scanned */
 };
@@ -138,6 +159,9 @@ struct slot {
 };
 
 #define WARD_DIRECT_MAX 6 /* at most this many non-equality literals are compared in C */
+/* An N_ANYHIT node's deferred literals are compared in C (node.direct) when their cost is at
+ * most this: 1 per startswith/endswith literal, 4 per contains. */
+#define WARD_DEFER_DIRECT_COST 24
 
 /* N_ANYHIT: an N_OR whose children are all scanned atoms; the matcher stamps it when one
  * of them hits, so evaluating it is one load (its children stay, unvisited). */
@@ -145,9 +169,11 @@ enum node_op { N_FALSE, N_TRUE, N_ATOM, N_AND, N_OR, N_NOT, N_ANYHIT };
 
 struct node {
     uint8_t op;
-    uint32_t arg; /* N_ATOM: atom index; N_ANYHIT: slot whose `later` set must be scanned
-                     first (deferred children), or UINT32_MAX */
-    uint32_t end; /* index just past this node's subtree */
+    uint8_t direct; /* N_ANYHIT with deferred children: they are few bare literals, cheaper
+                       compared in C one by one than scanning the slot's `later` set */
+    uint32_t arg;   /* N_ATOM: atom index; N_ANYHIT: slot whose `later` set must be scanned
+                       first (deferred children), or UINT32_MAX */
+    uint32_t end;   /* index just past this node's subtree */
 };
 
 struct crule {

@@ -264,8 +264,8 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
             uint32_t slot = cr->slots[s];
             const struct slot *sl = &rs->slots[slot];
             const struct scanset *ss = &sl->now;
-            if (slot_seen[slot] ||
-                (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs && !ss->ndirect))
+            if (slot_seen[slot] || (!ss->db && !ss->dbhi && !ss->db2 && !ss->eq_ci && !ss->eq_cs &&
+                                    !ss->ndirect && !ss->tag))
                 continue;
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
@@ -718,6 +718,33 @@ static int glob_match(const struct ward_sigma_pattern *p, const char *s, size_t 
     return pi == p->len;
 }
 
+static size_t find_lit(const char *s, size_t n, const char *lit, size_t l, int cased);
+
+/* A regex of literals joined by ".*" (struct atom's seq) on a value: each part at its
+ * earliest place after the previous one, on one line unless "." matches a newline. */
+static int seq_match(const struct atom *a, struct ward_str v, int cased)
+{
+    const char *p = v.ptr ? v.ptr : "", *end = p + v.len;
+    for (;;) {
+        const char *le = end;
+        if (!a->seq_dotall) {
+            le = memchr(p, '\n', (size_t)(end - p));
+            if (!le) le = end;
+        }
+        const char *q = p, *part = a->seq;
+        while (*part) {
+            size_t l = strlen(part);
+            size_t at = find_lit(q, (size_t)(le - q), part, l, cased);
+            if (at == SIZE_MAX) break;
+            q += at + l;
+            part += l + 1;
+        }
+        if (!*part) return 1;
+        if (le == end) return 0;
+        p = le + 1;
+    }
+}
+
 static int re_match(struct ward_matcher *m, const pcre2_code *re, struct ward_str v)
 {
     int rc = pcre2_match(re, (PCRE2_SPTR)(v.ptr ? v.ptr : ""), v.len, 0, 0, m->md, NULL);
@@ -845,7 +872,8 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
         case LZ_LIT: return lit_match(a, v);
         default: return glob_match(p, v.ptr, v.len);
         }
-    case WARD_SP_RE: return re_match(m, a->re, v);
+    case WARD_SP_RE:
+        return a->seq ? seq_match(a, v, !(p->flags & WARD_SP_RE_I)) : re_match(m, a->re, v);
     case WARD_SP_CIDR: return cidr_match(p, v);
     case WARD_SP_LT:
     case WARD_SP_LTE:
@@ -872,25 +900,29 @@ static int pattern_on_value(struct ward_matcher *m, const struct atom *a, struct
     return 0;
 }
 
+/* The values of a slot (or of the keyword pseudo slot) in m->vals, kept for the event: the
+ * next atom read is most often of the same slot. Returns their count. */
+static uint32_t slot_vals_cached(struct ward_matcher *m, uint32_t slot)
+{
+    if (m->vals_gen == m->gen && m->vals_slot == slot) return m->vals_n;
+    struct ward_event *ev = m->ev;
+    uint32_t n = 0;
+    if (slot == WARD_KW_SLOT) {
+        for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
+            if (keyword_field(&ev->fields[i])) m->vals[n++] = &ev->fields[i];
+    } else {
+        n = slot_values(m, slot, m->vals);
+    }
+    m->vals_gen = m->gen;
+    m->vals_slot = slot;
+    m->vals_n = n;
+    return n;
+}
+
 static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 {
-    struct ward_event *ev = m->ev;
     struct ward_field **f = m->vals;
-    uint32_t n;
-    if (m->vals_gen == m->gen && m->vals_slot == a->slot) {
-        n = m->vals_n; /* the same slot as the last lazy atom: its values are in m->vals */
-    } else {
-        if (a->slot == WARD_KW_SLOT) {
-            n = 0;
-            for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++)
-                if (keyword_field(&ev->fields[i])) f[n++] = &ev->fields[i];
-        } else {
-            n = slot_values(m, a->slot, f);
-        }
-        m->vals_gen = m->gen;
-        m->vals_slot = a->slot;
-        m->vals_n = n;
-    }
+    uint32_t n = slot_vals_cached(m, a->slot);
     const struct ward_sigma_pattern *p = a->pat;
     if (p->kind == WARD_SP_EXISTS) return (n > 0) == (p->num != 0);
     if (p->kind == WARD_SP_NULL) {
@@ -910,12 +942,41 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 /* ---- conditions ------------------------------------------------------------------------------ */
 
 static void scan_later(struct ward_matcher *m, uint32_t s);
+static void mark_hit(struct ward_matcher *m, uint32_t id);
+
+/*
+ * A deferred bare literal compared in C on its slot's values, instead of a scan of the
+ * slot's `later` set (when that scan has not run for this event). The answer is the scan's:
+ * a hit is stamped as the scan would (hit_gen, its N_ANYHIT nodes), a miss is remembered in
+ * lazy_gen (unused otherwise for scanned atoms).
+ */
+static int defer_direct(struct ward_matcher *m, uint32_t ai)
+{
+    if (m->hit_gen[ai] == m->gen) return 1;
+    if (m->lazy_gen[ai] == m->gen || m->dslot_gen[m->rs->atoms[ai].slot] == m->gen) return 0;
+    const struct atom *a = &m->rs->atoms[ai];
+    m->lazy_gen[ai] = m->gen;
+    uint32_t n = slot_vals_cached(m, a->slot);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ward_str v;
+        if (field_value(m, m->vals[i], &v)) continue;
+        if (!v.ptr) v.ptr = "";
+        if (lit_match(a, v)) {
+            mark_hit(m, ai);
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int atom_value(struct ward_matcher *m, uint32_t ai)
 {
     const struct atom *a = &m->rs->atoms[ai];
     if (a->mode != ATOM_LAZY) {
-        if (a->defer) scan_later(m, a->slot);
+        if (a->defer) {
+            if (a->lit && m->dslot_gen[a->slot] != m->gen) return defer_direct(m, ai);
+            scan_later(m, a->slot);
+        }
         return m->hit_gen[ai] == m->gen;
     }
     if (m->lazy_gen[ai] != m->gen) {
@@ -933,7 +994,15 @@ static int eval(struct ward_matcher *m, uint32_t i)
     case N_TRUE: return 1;
     case N_ATOM: return atom_value(m, n->arg);
     case N_ANYHIT:
-        if (n->arg != UINT32_MAX) scan_later(m, n->arg);
+        if (m->node_gen[i] == m->gen) return 1;
+        if (n->arg == UINT32_MAX) return 0;
+        if (n->direct && m->dslot_gen[n->arg] != m->gen) {
+            /* its eager children would have stamped it: only the deferred ones remain */
+            for (uint32_t j = i + 1; j < n->end; j = nodes[j].end)
+                if (m->rs->atoms[nodes[j].arg].defer && defer_direct(m, nodes[j].arg)) return 1;
+            return 0;
+        }
+        scan_later(m, n->arg);
         return m->node_gen[i] == m->gen;
     case N_NOT: return !eval(m, i + 1);
     case N_AND:
@@ -1041,7 +1110,10 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
         uint32_t id = m->pending[i];
         if (m->hit_gen[id] == m->gen) continue;
         const struct atom *a = &m->rs->atoms[id];
-        if (a->frag ? glob_match(a->pat, v.ptr, v.len) : re_match(m, a->re, v)) mark_hit(m, id);
+        int ok = a->frag  ? glob_match(a->pat, v.ptr, v.len)
+                 : a->seq ? seq_match(a, v, !(a->pat->flags & WARD_SP_RE_I))
+                          : re_match(m, a->re, v);
+        if (ok) mark_hit(m, id);
     }
     m->npending = 0;
 }
@@ -1067,16 +1139,33 @@ static void eq_lookup(struct ward_matcher *m, const uint32_t *t, uint32_t mask, 
     }
 }
 
+/* The offset of the first occurrence of a literal (l >= 1) in s, or SIZE_MAX. */
+static size_t find_lit(const char *s, size_t n, const char *lit, size_t l, int cased)
+{
+    if (l > n) return SIZE_MAX;
+    /* the places of the first byte found with memchr (in both cases when caseless) */
+    unsigned char a = (unsigned char)lit[0], b = a;
+    if (!cased) {
+        a = ward_lower(a);
+        b = a >= 'a' && a <= 'z' ? (unsigned char)(a - 32) : a;
+    }
+    const char *p = s, *end = s + (n - l + 1); /* the last start is end - 1 */
+    while (p < end) {
+        const char *q = memchr(p, a, (size_t)(end - p));
+        if (b != a) {
+            const char *r = memchr(p, b, (size_t)((q ? q : end) - p));
+            if (r) q = r;
+        }
+        if (!q) return SIZE_MAX;
+        if (same(q + 1, lit + 1, l - 1, cased)) return (size_t)(q - s);
+        p = q + 1;
+    }
+    return SIZE_MAX;
+}
+
 static int contains(const char *s, size_t n, const char *lit, size_t l, int cased)
 {
-    if (l > n) return 0;
-    unsigned char f0 = (unsigned char)lit[0], f1 = cased ? f0 : ward_lower(f0);
-    for (size_t i = 0; i + l <= n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c != f0 && (cased || ward_lower(c) != f1)) continue;
-        if (same(s + i, lit, l, cased)) return 1;
-    }
-    return 0;
+    return find_lit(s, n, lit, l, cased) != SIZE_MAX;
 }
 
 static void direct_check(struct ward_matcher *m, const struct scanset *sl, struct ward_str v)
@@ -1093,6 +1182,34 @@ static void direct_check(struct ward_matcher *m, const struct scanset *sl, struc
         default: ok = contains(v.ptr, v.len, a->lit, a->litlen, a->cased); break;
         }
         if (ok) mark_hit(m, id);
+    }
+}
+
+/* The tag table of a scan set (struct scanset): each '=' of the value, for each tag
+ * length, is one lookup of the bytes around it; candidates are compared whole. */
+static void tag_check(struct ward_matcher *m, const struct scanset *ss, struct ward_str v)
+{
+    const struct atom *atoms = m->rs->atoms;
+    const char *p = v.ptr, *end = v.ptr + v.len;
+    while (p < end && (p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+        size_t at = (size_t)(p - v.ptr);
+        p++;
+        if (v.len - at - 1 < WARD_TAG_KEY) break; /* later '=' have even fewer bytes after */
+        for (uint8_t k = 0; k < ss->ntag_lens; k++) {
+            size_t t = ss->tag_lens[k];
+            if (t > at) continue;
+            const char *s = v.ptr + at - t;
+            uint64_t h = ward_hash64_lower(s, t + 1 + WARD_TAG_KEY, 0);
+            const uint32_t *tab = ss->tag, hi = (uint32_t)(h >> 32);
+            for (uint32_t j = (uint32_t)h & ss->tag_mask; tab[2 * j]; j = (j + 1) & ss->tag_mask) {
+                if (tab[2 * j + 1] != hi) continue;
+                uint32_t id = tab[2 * j] - 1;
+                const struct atom *a = &atoms[id];
+                if (m->hit_gen[id] == m->gen || a->litlen > (size_t)(end - s) || a->lit[t] != '=')
+                    continue;
+                if (same(s, a->lit, a->litlen, a->cased)) mark_hit(m, id);
+            }
+        }
     }
 }
 
@@ -1121,6 +1238,7 @@ static void scan_set(struct ward_matcher *m, const struct scanset *ss, uint32_t 
             if (ss->eq_cs) eq_lookup(m, ss->eq_cs, ss->eq_cs_mask, 1, v);
         }
         if (ss->ndirect) direct_check(m, ss, v);
+        if (ss->tag) tag_check(m, ss, v);
         if (ss->db && v.len >= ss->db_minlen) scan(m, ss->db, v, 1);
         if (ss->dbhi && v.len >= ss->dbhi_minlen && has_high(v)) scan(m, ss->dbhi, v, 1);
         if (ss->db2) scan(m, ss->db2, v, 0);
@@ -1217,6 +1335,23 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
     }
 }
 
+/*
+ * Whether the pattern keys of a slot can only give fields that the loop over the event's
+ * field ids has seen already: every "*" key's literal prefix is absent from the event, and
+ * no key of the event holds a space (then "prefix.~Name" can only be "prefix.Name", whose
+ * field id leads to the slot: link_fields). The slot then need not be visited again.
+ */
+static int wild_absent(struct ward_matcher *m, uint32_t s)
+{
+    const struct slot *sl = &m->rs->slots[s];
+    for (uint32_t k = 0; k < sl->nkeys; k++) {
+        const struct slot_key *key = &sl->keys[k];
+        if (!key->wild) continue;
+        if (key->tilde_last ? keys_have_space(m) : wp_present(m, key->wp)) return 0;
+    }
+    return 1;
+}
+
 int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn hit, void *ctx)
 {
     const struct ward_ruleset *rs = m->rs;
@@ -1264,7 +1399,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
     }
     for (uint32_t i = 0; i < r->nwild; i++) {
         uint32_t s = r->wild_slots[i];
-        if (m->slot_gen[s] == m->gen) continue;
+        if (m->slot_gen[s] == m->gen || wild_absent(m, s)) continue;
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
