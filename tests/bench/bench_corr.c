@@ -96,8 +96,8 @@ static int run(const char *yaml, const char *label, long n, size_t cap)
     int rc = 0;
     alerts = 0;
     for (long i = 0; i < n && !rc; i++) {
-        int ns = snprintf(src, sizeof src, "10.%ld.%ld.%ld", (i >> 16) & 255, (i >> 8) & 255,
-                          i & 255);
+        int ns =
+            snprintf(src, sizeof src, "10.%ld.%ld.%ld", (i >> 16) & 255, (i >> 8) & 255, i & 255);
         int nu = snprintf(user, sizeof user, "user%ld", i % 997);
         ward_event_reset(&ev);
         ev.ts = 1700000000LL * SEC + (i / 1000) * SEC; /* n/1000 seconds: one window */
@@ -134,8 +134,7 @@ int main(int argc, char **argv)
     static const char *const labels[] = {"event_count by src", "value_count(user) by src"};
     for (size_t r = 0; r < 2; r++) {
         /* every group alive, then the default cap */
-        if (run(rules_yaml[r], labels[r], n, (size_t)n + 1) ||
-            run(rules_yaml[r], labels[r], n, 0))
+        if (run(rules_yaml[r], labels[r], n, (size_t)n + 1) || run(rules_yaml[r], labels[r], n, 0))
             return 1;
     }
     printf("peak RSS of the run: %.1f MB\n", peak_rss_mb());
