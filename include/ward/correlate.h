@@ -145,6 +145,11 @@ typedef void (*ward_corr_alert_fn)(void *ctx, const struct ward_corr_alert *a);
 typedef int (*ward_corr_field_fn)(void *ctx, struct ward_event *ev, const char *name,
                                   struct ward_str *out);
 
+/* The default lookup: the field of that exact key, else the last field whose key ends in
+ * ".name"; ctx is unused. */
+int ward_corr_field_default(void *ctx, struct ward_event *ev, const char *name,
+                            struct ward_str *out);
+
 struct ward_corr_opts {
     ward_time_t lateness;     /* out-of-order tolerance (default 60 s) */
     size_t max_groups;        /* groups kept over all rules (default 100000); older evicted */

@@ -45,18 +45,7 @@ static int read_field(void *ctx, struct ward_event *ev, const char *name, struct
     struct field_ctx *fc = ctx;
     struct ward_field *f = NULL;
     if (fc && fc->ls && ward_sigma_field_values(fc->tax, fc->ls, name, ev, &f, 1) == 0) f = NULL;
-    if (!f) f = ward_event_find(ev, name, strlen(name));
-    if (!f) {
-        size_t nl = strlen(name);
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            struct ward_field *g = &ev->fields[i];
-            const char *k = ward_field_key(ev, g);
-            if (g->klen > nl && k[g->klen - nl - 1] == '.' &&
-                memcmp(k + g->klen - nl, name, nl) == 0)
-                f = g;
-        }
-    }
-    if (!f) return 0;
+    if (!f) return ward_corr_field_default(NULL, ev, name, out);
     return ward_event_value(ev, f, out) == 0;
 }
 

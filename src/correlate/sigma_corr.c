@@ -28,7 +28,8 @@ void ward_corr_opts_default(struct ward_corr_opts *o)
     o->refs_keep = 5;
 }
 
-static int default_field(void *ctx, struct ward_event *ev, const char *name, struct ward_str *out)
+int ward_corr_field_default(void *ctx, struct ward_event *ev, const char *name,
+                            struct ward_str *out)
 {
     (void)ctx;
     size_t nl = strlen(name);
@@ -88,7 +89,7 @@ int ward_corr_new(const struct ward_corr_rules *rules, const struct ward_corr_ba
     if (!c->o.max_groups) c->o.max_groups = 100000;
     if (!c->o.max_events) c->o.max_events = 4096;
     if (c->o.lateness < 0) c->o.lateness = 0;
-    if (!c->o.field) c->o.field = default_field;
+    if (!c->o.field) c->o.field = ward_corr_field_default;
     c->rules = rules;
     c->fn = fn;
     c->ctx = ctx;

@@ -37,10 +37,9 @@ static const char sql_prob_ins[] =
     "INSERT INTO intel_problems(import_id, source, path, line, source_id, kind, partial, text,"
     " reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
-static int count_rows(struct ward_store *st, const char *sql, int64_t *n, struct ward_err *err)
+/* Steps a prepared count query (its parameters bound) and resets it. */
+static int step_count(struct ward_store *st, sqlite3_stmt *s, int64_t *n, struct ward_err *err)
 {
-    sqlite3_stmt *s = st_prep(st, sql, err);
-    if (!s) return err ? err->code : WARD_EIO;
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         int r = st_dberr(st, err, "cannot count the indicators");
@@ -50,6 +49,13 @@ static int count_rows(struct ward_store *st, const char *sql, int64_t *n, struct
     *n = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return 0;
+}
+
+static int count_rows(struct ward_store *st, const char *sql, int64_t *n, struct ward_err *err)
+{
+    sqlite3_stmt *s = st_prep(st, sql, err);
+    if (!s) return err ? err->code : WARD_EIO;
+    return step_count(st, s, n, err);
 }
 
 static void jw_time(struct ward_jw *w, const char *key, ward_time_t t)
@@ -484,15 +490,7 @@ int ward_store_indicators_count(struct ward_store *st, const struct ward_indicat
     sqlite3_stmt *s = st_prep(st, sql_ind_filter_count, err);
     if (!s) return err ? err->code : WARD_EIO;
     bind_filter(s, f);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        int r = st_dberr(st, err, "cannot count the indicators");
-        sqlite3_reset(s);
-        return r;
-    }
-    *n = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
+    return step_count(st, s, n, err);
 }
 
 static const char sql_prob_list[] =
