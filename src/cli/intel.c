@@ -621,6 +621,19 @@ struct list_ctx {
     int err;
 };
 
+/* After a row of `ward intel list`: counts it, notes an error, flushes a full buffer.
+ * Returns 1 to stop the listing. */
+static int row_done(struct list_ctx *c, int r)
+{
+    c->n++;
+    if (r) {
+        c->err = EX_SOFTWARE;
+        return 1;
+    }
+    if (c->out->len >= (1u << 16) && (c->err = flush_out(c->out, 1))) return 1;
+    return 0;
+}
+
 /* RFC 3339 with as many fraction digits as the time has (0, 3, 6 or 9): csv round-trips */
 static void fmt_time(ward_time_t t, char *buf, size_t cap)
 {
@@ -712,13 +725,7 @@ static int on_indicator(void *vctx, const struct ward_indicator *ind)
         r |= ward_jw_error(&w);
         if (c->fmt == LIST_JSONL) r |= ward_buf_putc(b, '\n');
     }
-    c->n++;
-    if (r) {
-        c->err = EX_SOFTWARE;
-        return 1;
-    }
-    if (b->len >= (1u << 16) && (c->err = flush_out(b, 1))) return 1;
-    return 0;
+    return row_done(c, r);
 }
 
 static int on_problem(void *vctx, const struct ward_intel_problem *p)
@@ -756,13 +763,7 @@ static int on_problem(void *vctx, const struct ward_intel_problem *p)
         r |= ward_jw_error(&w);
         if (c->fmt == LIST_JSONL) r |= ward_buf_putc(b, '\n');
     }
-    c->n++;
-    if (r) {
-        c->err = EX_SOFTWARE;
-        return 1;
-    }
-    if (b->len >= (1u << 16) && (c->err = flush_out(b, 1))) return 1;
-    return 0;
+    return row_done(c, r);
 }
 
 static int run_list(struct opts *o)
