@@ -92,7 +92,7 @@ struct ward_alert {
  * (Hashes "SHA256=..,MD5=..", md5, sha256 ...), files (Image, ParentImage, TargetFilename,
  * ImageLoaded, and paths named on the command line), domains (QueryName, query ...), URLs
  * and the command line. Keys are matched on their last path component, case-insensitively,
- * so both Event.EventData.IpAddress and a flat "IpAddress" count. Placeholder values ("-",
+ * so both Event.EventData.IpAddress and a flat "IpAddress" count. Values that mean "none" ("-",
  * "", "N/A", "::1", "127.0.0.1", "0.0.0.0" ...) are skipped; duplicates are dropped.
  *
  * The values and the array live in `arena` (the caller's); at most `max` entities are

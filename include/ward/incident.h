@@ -70,7 +70,7 @@ void ward_alert_dedup_key(const struct ward_alert *a, char out[65]);
 /*
  * Normalises an entity of an alert for grouping: "host:ws01", "user:corp\\alice",
  * "ip:10.0.0.5", "hash:<hex>". Returns 0 and writes the key, or -1 when the entity does not
- * group (its kind does not, or its value is a placeholder or a well-known service
+ * group (its kind does not, or its value means "none" ("-", "N/A") or is a well-known service
  * account such as SYSTEM or LOCAL SERVICE that would tie unrelated alerts together).
  */
 int ward_entity_group_key(const struct ward_entity *e, const struct ward_group_opts *o, char *out,

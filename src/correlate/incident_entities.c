@@ -99,12 +99,13 @@ static const struct field_rule field_rules[] = {
     {"process.command_line", WARD_ENT_CMDLINE, 1},
 };
 
-static int placeholder(const char *v, size_t n)
+/* Whether a value is a log's way of saying "none" ("-", "N/A", "(null)" ...): not an entity. */
+static int no_value_marker(const char *v, size_t n)
 {
-    static const char *const ph[] = {"-", "N/A", "null", "(null)", "none", "unknown", "?"};
+    static const char *const none[] = {"-", "N/A", "null", "(null)", "none", "unknown", "?"};
     if (n == 0) return 1;
-    for (size_t i = 0; i < sizeof ph / sizeof ph[0]; i++)
-        if (strlen(ph[i]) == n && strncasecmp(v, ph[i], n) == 0) return 1;
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+        if (strlen(none[i]) == n && strncasecmp(v, none[i], n) == 0) return 1;
     return 0;
 }
 
@@ -120,7 +121,7 @@ static int add(struct collect *c, enum ward_entity_kind kind, const char *v, siz
     while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '"' || v[n - 1] == '\r' ||
                  v[n - 1] == '\n'))
         n--;
-    if (placeholder(v, n) || c->n >= c->max) return 0;
+    if (no_value_marker(v, n) || c->n >= c->max) return 0;
     if (n > 8192) n = 8192;
     for (size_t i = 0; i < c->n; i++)
         if (c->items[i].kind == kind && strlen(c->items[i].value) == n &&
