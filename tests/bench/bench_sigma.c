@@ -132,7 +132,7 @@ static void print_details(const struct ward_ruleset *rs, const struct ward_match
                nlit, nother, ndefer, (double)p->slot_later[bs] / pev);
         p->slot_ns[bs] = 0;
         if (getenv("WARD_BENCH_LENS")) {
-            uint32_t h[18] = {0};
+            uint32_t h[18] = {0}, npos[4] = {0};
             for (uint32_t a = 0; a < rs->natoms; a++) {
                 const struct atom *at = &rs->atoms[a];
                 if (at->slot != (sl ? bs : WARD_KW_SLOT) || at->mode == ATOM_LAZY || at->defer ||
@@ -140,6 +140,7 @@ static void print_details(const struct ward_ruleset *rs, const struct ward_match
                     continue;
                 int hi = 0;
                 for (uint32_t k = 0; k < at->litlen; k++) hi |= (unsigned char)at->lit[k] >= 0x80;
+                npos[at->pos < 4 ? at->pos : 0]++;
                 h[hi ? 17 : at->litlen < 16 ? at->litlen : 16]++;
             }
             uint32_t nre = 0, nglob = 0;
@@ -157,7 +158,8 @@ static void print_details(const struct ward_ruleset *rs, const struct ward_match
             printf("     other: %u regexes, %u globs\n", nre, nglob);
             printf("     eager HS literals by length 0..15, 16+, non-ASCII:");
             for (int k = 0; k < 18; k++) printf(" %u", h[k]);
-            printf("\n");
+            printf("; contains %u, startswith %u, endswith %u\n", npos[POS_ANY], npos[POS_START],
+                   npos[POS_END]);
         }
     }
     for (int top = 0; rules && top < 15; top++) {
@@ -271,11 +273,13 @@ int main(int argc, char **argv)
     /* phase costs by difference: runs that stop after routing, after the prefilter, and
      * full runs; each the best of 3 rounds of a third of the events, interleaved, so that
      * noise from other jobs on the machine does not land on one phase */
-    double best[4] = {1e30, 1e30, 1e30, 1e30}; /* ns per event: decode, +route, +scan, all */
+    /* ns per event: decode, +route, +scan, all, +scan without the keyword pass */
+    double best[5] = {1e30, 1e30, 1e30, 1e30, 1e30};
     for (int round = 0; round < 3; round++) {
-        for (int phase = 0; phase < 4; phase++) {
+        for (int phase = 0; phase < 5; phase++) {
             struct pass ps;
-            ward_matcher_set_stop(m, phase == 1 ? 1 : phase == 2 ? 2 : 0);
+            static const int stop[5] = {0, 1, 2, 0, 3};
+            ward_matcher_set_stop(m, stop[phase]);
             if (pass_run(data, len, min_events / 3 + 1, &ev, phase ? m : NULL, &ps)) return 1;
             double pe = (double)ps.ns / (double)(ps.events ? ps.events : 1);
             if (pe < best[phase]) best[phase] = pe;
@@ -301,9 +305,9 @@ int main(int argc, char **argv)
     /* per event CPU times of each cumulative run; the phases are their differences */
     double pe_dec = best[0], pe_route = best[1], pe_scan = best[2], pe_full = best[3];
     printf("time per event (best of 3 rounds): %.2f us = decode %.2f + route %.2f + prefilter "
-           "%.2f + conditions %.2f\n",
+           "%.2f (slots %.2f, keywords %.2f) + conditions %.2f\n",
            pe_full / 1e3, pe_dec / 1e3, (pe_route - pe_dec) / 1e3, (pe_scan - pe_route) / 1e3,
-           (pe_full - pe_scan) / 1e3);
+           (best[4] - pe_route) / 1e3, (pe_scan - best[4]) / 1e3, (pe_full - pe_scan) / 1e3);
     printf("time shares: decode %.1f%%, route %.1f%%, prefilter %.1f%%, conditions %.1f%% "
            "(conditions include the on-demand scans of deferred atoms)\n",
            100.0 * pe_dec / pe_full, 100.0 * (pe_route - pe_dec) / pe_full,

@@ -241,8 +241,9 @@ struct ward_matcher_prof {
 };
 /* 0 = off, 1 = counts and phase times, 2 = also per slot and per rule times. */
 void ward_matcher_set_profile(struct ward_matcher *m, int on);
-/* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter; 0 = never), so
- * that the cost of each phase is the difference between runs. */
+/* For benchmarks: stop each run after a phase (1 = routing, 2 = prefilter, 3 = the
+ * prefilter's slots, before its keyword pass; 0 = never), so that the cost of each phase is
+ * the difference between runs. */
 void ward_matcher_set_stop(struct ward_matcher *m, int phase);
 const struct ward_matcher_prof *ward_matcher_get_prof(const struct ward_matcher *m);
 

@@ -1403,6 +1403,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         m->slot_gen[s] = m->gen;
         scan_slot(m, s);
     }
+    if (WARD_UNLIKELY(m->stop == 3)) return 0;
     if (r->keywords && (r->kwdb || rs->kwdb2)) {
         uint64_t tk = m->profile > 1 ? ward_clock_ns() : 0;
         keyword_scan(m, r);
