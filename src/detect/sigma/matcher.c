@@ -533,9 +533,24 @@ static int wp_present(struct ward_matcher *m, uint32_t wp)
         const struct wprefix *p = &m->rs->wpfx[wp];
         const struct ward_event *ev = m->ev;
         uint8_t has = 0;
-        for (uint32_t i = 0; i < ev->nfields && !has; i++)
-            has = ev->fields[i].klen >= p->len &&
-                  memcmp(ward_field_key(ev, &ev->fields[i]), p->s, p->len) == 0;
+        if (p->len >= 8) {
+            /* most keys differ from the prefix in their first 8 bytes ("Event.Sy" against
+             * "Event.Us"): one load each instead of a memcmp call */
+            uint64_t head;
+            memcpy(&head, p->s, 8);
+            for (uint32_t i = 0; i < ev->nfields && !has; i++) {
+                const struct ward_field *f = &ev->fields[i];
+                if (f->klen < p->len) continue;
+                const char *key = ward_field_key(ev, f);
+                uint64_t k8;
+                memcpy(&k8, key, 8);
+                has = k8 == head && memcmp(key + 8, p->s + 8, p->len - 8) == 0;
+            }
+        } else {
+            for (uint32_t i = 0; i < ev->nfields && !has; i++)
+                has = ev->fields[i].klen >= p->len &&
+                      memcmp(ward_field_key(ev, &ev->fields[i]), p->s, p->len) == 0;
+        }
         m->wp_has[wp] = has;
         m->wp_gen[wp] = m->gen;
     }
@@ -1075,7 +1090,8 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 
 /*
  * Scans a value. pad: the scan runs over a copy of the value followed by WARD_SCAN_PAD
- * NUL bytes, and matches that end past the value are refused (on_hit). Vectorscan 5.4.9
+ * NUL bytes (pad 2: the value is followed by them where it is), and matches that end past
+ * the value are refused (on_hit). Vectorscan 5.4.9
  * (the AVX-512 code path of its small literal matcher) misses literal matches that end in
  * the last bytes of a buffer longer than 64 bytes; with the padding, no match of the value
  * is in that region. Literal databases are scanned so; expression databases cannot be
@@ -1085,7 +1101,9 @@ static void scan(struct ward_matcher *m, const hs_database_t *db, struct ward_st
 {
     const char *p = v.ptr ? v.ptr : "";
     size_t n = v.len;
-    if (pad) {
+    if (pad == 2) {
+        n = v.len + WARD_SCAN_PAD; /* the caller's buffer holds the padding already */
+    } else if (pad) {
         if (v.len + WARD_SCAN_PAD > m->padcap) {
             size_t cap = (v.len + WARD_SCAN_PAD) * 2;
             char *nb = realloc(m->padbuf, cap);
@@ -1284,31 +1302,47 @@ static void scan_later(struct ward_matcher *m, uint32_t s)
     }
 }
 
+/* The shortest value the keyword pass looks at: every value when there are keyword
+ * patterns other than literals (rs->kwdb2, scanned value by value). */
+static uint32_t rs_kw_minlen(const struct ward_matcher *m, const struct route *r)
+{
+    return m->rs->kwdb2 ? 0 : r->kw_minlen;
+}
+
 /* Keywords look at every string and number field: the literal keyword database scans
  * all those values joined, once (matches that straddle two values are refused); other
- * keyword patterns are scanned value by value. */
+ * keyword patterns are scanned value by value. The joined buffer is sized once per event
+ * (an unescaped value is never longer than its text) and ends with the scan padding, so it
+ * is scanned where it is. */
 static void keyword_scan(struct ward_matcher *m, const struct route *r)
 {
     const hs_database_t *kwdb = r->kwdb;
-    uint32_t minlen = r->kw_minlen;
+    uint32_t minlen = rs_kw_minlen(m, r);
     const struct ward_ruleset *rs = m->rs;
     struct ward_event *ev = m->ev;
     ward_buf_reset(&m->kwbuf);
     m->nkwseg = 0;
-    uint32_t n = 0;
+    /* a value shorter than every keyword literal cannot hold one (its escaped text is never
+     * shorter than its value, so it need not even be unescaped) */
+    size_t need = 0;
+    uint32_t nseg = 0, n = 0;
     for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
-        struct ward_str v;
-        if (!keyword_field(&ev->fields[i])) continue;
+        const struct ward_field *f = &ev->fields[i];
+        if (!keyword_field(f)) continue;
         n++;
-        /* a value shorter than every keyword literal cannot hold one (its escaped text is
-         * never shorter than its value, so it need not even be unescaped) */
-        if (!rs->kwdb2 && ev->fields[i].vlen < minlen) continue;
-        if (field_value(m, &ev->fields[i], &v)) continue;
-        if (!rs->kwdb2 && v.len < minlen) continue;
-        if (rs->kwdb2) scan(m, rs->kwdb2, v, 0);
-        if (!kwdb) continue;
-        if (m->nkwseg == m->kwseg_cap) {
-            uint32_t cap = m->kwseg_cap ? m->kwseg_cap * 2 : 64;
+        if (f->vlen < minlen) continue;
+        need += (size_t)f->vlen + 1;
+        nseg++;
+    }
+    if (kwdb) {
+        if (need + WARD_SCAN_PAD > UINT32_MAX ||
+            ward_buf_reserve(&m->kwbuf, need + WARD_SCAN_PAD)) {
+            m->err = WARD_ENOMEM;
+            return;
+        }
+        if (nseg > m->kwseg_cap) {
+            uint32_t cap = m->kwseg_cap ? m->kwseg_cap : 64;
+            while (cap < nseg) cap *= 2;
             uint32_t *seg = realloc(m->kwseg, 2 * (size_t)cap * sizeof *seg);
             if (!seg) {
                 m->err = WARD_ENOMEM;
@@ -1317,20 +1351,32 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
             m->kwseg = seg;
             m->kwseg_cap = cap;
         }
-        if (m->kwbuf.len + v.len + 1 > UINT32_MAX ||
-            ward_buf_append(&m->kwbuf, v.ptr ? v.ptr : "", v.len) ||
-            ward_buf_putc(&m->kwbuf, '\0')) {
-            m->err = WARD_ENOMEM;
-            return;
-        }
-        m->kwseg[2 * m->nkwseg] = (uint32_t)(m->kwbuf.len - v.len - 1);
-        m->kwseg[2 * m->nkwseg + 1] = (uint32_t)(m->kwbuf.len - 1);
+    }
+    char *buf = m->kwbuf.data;
+    size_t len = 0;
+    n = 0;
+    for (uint32_t i = 0; i < ev->nfields && n < WARD_SLOT_MAX_VALUES; i++) {
+        struct ward_field *f = &ev->fields[i];
+        struct ward_str v;
+        if (!keyword_field(f)) continue;
+        n++;
+        if (f->vlen < minlen) continue;
+        if (field_value(m, f, &v)) continue;
+        if (v.len < minlen) continue;
+        if (rs->kwdb2) scan(m, rs->kwdb2, v, 0);
+        if (!kwdb) continue;
+        if (v.len) memcpy(buf + len, v.ptr, v.len);
+        m->kwseg[2 * m->nkwseg] = (uint32_t)len;
+        len += v.len;
+        m->kwseg[2 * m->nkwseg + 1] = (uint32_t)len;
+        buf[len++] = '\0';
         m->nkwseg++;
     }
     if (kwdb && m->nkwseg) {
-        struct ward_str all = ward_str_make(m->kwbuf.data, m->kwbuf.len);
+        memset(buf + len, 0, WARD_SCAN_PAD);
+        m->kwbuf.len = len;
         m->kw_joined = 1;
-        scan(m, kwdb, all, 1);
+        scan(m, kwdb, ward_str_make(buf, len), 2);
         m->kw_joined = 0;
     }
 }
