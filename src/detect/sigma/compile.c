@@ -353,7 +353,13 @@ static int64_t slot_for(struct builder *b, const char **keys, size_t nkeys)
     for (size_t i = 0; i < nkeys; i++) {
         int rc = key_setup(b, &s->keys[i], keys[i]);
         if (rc) return rc;
-        if (s->keys[i].wild) s->has_wild = 1;
+        const struct slot_key *k = &s->keys[i];
+        if (!k->wild) continue;
+        s->has_wild = 1;
+        if (k->tilde_last)
+            s->wild_mask |= 1u << WARD_WILD_SPACE;
+        else
+            s->wild_mask |= k->wp < WARD_WILD_SPACE ? 1u << k->wp : UINT32_MAX;
     }
     s->nkeys = (uint32_t)nkeys;
     return si;

@@ -104,6 +104,8 @@ struct slot_key {
     uint64_t seg_h;     /* wild: hash of its last segment without spaces (and without '~') */
 };
 
+#define WARD_WILD_SPACE 31 /* struct slot's wild_mask */
+
 /* Hash of a key segment with its spaces removed (the filter of pattern keys). */
 uint64_t ward_sigma_seg_hash(const char *s, size_t n);
 
@@ -151,7 +153,12 @@ struct scanset {
 struct slot {
     struct slot_key *keys; /* priority order */
     uint32_t nkeys;
-    uint8_t has_wild;     /* some key has a "*" segment */
+    uint8_t has_wild; /* some key has a "*" segment */
+    /* has_wild: what its pattern keys need to match anything in an event (wild_absent):
+     * bit i for a key whose literal prefix is rs->wpfx[i] (i < WARD_WILD_SPACE), bit
+     * WARD_WILD_SPACE for a "prefix.~Name" key (a key of the event with a space); all bits
+     * when some prefix index is too large for the mask */
+    uint32_t wild_mask;
     struct scanset now;   /* gate atoms: scanned for every event whose route reads the slot */
     struct scanset later; /* deferred atoms: scanned once an evaluated condition reads one */
     uint32_t *atoms;      /* every scanned atom of the slot (for the docs/stats) */

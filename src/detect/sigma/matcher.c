@@ -35,7 +35,8 @@ struct route {
     uint32_t nslots;
     uint32_t *wild_slots; /* those with a "*" key */
     uint32_t nwild;
-    uint32_t *always; /* selected rules that are not gated: evaluated on every event */
+    uint32_t wild_mask; /* the union of their wild_mask */
+    uint32_t *always;   /* selected rules that are not gated: evaluated on every event */
     uint32_t nalways;
     uint32_t nsel;
     uint8_t keywords;
@@ -71,6 +72,8 @@ struct ward_matcher {
     uint32_t *node_gen;  /* per node: == gen when an N_ANYHIT node holds */
     uint32_t *wp_gen;    /* per "*" key prefix: == gen when wp_has is known */
     uint8_t *wp_has;
+    uint32_t wild_gen;             /* == gen when wild_known is for this event */
+    uint32_t wild_known, wild_has; /* bits of struct slot's wild_mask known, and holding */
     /* index of the event's fields by the hash of their last key segment (spaces removed),
      * built once per event when a pattern key is first consulted */
     uint32_t seg_gen;   /* == gen when built */
@@ -270,7 +273,10 @@ static int route_build(struct ward_matcher *m, const struct ward_ls_ids *ls, str
             slot_seen[slot] = 1;
             r->slots[r->nslots++] = slot;
             r->slot_sel[slot / 64] |= 1ULL << (slot % 64);
-            if (rs->slots[slot].has_wild) r->wild_slots[r->nwild++] = slot;
+            if (rs->slots[slot].has_wild) {
+                r->wild_slots[r->nwild++] = slot;
+                r->wild_mask |= rs->slots[slot].wild_mask;
+            }
         }
     }
     free(slot_seen);
@@ -1381,6 +1387,23 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
     }
 }
 
+/* The bits of mask (struct slot's wild_mask) that hold for the event, each found once per
+ * event when first asked. */
+static uint32_t wild_bits(struct ward_matcher *m, uint32_t mask)
+{
+    if (m->wild_gen != m->gen) {
+        m->wild_gen = m->gen;
+        m->wild_known = m->wild_has = 0;
+    }
+    for (uint32_t need = mask & ~m->wild_known; need; need &= need - 1) {
+        uint32_t bit = (uint32_t)__builtin_ctz(need);
+        if (bit == WARD_WILD_SPACE ? keys_have_space(m) : wp_present(m, bit))
+            m->wild_has |= 1u << bit;
+        m->wild_known |= 1u << bit;
+    }
+    return mask & m->wild_has;
+}
+
 /*
  * Whether the pattern keys of a slot can only give fields that the loop over the event's
  * field ids has seen already: every "*" key's literal prefix is absent from the event, and
@@ -1390,6 +1413,7 @@ static void keyword_scan(struct ward_matcher *m, const struct route *r)
 static int wild_absent(struct ward_matcher *m, uint32_t s)
 {
     const struct slot *sl = &m->rs->slots[s];
+    if (WARD_LIKELY(sl->wild_mask != UINT32_MAX)) return wild_bits(m, sl->wild_mask) == 0;
     for (uint32_t k = 0; k < sl->nkeys; k++) {
         const struct slot_key *key = &sl->keys[k];
         if (!key->wild) continue;
@@ -1413,6 +1437,7 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
         memset(m->wp_gen, 0, (rs->nwpfx ? rs->nwpfx : 1) * sizeof *m->wp_gen);
         m->seg_gen = 0;
         m->space_gen = 0;
+        m->wild_gen = 0;
         m->vals_gen = 0;
         m->gen = 1;
     }
@@ -1443,7 +1468,11 @@ int ward_matcher_run(struct ward_matcher *m, struct ward_event *ev, ward_hit_fn 
             scan_slot(m, s);
         }
     }
-    for (uint32_t i = 0; i < r->nwild; i++) {
+    /* the route's slots with pattern keys: none can match when the event offers none of
+     * what they need (most events: no Event.UserData. key, no key with a space) */
+    uint32_t nwild =
+        r->nwild && (r->wild_mask == UINT32_MAX || wild_bits(m, r->wild_mask)) ? r->nwild : 0;
+    for (uint32_t i = 0; i < nwild; i++) {
         uint32_t s = r->wild_slots[i];
         if (m->slot_gen[s] == m->gen || wild_absent(m, s)) continue;
         m->slot_gen[s] = m->gen;
