@@ -1090,12 +1090,12 @@ static int mark_anyhit(struct ward_ruleset *rs)
         n->arg = dslot;
         n->direct = 0;
         if (dslot != UINT32_MAX) {
-            /* few deferred bare literals: compared one by one rather than by a scan */
+            /* few deferred atoms: evaluated one by one rather than by a scan */
             uint32_t cost = 0;
             for (uint32_t j = i + 1; j < n->end; j = rs->nodes[j].end) {
                 const struct atom *a = &rs->atoms[rs->nodes[j].arg];
                 if (!a->defer) continue;
-                cost += !a->lit ? WARD_DEFER_DIRECT_COST + 1 : a->pos == POS_ANY ? 4 : 1;
+                cost += !a->lit ? (a->pat->kind == WARD_SP_RE ? 16 : 8) : a->pos == POS_ANY ? 4 : 1;
             }
             n->direct = cost <= WARD_DEFER_DIRECT_COST;
         }

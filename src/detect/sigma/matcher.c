@@ -965,9 +965,21 @@ static int lazy_eval(struct ward_matcher *m, const struct atom *a)
 static void scan_later(struct ward_matcher *m, uint32_t s);
 static void mark_hit(struct ward_matcher *m, uint32_t id);
 
+/* What a scan of a deferred atom's `later` set, and the confirmation of its hits, would say
+ * of one value: its bare literal at its place, its glob, or its regex (PCRE2, or in C for
+ * literals joined by ".*"). */
+static int deferred_match(struct ward_matcher *m, const struct atom *a, struct ward_str v)
+{
+    if (a->lit) return lit_match(a, v);
+    if (a->pat->kind == WARD_SP_GLOB) return glob_match(a->pat, v.ptr, v.len);
+    return a->seq ? seq_match(a, v, !(a->pat->flags & WARD_SP_RE_I)) : re_match(m, a->re, v);
+}
+
 /*
- * A deferred bare literal compared in C on its slot's values, instead of a scan of the
- * slot's `later` set (when that scan has not run for this event). The answer is the scan's:
+ * A deferred atom evaluated on its slot's values (a bare literal compared in C, a glob, a
+ * regex), instead of a scan of the slot's `later` set (when that scan has not run for this
+ * event): a scan of a large `later` set costs many times one PCRE2 call. The answer is the
+ * scan's:
  * a hit is stamped as the scan would (hit_gen, its N_ANYHIT nodes), a miss is remembered in
  * lazy_gen (unused otherwise for scanned atoms).
  */
@@ -982,7 +994,7 @@ static int defer_direct(struct ward_matcher *m, uint32_t ai)
         struct ward_str v;
         if (field_value(m, m->vals[i], &v)) continue;
         if (!v.ptr) v.ptr = "";
-        if (lit_match(a, v)) {
+        if (deferred_match(m, a, v)) {
             mark_hit(m, ai);
             return 1;
         }
@@ -995,7 +1007,7 @@ static int atom_value(struct ward_matcher *m, uint32_t ai)
     const struct atom *a = &m->rs->atoms[ai];
     if (a->mode != ATOM_LAZY) {
         if (a->defer) {
-            if (a->lit && m->dslot_gen[a->slot] != m->gen) return defer_direct(m, ai);
+            if (m->dslot_gen[a->slot] != m->gen) return defer_direct(m, ai);
             scan_later(m, a->slot);
         }
         return m->hit_gen[ai] == m->gen;
