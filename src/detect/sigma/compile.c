@@ -903,6 +903,8 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
             /* a glob with inner wildcards: its longest literal run goes with the literals,
              * each hit is confirmed with the whole glob */
             a->frag = 1;
+            a->frag_off = (uint32_t)off;
+            a->frag_len = (uint32_t)len;
             lit = 1;
         }
         if (lit && sb != &b->kw) {

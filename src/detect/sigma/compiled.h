@@ -80,6 +80,8 @@ struct atom {
     uint8_t defer; /* not a gate: in the slot's `later` scan set, scanned on demand */
     uint8_t frag;  /* a glob with inner wildcards, scanned as its longest literal run and
                       confirmed with the whole glob */
+    uint32_t frag_off, frag_len; /* frag: that run in pat->text (a value without it cannot
+                                    match: evaluated directly, it is searched first) */
     /* a regex that is only literals joined by ".*" (`\+.*\+.*\+`): its parts, each ended
      * by a NUL, the list by an empty part; matched in C (PCRE2's backtracking over such a
      * regex takes milliseconds on a long value that holds a few of the parts) */

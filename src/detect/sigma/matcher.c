@@ -971,6 +971,9 @@ static void mark_hit(struct ward_matcher *m, uint32_t id);
 static int deferred_match(struct ward_matcher *m, const struct atom *a, struct ward_str v)
 {
     if (a->lit) return lit_match(a, v);
+    if (a->frag && !contains(v.ptr, v.len, a->pat->text + a->frag_off, a->frag_len,
+                             (a->pat->flags & WARD_SP_CASED) != 0))
+        return 0; /* a glob's longest literal run first (memchr), then the glob */
     if (a->pat->kind == WARD_SP_GLOB) return glob_match(a->pat, v.ptr, v.len);
     return a->seq ? seq_match(a, v, !(a->pat->flags & WARD_SP_RE_I)) : re_match(m, a->re, v);
 }
