@@ -353,12 +353,26 @@ int main(void)
     det(r, 1, 1, its);
     r->cond = cond(WARD_SC_OR, 0, REF(0), REF(1));
 
+    /* 18 (compiled index 16): regexes scanned as their factor (a run of bytes every match
+     * holds) and confirmed with PCRE2; the last one has none (an alternation at the top) */
+    r = rule("regex factors", 6);
+    const char *res[6] = {"net\\s+user\\s+", "(Copy-Item|cpi) .{2,8} -Dest", "https?://x\\.y",
+                          "xy\\{2\\}zz",     "Qq[a-c]{2}wxyz\\tend",         "zq+|wwww"};
+    for (int i = 0; i < 6; i++) {
+        p[0] = pat(WARD_SP_RE, res[i], 0, 0);
+        its[0] = item("Cmd", 0, 1, p);
+        det(r, (size_t)i, 1, its);
+    }
+    r->cond = cond(WARD_SC_OR, 0, cond(WARD_SC_OR, 0, REF(0), REF(1)),
+                   cond(WARD_SC_OR, 0, cond(WARD_SC_OR, 0, REF(2), REF(3)),
+                        cond(WARD_SC_OR, 0, REF(4), REF(5))));
+
     struct ward_ruleset *rs = NULL;
     struct ward_err err;
     ward_err_clear(&err);
     CHECK_INT(ward_ruleset_compile(set, NULL, &rs, &err), 0);
     if (!rs) return test_done("test_sigma_compile");
-    CHECK_INT(ward_ruleset_count(rs), 16);
+    CHECK_INT(ward_ruleset_count(rs), 17);
     CHECK(rs->n_deferred >= 3); /* rule 12's CommandLine atoms and filter */
     CHECK_INT(set->ndiags, 2);
     if (set->ndiags == 2) {
@@ -369,7 +383,7 @@ int main(void)
     CHECK_STR(ward_ruleset_rule(rs, 4)->title, "regex");
     CHECK(ward_intern_find(ward_ruleset_fields(rs), "CommandLine", 11) >= 0);
     CHECK(rs->n_exact > 5);
-    CHECK(rs->n_confirm == 4);
+    CHECK(rs->n_confirm == 10);
 
     struct ward_matcher *m = NULL;
     CHECK_INT(ward_matcher_new(rs, &m), 0);
@@ -519,7 +533,7 @@ int main(void)
     /* regexes of literals joined by ".*": without flag s, all on one line */
     int seqs = 0;
     for (uint32_t a = 0; a < rs->natoms; a++) seqs += rs->atoms[a].seq != NULL;
-    CHECK_INT(seqs, 2);
+    CHECK_INT(seqs, 3); /* and rule 18's xy\\{2\\}zz */
     CHECK_INT(run(m, rs, "Payload=a+b+c+dXy", "ParentImage=x", NULL), BIT(15) | base);
     CHECK_INT(run(m, rs, "Payload=+++Xy", "ParentImage=x", NULL), BIT(15) | base);
     CHECK_INT(run(m, rs, "Payload=a+b+c+dxy", "ParentImage=x", NULL), base);
@@ -528,6 +542,31 @@ int main(void)
     CHECK_INT(run(m, rs, "Payload=+\n+++Xy\n", "ParentImage=x", NULL), BIT(15) | base);
     CHECK_INT(run(m, rs, "Payload2=xAB\n.\nCdx", "ParentImage=x", NULL), BIT(15) | base);
     CHECK_INT(run(m, rs, "Payload2=xAB\nCd.", "ParentImage=x", NULL), base);
+
+    /* regex factors: the factor is found without case, PCRE2 decides */
+    int facs = 0;
+    const char *want[5] = {"user", " -Dest", "://x.y", "xy{2}zz", "wxyz\tend"};
+    for (uint32_t a = 0; a < rs->natoms; a++) {
+        const struct atom *at = &rs->atoms[a];
+        if (!at->fac || at->slot == WARD_KW_SLOT || strcmp(at->pat->text, "zq+|wwww") == 0)
+            continue;
+        for (int i = 0; i < 5; i++) facs += strcmp(at->fac, want[i]) == 0;
+    }
+    CHECK_INT(facs, 5);
+    CHECK_INT(run(m, rs, "Cmd=a net  user  b", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=a NET  USER  b", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=cpi abc -Dest", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=cpi abc -dest", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=cpi abcdefghijk -Dest", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=https://x.y", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=http://xzy", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=xy{2}zz", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=xyyzz", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=Qqabwxyz\tend", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=Qqabwxyz end", "ParentImage=x", NULL), base);
+    CHECK_INT(run(m, rs, "Cmd=zqqq", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=wwww", "ParentImage=x", NULL), BIT(16) | base);
+    CHECK_INT(run(m, rs, "Cmd=z www", "ParentImage=x", NULL), base);
 
     /* several hits come in rule order */
     hit_order_bad = 0;

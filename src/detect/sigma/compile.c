@@ -135,6 +135,111 @@ static const char *re_seq(struct ward_arena *arena, const struct ward_sigma_patt
     return out;
 }
 
+/* A `{` that starts a quantifier ({n}, {n,}, {n,m}, {,m}, spaces allowed): its length, else 0. */
+static size_t re_quant_len(const char *t, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && (isdigit((unsigned char)t[j]) || t[j] == ',' || t[j] == ' ')) j++;
+    return j < n && t[j] == '}' ? j + 1 - i : 0;
+}
+
+/*
+ * The longest run of bytes that the subject of every match of a regex holds (its "factor"),
+ * from a conservative reading of the pattern: literal characters at the top level (outside
+ * groups and classes) and not followed by a quantifier, with no alternation at the top
+ * level. Groups, classes, `.`, anchors, quantifiers and escapes other than escaped
+ * punctuation and \n \t \r end a run; `\Q`, `\x`, `\c`, `\p`, `\g`, `\k`, back references,
+ * octal or named characters, verbs such as (*UTF), comments and extended mode give up (0).
+ * Bytes >= 0x80 and NUL end a run. The factor is scanned without case (a superset when the
+ * regex is cased) and every hit is confirmed with the whole regex, so a factor may only be
+ * too short, never wrong. Writes at most cap bytes to out; returns the factor's length.
+ */
+static size_t re_factor(const struct ward_sigma_pattern *p, char *out, size_t cap)
+{
+    const char *t = p->text;
+    size_t n = p->len, best = 0, cur = 0, depth = 0;
+    char *run = malloc(n + 1);
+    if (!run) return 0;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)t[i];
+        int lit = -1; /* the literal byte at i, when there is one */
+        size_t len = 1;
+        if (c == '\\') {
+            if (i + 1 >= n) goto none;
+            unsigned char d = (unsigned char)t[i + 1];
+            len = 2;
+            if (d == 'n' || d == 't' || d == 'r') {
+                lit = d == 'n' ? '\n' : d == 't' ? '\t' : '\r';
+            } else if (isalnum(d)) {
+                if (!strchr("sSdDwWbBAzZGhHvVRKfea", d)) goto none;
+            } else if (d < 0x80 && d != 0) {
+                lit = d;
+            }
+        } else if (c == '[') {
+            size_t j = i + 1;
+            if (j < n && t[j] == '^') j++;
+            if (j < n && t[j] == ']') j++;
+            while (j < n && t[j] != ']') {
+                if (t[j] == '\\') {
+                    j += 2;
+                } else if (t[j] == '[' && j + 1 < n && t[j + 1] == ':') {
+                    const char *e = NULL;
+                    for (size_t k = j + 2; k + 1 < n && !e; k++)
+                        if (t[k] == ':' && t[k + 1] == ']') e = t + k;
+                    if (!e) goto none;
+                    j = (size_t)(e - t) + 2;
+                } else {
+                    j++;
+                }
+            }
+            if (j >= n) goto none;
+            len = j + 1 - i;
+        } else if (c == '(') {
+            /* verbs ((*UTF) changes caseless matching) and comments give up */
+            if (i + 1 < n && (t[i + 1] == '*' || (t[i + 1] == '?' && i + 2 < n && t[i + 2] == '#')))
+                goto none;
+            if (i + 1 < n && t[i + 1] == '?') /* inline options: extended mode gives up */
+                for (size_t k = i + 2;
+                     k < n && (isalpha((unsigned char)t[k]) || t[k] == '-' || t[k] == '^'); k++)
+                    if (t[k] == 'x') goto none;
+            depth++;
+        } else if (c == ')') {
+            if (depth == 0) goto none;
+            depth--;
+        } else if (c == '|') {
+            if (depth == 0) goto none;
+        } else if (c == '{') {
+            size_t q = re_quant_len(t, n, i);
+            if (q) len = q;
+        } else if (!strchr(".^$?*+", c) && c < 0x80 && c != 0) {
+            lit = c;
+        }
+        /* a literal counts when it is at the top level and no quantifier follows it */
+        size_t j = i + len;
+        if (lit >= 0 && depth == 0 && !(j < n && strchr("?*+{", t[j]))) {
+            run[cur++] = (char)lit;
+        } else {
+            if (cur > best && cur <= cap) {
+                memcpy(out, run, cur);
+                best = cur;
+            }
+            cur = 0;
+        }
+        i = j;
+    }
+    if (depth != 0) goto none;
+    if (cur > best && cur <= cap) {
+        memcpy(out, run, cur);
+        best = cur;
+    }
+    free(run);
+    return best;
+none:
+    free(run);
+    return 0;
+}
+
 /* ---- glob patterns ----------------------------------------------------------------------- */
 
 static int glob_is_wild(const struct ward_sigma_pattern *p, size_t i)
@@ -420,6 +525,14 @@ static int64_t atom_for(struct builder *b, uint32_t slot, uint32_t ref_slot,
         a->mode = ATOM_CONFIRM;
         a->seq = re_seq(&rs->arena, p);
         a->seq_dotall = (p->flags & WARD_SP_RE_S) != 0;
+        char *fac = ward_arena_alloc(&rs->arena, p->len + 1);
+        if (!fac) return WARD_ENOMEM;
+        size_t fl = re_factor(p, fac, p->len);
+        if (fl >= WARD_RE_FACTOR_MIN) {
+            fac[fl] = '\0';
+            a->fac = fac;
+            a->faclen = (uint32_t)fl;
+        }
     } else if (lz != LZ_NONE) {
         a->mode = ATOM_LAZY;
         a->lazy = (uint8_t)lz;
@@ -907,6 +1020,9 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
             a->frag_len = (uint32_t)len;
             lit = 1;
         }
+        /* a regex with a factor (ASCII): the same, confirmed with PCRE2 */
+        int refac = !lit && sb != &b->kw && a->pat->kind == WARD_SP_RE && a->fac;
+        if (refac) lit = 1;
         if (lit && sb != &b->kw) {
             /* literals with a non-ASCII byte apart: only values with one are scanned
              * for them (case folding is ASCII only, so no other value can match) */
@@ -916,7 +1032,13 @@ static int build_db(struct builder *b, struct slotb *sb, int defer, int literal,
             lit += hi;
         }
         if (lit != literal) continue;
-        if (a->pat->kind == WARD_SP_GLOB) {
+        if (refac) {
+            exprs[m] = strdup(a->fac);
+            lens[m] = a->faclen;
+            if (a->faclen < b->db_minlen) b->db_minlen = a->faclen;
+            flags[m] = HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS;
+            a->pos = POS_ANY;
+        } else if (a->pat->kind == WARD_SP_GLOB) {
             if (glob_expr(a->pat, &b->tmp, &flags[m], &a->pos, &a->litlen)) {
                 rc = WARD_ENOMEM;
                 goto done;

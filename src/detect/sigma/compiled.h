@@ -87,7 +87,14 @@ struct atom {
      * regex takes milliseconds on a long value that holds a few of the parts) */
     const char *seq;
     uint8_t seq_dotall; /* its "." also matches a newline (flag s) */
+    /* a regex: the longest run of bytes the subject of every match holds, when it has at
+     * least WARD_RE_FACTOR_MIN bytes (else NULL); scanned with the slot's literals without
+     * case, each hit confirmed with the whole regex, instead of a prefilter automaton */
+    const char *fac;
+    uint32_t faclen;
 };
+
+#define WARD_RE_FACTOR_MIN 3
 
 /* One event key of a slot. The first key that yields values gives the slot's values
  * (ward_sigma_field_values): the field of that exact key, else the elements of an array

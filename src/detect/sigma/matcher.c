@@ -975,6 +975,7 @@ static int deferred_match(struct ward_matcher *m, const struct atom *a, struct w
                              (a->pat->flags & WARD_SP_CASED) != 0))
         return 0; /* a glob's longest literal run first (memchr), then the glob */
     if (a->pat->kind == WARD_SP_GLOB) return glob_match(a->pat, v.ptr, v.len);
+    if (a->fac && !contains(v.ptr, v.len, a->fac, a->faclen, 0)) return 0; /* its factor first */
     return a->seq ? seq_match(a, v, !(a->pat->flags & WARD_SP_RE_I)) : re_match(m, a->re, v);
 }
 
