@@ -96,6 +96,68 @@ assert a[i - 1]["source"]["record"] == 10 and "correlation" not in a[i - 1], a[i
 assert [x["timestamp"] for x in a] == sorted(x["timestamp"] for x in a)
 PY
 
+# --- the store keeps every burst of a correlation alert it counts repeats on ---
+# 17 failures from one address, 10 s apart: the brute force fires at the 5th, 10th and 15th
+# (three bursts of 5), all counted on one stored alert; case show lists each burst (text
+# and JSON) with its time and the records it correlates
+for i in $(seq 0 16); do
+    printf 'Mar  3 10:%02d:%02d gw sshd[%d]: Failed password for invalid user u%d from 192.0.2.8 port %d ssh2\n' \
+        $((i / 6)) $(((i % 6) * 10)) $((500 + i)) "$i" $((43000 + i))
+done > "$tmp/bursts.log"
+"$ward" hunt --store "$tmp/bursts.db" --no-summary -r "$tmp/rules" "$tmp/bursts.log" > /dev/null 2>&1
+check_bursts() { # db what
+    "$ward" case show -d "$1" 1 -f json > "$tmp/bshow.json" 2>/dev/null
+    "$ward" case show -d "$1" 1 > "$tmp/bshow.txt" 2>/dev/null
+    python3 - "$tmp/bshow.json" "$tmp/bshow.txt" <<'PY' && ok || bad "$2: the bursts of a stored correlation alert"
+import json, re, sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+a = [x for x in d["alerts"] if x["rule"]["title"] == "SSH Brute Force From One Address"]
+assert len(a) == 1, [x["rule"]["title"] for x in d["alerts"]]
+a = a[0]
+b = a["bursts"]
+assert [x["time"][11:19] for x in b] == ["10:00:40", "10:01:30", "10:02:20"], [x["time"] for x in b]
+recs = [[r["record"] for r in x["correlation"]["alerts"]] for x in b]
+assert recs == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12, 13, 14, 15]], recs
+assert all(x["correlation"]["group"] == {"src_ip": "192.0.2.8"} and x["correlation"]["value"] == 5 for x in b)
+# the alert's own event is still its first burst
+assert a["event"]["correlation"]["alerts"] == b[0]["correlation"]["alerts"]
+assert "correlates 15 alerts (SSH Password Authentication Failed) for src_ip=192.0.2.8" in txt, txt
+for k, rs in enumerate(recs, 1):
+    m = re.search(r"burst %d of 3  \S+  event_count 5 in 5m, 5 alerts\n((?: {11}.*\n){5})" % k, txt)
+    assert m, (k, txt)
+    assert [int(r) for r in re.findall(r"bursts\.log:(\d+)", m.group(1))] == rs, m.group(1)
+PY
+}
+check_bursts "$tmp/bursts.db" "one hunt"
+# the same evidence hunted again: the count grows, the bursts are the same three
+"$ward" hunt --store "$tmp/bursts.db" --no-summary -r "$tmp/rules" "$tmp/bursts.log" > /dev/null 2>&1
+check_bursts "$tmp/bursts.db" "hunted twice"
+# a burst of 40 alerts: the engine names the first and last few (and counts the others), the
+# text lists 5 per burst and says how many more
+mkdir -p "$tmp/rules40"
+cp "$src/rules/linux/sshd/sshd_failed_password.yml" "$tmp/rules40/"
+sed -e 's/gte: 5/gte: 40/' -e 's/timespan: 5m/timespan: 1h/' "$src/rules/correlation/corr_sshd_brute_force.yml" \
+    > "$tmp/rules40/corr.yml"
+for i in $(seq 0 44); do
+    printf 'Mar  3 11:%02d:%02d gw sshd[%d]: Failed password for root from 192.0.2.9 port %d ssh2\n' \
+        $((i / 60)) $((i % 60)) $((600 + i)) $((44000 + i))
+done > "$tmp/big.log"
+"$ward" hunt --store "$tmp/big.db" --no-summary -r "$tmp/rules40" "$tmp/big.log" > /dev/null 2>&1
+"$ward" case show -d "$tmp/big.db" 1 -f json > "$tmp/big.json" 2>/dev/null
+"$ward" case show -d "$tmp/big.db" 1 > "$tmp/big.txt" 2>/dev/null
+python3 - "$tmp/big.json" "$tmp/big.txt" <<'PY' && ok || bad "a burst of 40: listed alerts and the count of the others"
+import json, re, sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+b = d["alerts"][0]["bursts"]
+assert len(b) == 1, b
+c = b[0]["correlation"]
+assert 5 < len(c["alerts"]) < 40 and len(c["alerts"]) + c["omitted"] == 40 and c["value"] == 40, c
+m = re.search(r"burst 1 of 1  \S+  event_count 40 in 1h, 40 alerts\n((?: {11}.*\n)+)", txt)
+assert m, txt
+lines = m.group(1).splitlines()
+assert len(lines) == 6 and lines[-1].strip() == "and 35 more", lines
+PY
+
 # --- the rule pack's checks accept correlations and filters ---
 "$ward" rules check -q "$src/rules" > /dev/null 2>&1 && ok || bad "ward rules check rejected the pack"
 "$ward" rules list "$src/rules" 2>/dev/null | grep -q "SSH Brute Force" && ok || bad "rules list lacks the correlation"
