@@ -1274,8 +1274,10 @@ static const struct sub subs[] = {
     {"show", "show an incident with its alerts, observables, tasks, notes, evidence",
      "usage: ward case show INCIDENT [OPTIONS]\n\n"
      "Shows one incident (INC-0001 or 1): summary, alerts, the entities that tie them\n"
-     "together, observables, tasks, notes and evidence with its chain of custody. The JSON\n"
-     "form has everything, the journal included.\n\nOptions:\n"
+     "together, observables, tasks, notes and evidence with its chain of custody. Under a\n"
+     "correlation alert, each of its bursts (every firing counted on it) with the first 5\n"
+     "alerts it correlates and the number of the others. The JSON form has everything, the\n"
+     "journal and every burst's correlated alerts included.\n\nOptions:\n"
      "      --events            include each alert's triggering event (JSON output)\n" OUT_HELP
          OUTFILE_HELP,
      do_show},

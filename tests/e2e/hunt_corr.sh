@@ -172,6 +172,44 @@ cp "$src/rules/linux/sshd/sshd_failed_password.yml" "$tmp/badrules/"
 "$ward" hunt -r "$tmp/badrules" --no-summary "$tmp/auth.log" > /dev/null 2> "$tmp/badhunt.err"; rc=$?
 [ $rc = 0 ] && grep -q "left out" "$tmp/badhunt.err" && ok || bad "hunt with a broken correlation: exit $rc"
 
+# --- the sequence tests of correlations and filters (ward rules test, docs/rules.md) ---
+# they pass with both engines, and the runner fails (exit 1, the line named) when an
+# expectation is not met or the rule no longer does what its test says
+for eng in fast reference; do
+    "$ward" rules test -e "$eng" "$src/rules/correlation" "$src/rules/filters" -r "$src/rules/linux" \
+        -r "$src/rules/windows" > "$tmp/seq.txt" 2>&1; rc=$?
+    [ $rc = 0 ] && [ "$(grep -c '^ok ' "$tmp/seq.txt")" = 6 ] && ok ||
+        bad "sequence tests ($eng): exit $rc: $(grep -v '^ok' "$tmp/seq.txt" | head -3)"
+done
+mut() { # what file sed-expression expected-failure-text
+    rm -rf "$tmp/mut"; cp -r "$src/rules" "$tmp/mut"
+    sed -i "$3" "$tmp/mut/$2"
+    "$ward" rules test "$tmp/mut/correlation" "$tmp/mut/filters" -r "$tmp/mut/linux" -r "$tmp/mut/windows" \
+        > "$tmp/mut.txt" 2>&1; local rc=$?
+    [ $rc = 1 ] && grep -q "^FAIL .*${2%.test.jsonl}.*$4" "$tmp/mut.txt" && ok ||
+        bad "sequence test runner, $1: exit $rc: $(grep -v '^ok' "$tmp/mut.txt" | head -2)"
+}
+mut "a wrong value" correlation/corr_sshd_brute_force.test.jsonl '0,/"value": 5/s//"value": 6/' \
+    "line 7: expected value 6, got 5"
+mut "a wrong group" correlation/corr_win_discovery_burst.test.jsonl '0,/"alert": {"group": {"Computer": "WS-LAB-01/s//"alert": {"group": {"Computer": "WS-LAB-09/' \
+    "expected an alert for group WS-LAB-09.corp.example, got group WS-LAB-01.corp.example"
+mut "wrong correlated events" correlation/corr_win_discovery_then_credential_access.test.jsonl 's/"correlates": \[1, 2, 3, 4\]/"correlates": [1, 2, 4]/' \
+    "correlates events \[1,2,3,4\]"
+mut "an alert not raised" correlation/corr_sshd_password_spraying.test.jsonl '$a {"alert": {"group": {"src_ip": "192.0.2.10"}}}' \
+    "expected alert not raised"
+mut "an alert not expected" correlation/corr_sshd_brute_force.test.jsonl '0,/^{"alert"/{/^{"alert"/d}' \
+    "an alert not expected: group 198.51.100.23, value 5"
+mut "a suppression expected, the match kept" filters/filter_sshd_failed_password_loopback.test.jsonl '0,/"filtered": true/s//"filtered": false/' \
+    "line 2: expected the match to be kept, it was dropped"
+mut "the rule changed (a longer timespan fires on the near miss)" correlation/corr_sshd_brute_force.yml 's/timespan: 5m/timespan: 10m/' \
+    "an alert not expected"
+mut "the filter changed" filters/filter_sshd_failed_password_loopback.yml 's#- ::1/128#- ::2/128#' \
+    "expected the match to be dropped, it was kept"
+mut "events out of time order" correlation/corr_win_credential_access_seen.test.jsonl '3s/09:05:00/08:05:00/' \
+    "line 3: the events of a case must be in time order"
+mut "no case expects an alert" correlation/corr_win_credential_access_seen.test.jsonl '1,5d' \
+    "no case expects an alert"
+
 if [ ! -f "$corpus/linux-logs/loghub/OpenSSH/OpenSSH_2k.log" ]; then
     echo "SKIP (corpus part): the shared corpus is not at $corpus"
     echo "hunt_corr: $pass passed, $fail failed"; [ $fail = 0 ]; exit
