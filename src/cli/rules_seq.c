@@ -87,8 +87,10 @@ static int build(struct seq_ctx *x, char *const *paths, size_t npaths, const cha
         return EX_OSERR;
     if (x->corr->ndiags) {
         const struct ward_corr_diag *d = &x->corr->diags[0];
-        snprintf(x->why, sizeof x->why, "%.150s:%u: %.250s (the rules it uses must be among the "
-                 "tested paths or given with --rules)", d->path ? d->path : "?", d->line, d->reason);
+        snprintf(x->why, sizeof x->why,
+                 "%.150s:%u: %.250s (the rules it uses must be among the "
+                 "tested paths or given with --rules)",
+                 d->path ? d->path : "?", d->line, d->reason);
         return 0;
     }
     x->built = 1;
@@ -269,8 +271,8 @@ static void key_text(const char *k, size_t n, char *out, size_t outsz)
 }
 
 /* Compares the case's alerts of the tested correlation with its "alert" lines. */
-static int check_case(struct run *r, size_t rule, const struct want *w, size_t nw,
-                      const char *name, unsigned long long line, char *fail, size_t fsz)
+static int check_case(struct run *r, size_t rule, const struct want *w, size_t nw, const char *name,
+                      unsigned long long line, char *fail, size_t fsz)
 {
     size_t k = 0;
     for (size_t i = 0; i < r->ngot; i++) {
@@ -279,8 +281,9 @@ static int check_case(struct run *r, size_t rule, const struct want *w, size_t n
         char gk[200];
         key_text(g->key, g->klen, gk, sizeof gk);
         if (k == nw) {
-            snprintf(fail, fsz, "case '%.80s' (line %llu): an alert not expected: group %s, value %g",
-                     name, line, gk, g->value);
+            snprintf(fail, fsz,
+                     "case '%.80s' (line %llu): an alert not expected: group %s, value %g", name,
+                     line, gk, g->value);
             return 1;
         }
         const struct want *e = &w[k++];
@@ -318,8 +321,10 @@ static int check_case(struct run *r, size_t rule, const struct want *w, size_t n
                 for (size_t j = 0; j < nu && o + 24 < sizeof list; j++)
                     o += (size_t)snprintf(list + o, sizeof list - o, "%s%llu", j ? "," : "",
                                           (unsigned long long)gr[j]);
-                snprintf(fail, fsz, "line %llu: the alert correlates events [%s], not the ones "
-                         "expected", e->line, list);
+                snprintf(fail, fsz,
+                         "line %llu: the alert correlates events [%s], not the ones "
+                         "expected",
+                         e->line, list);
                 free(gr);
                 return 1;
             }
@@ -327,8 +332,10 @@ static int check_case(struct run *r, size_t rule, const struct want *w, size_t n
         }
     }
     if (k < nw) {
-        snprintf(fail, fsz, "line %llu: expected alert not raised (%zu of %zu raised in case "
-                 "'%.80s')", w[k].line, k, nw, name);
+        snprintf(fail, fsz,
+                 "line %llu: expected alert not raised (%zu of %zu raised in case "
+                 "'%.80s')",
+                 w[k].line, k, nw, name);
         return 1;
     }
     return 0;
@@ -506,8 +513,8 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
                     rc = EX_SOFTWARE;
                     break;
                 }
-                int c = check_case(&r, (size_t)corr, wants, nwants, case_name, case_line, fail,
-                                   fsz);
+                int c =
+                    check_case(&r, (size_t)corr, wants, nwants, case_name, case_line, fail, fsz);
                 if (c < 0) rc = EX_SOFTWARE;
                 ward_corr_free(eng);
                 eng = NULL;
@@ -521,10 +528,12 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
             evno = 0;
             last_ts = WARD_TIME_NONE;
             (*ncases)++;
-            if (crule && ward_corr_new(x->corr, x->bases, x->nbases, &co, on_alert, &r, &eng,
-                                       &err)) {
-                snprintf(fail, fsz, "%.400s (the rules it uses must be among the tested paths or "
-                         "given with --rules)", err.msg);
+            if (crule &&
+                ward_corr_new(x->corr, x->bases, x->nbases, &co, on_alert, &r, &eng, &err)) {
+                snprintf(fail, fsz,
+                         "%.400s (the rules it uses must be among the tested paths or "
+                         "given with --rules)",
+                         err.msg);
                 break;
             }
             continue;
@@ -570,7 +579,8 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
         sub.record = ++evno;
         if (crule) {
             if (sub.ts == WARD_TIME_NONE) {
-                snprintf(fail, fsz, "line %llu: the event has no time", (unsigned long long)ev.line);
+                snprintf(fail, fsz, "line %llu: the event has no time",
+                         (unsigned long long)ev.line);
                 break;
             }
             if (last_ts != WARD_TIME_NONE && sub.ts < last_ts) {
@@ -585,8 +595,10 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
         struct ward_str fv;
         if (ff) {
             if (!is_filter || ff->type != WARD_V_BOOL || ward_event_value(&ev, ff, &fv)) {
-                snprintf(fail, fsz, "line %llu: \"filtered\" is true or false, in the test of a "
-                         "filter", (unsigned long long)ev.line);
+                snprintf(fail, fsz,
+                         "line %llu: \"filtered\" is true or false, in the test of a "
+                         "filter",
+                         (unsigned long long)ev.line);
                 break;
             }
             int want = ward_str_eq_c(fv, "true");
@@ -598,8 +610,10 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
                                        x->bases[r.hits[i]].name))
                             named = (long)r.hits[i];
             if (named < 0) {
-                snprintf(fail, fsz, "line %llu: no rule the filter names matches the event (are "
-                         "they among the tested paths or --rules?)", (unsigned long long)ev.line);
+                snprintf(fail, fsz,
+                         "line %llu: no rule the filter names matches the event (are "
+                         "they among the tested paths or --rules?)",
+                         (unsigned long long)ev.line);
                 break;
             }
             int keep = ward_corr_filter_keep(myfilters, x->tax, x->bases[named].id,
@@ -633,8 +647,8 @@ int sigma_cli_seq_test(struct seq_ctx *x, const char *rule_path, const char *tes
         }
     }
     if (!fail[0] && !rc && !positives)
-        snprintf(fail, fsz, "%s", crule ? "no case expects an alert"
-                                        : "no event expects its match to be dropped");
+        snprintf(fail, fsz, "%s",
+                 crule ? "no case expects an alert" : "no event expects its match to be dropped");
 out:
     if (rd_open) ward_reader_close(&rd);
     if (have_ev) {
