@@ -6,6 +6,7 @@
 # one that expires between two events with the same value.
 set -u
 ward=${WARD_BIN:?WARD_BIN not set}
+src=${WARD_SRC:-.}
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
@@ -54,10 +55,10 @@ want[ignore]="2024-05-01 192.0.2.10,2024-05-01 192.0.2.11,2024-05-01 192.0.2.12,
 for mode in default retro strict ignore; do
     opt=(--validity "$mode"); exp=${want[$mode]:-}
     [ "$mode" = default ] && { opt=(); exp=${want[retro]}; }
-    got=$("$ward" hunt -f jsonl --no-summary -j 1 "${opt[@]}" --intel "$tmp/intel.json" "$tmp/ev.jsonl" 2>"$tmp/err" | hits | tr '\n' ,)
+    got=$("$ward" hunt -r "$src/rules/linux" -f jsonl --no-summary -j 1 "${opt[@]}" --intel "$tmp/intel.json" "$tmp/ev.jsonl" 2>"$tmp/err" | hits | tr '\n' ,)
     [ "$got" = "$exp" ] && ok || bad "--intel, validity $mode: got '$got', expected '$exp' ($(head -c 300 "$tmp/err"))"
     cp "$tmp/base.db" "$tmp/$mode.db"
-    got=$("$ward" hunt -f jsonl --no-summary -j 1 "${opt[@]}" --store "$tmp/$mode.db" "$tmp/ev.jsonl" 2>"$tmp/err" | hits | tr '\n' ,)
+    got=$("$ward" hunt -r "$src/rules/linux" -f jsonl --no-summary -j 1 "${opt[@]}" --store "$tmp/$mode.db" "$tmp/ev.jsonl" 2>"$tmp/err" | hits | tr '\n' ,)
     [ "$got" = "$exp" ] && ok || bad "--store, validity $mode: got '$got', expected '$exp' ($(head -c 300 "$tmp/err"))"
     # and the intel match command agrees, on the same file
     n=$("$ward" intel match "${opt[@]}" --intel "$tmp/intel.json" "$tmp/ev.jsonl" 2>/dev/null | wc -l)
