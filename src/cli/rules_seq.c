@@ -399,7 +399,7 @@ static int read_want(struct ward_event *ev, const struct ward_corr_rule *rule, s
         v[s.len] = 0;
         if (push_rec(&w->recs, &w->nrecs, strtoull(v, NULL, 10))) return -1;
     }
-    qsort(w->recs, w->nrecs, sizeof *w->recs, cmp_u64);
+    if (w->nrecs) qsort(w->recs, w->nrecs, sizeof *w->recs, cmp_u64);
     if (!w->has_value && line_str(ev, "alert.value", v, sizeof v)) {
         snprintf(fail, fsz, "line %llu: the alert's value is not a number",
                  (unsigned long long)ev->line);
