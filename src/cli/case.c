@@ -271,7 +271,10 @@ static int corr_burst(struct corr_sum *cs, const char *json, size_t len, size_t 
         ward_event_free(&ev);
         return e;
     }
-    static const char ak[] = "alerts.", gk[] = "group.";
+    /* hunt's form names the alerts in "alerts" with rule {id, title} and the group as an
+     * object; ward_corr_alert_build's in "correlated" with the rule's id and the group as
+     * "field=value, ..." text */
+    static const char ak[] = "alerts.", ck[] = "correlated.", gk[] = "group.";
     struct ward_str type = {0}, value = {0}, span = {0};
     unsigned long long listed = 0, omitted = 0, events = 0;
     struct {
@@ -283,16 +286,22 @@ static int corr_burst(struct corr_sum *cs, const char *json, size_t len, size_t 
         const char *key = ward_field_key(&ev, f);
         struct ward_str v;
         if (ward_event_value(&ev, f, &v)) continue;
-        if (strncmp(key, ak, sizeof ak - 1) == 0) {
+        size_t pl = strncmp(key, ak, sizeof ak - 1) == 0   ? sizeof ak - 1
+                    : strncmp(key, ck, sizeof ck - 1) == 0 ? sizeof ck - 1
+                                                           : 0;
+        if (pl) {
             char *end;
-            unsigned long long idx = strtoull(key + sizeof ak - 1, &end, 10);
+            unsigned long long idx = strtoull(key + pl, &end, 10);
             if (idx + 1 > listed) listed = idx + 1;
-            if (strcmp(end, ".rule.title") == 0) corr_title(cs, v);
+            int title = strcmp(end, ".rule.title") == 0 || strcmp(end, ".rule") == 0;
+            if (title) corr_title(cs, v);
             if (idx >= BURST_LIST) continue;
             if (strcmp(end, ".time") == 0) al[idx].time = v;
             if (strcmp(end, ".path") == 0) al[idx].path = v;
             if (strcmp(end, ".record") == 0) al[idx].record = v;
-            if (strcmp(end, ".rule.title") == 0) al[idx].title = v;
+            if (title) al[idx].title = v;
+        } else if (k == 0 && strcmp(key, "group") == 0) {
+            e |= ward_buf_printf(&cs->group, "%.*s", (int)v.len, v.ptr);
         } else if (strncmp(key, gk, sizeof gk - 1) == 0) {
             if (k == 0)
                 e |= ward_buf_printf(&cs->group, "%s%s=%.*s", cs->group.len ? ", " : "",

@@ -158,6 +158,17 @@ lines = m.group(1).splitlines()
 assert len(lines) == 6 and lines[-1].strip() == "and 35 more", lines
 PY
 
+# an imported correlation alert in the form of ward_corr_alert_build ("correlated", the group
+# as text) is a burst too, shown the same way
+printf '%s\n' '{"timestamp":"2026-03-03T10:00:40Z","host":"gw","rule":{"id":"59ae4de1-5dea-4a09-a6d6-de0697577971","title":"SSH Brute Force","level":"high"},"event":{"correlation":{"type":"event_count","group":"src_ip=192.0.2.7","value":5,"events":12,"correlated":[{"time":"2026-03-03T10:00:00Z","path":"/var/log/auth.log","record":3,"rule":"b0ae9780"},{"time":"2026-03-03T10:00:40Z","path":"/var/log/auth.log","record":9,"rule":"b0ae9780"}],"omitted":10}}}' \
+    > "$tmp/imp.jsonl"
+"$ward" case import -d "$tmp/imp.db" "$tmp/imp.jsonl" > /dev/null 2>&1
+"$ward" case show -d "$tmp/imp.db" 1 > "$tmp/imp.txt" 2>/dev/null
+grep -q '^ *correlates 12 alerts (b0ae9780) for src_ip=192.0.2.7$' "$tmp/imp.txt" &&
+    grep -q '^ *burst 1 of 1  2026-03-03T10:00:40Z  event_count 5, 12 alerts$' "$tmp/imp.txt" &&
+    grep -q '^ *2026-03-03T10:00:40Z  auth.log:9  b0ae9780$' "$tmp/imp.txt" && grep -q '^ *and 10 more$' "$tmp/imp.txt" &&
+    ok || bad "an imported correlation alert: $(cat "$tmp/imp.txt")"
+
 # --- the rule pack's checks accept correlations and filters ---
 "$ward" rules check -q "$src/rules" > /dev/null 2>&1 && ok || bad "ward rules check rejected the pack"
 "$ward" rules list "$src/rules" 2>/dev/null | grep -q "SSH Brute Force" && ok || bad "rules list lacks the correlation"
