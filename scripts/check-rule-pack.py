@@ -9,9 +9,12 @@ holding at least one positive test ({"match": true, "event": {...}}; Windows eve
 nested {"Event": ...} layout; events of other products are flat and name the logsource
 their decoder would give them: {"match": true, "logsource": {"product": "linux", "service":
 "sshd"}, "event": {...}}). Correlation rules (a `correlation:` section) and filters (a
-`filter:` section) have no detection and no test file of their own (tests/e2e/hunt_corr.sh
-runs them): their sections are checked, and every rule they name must be in the pack. It
-then counts the distinct ATT&CK techniques the pack covers.
+`filter:` section) have no detection: their sections are checked, every rule they name must
+be in the pack, and their NAME.test.jsonl is a sequence test (lines {"case": ...},
+{"event": ..., "logsource"?, "filtered"?} and {"alert": {"group": ...}}, see docs/rules.md)
+whose shape is checked here (a case first, at least one expected alert or, for a filter,
+one event whose match must be dropped); `ward rules test` runs them. It then counts the
+distinct ATT&CK techniques the pack covers.
 
 With --eval it also runs a small reference matcher (a subset of Sigma: the modifiers and
 conditions the pack uses) over each rule's test events, and over extra JSON-lines evidence
@@ -511,6 +514,54 @@ def load_tests(path, problems, windows=True):
     return tests
 
 
+def load_seq_tests(path, kind, problems):
+    """The shape of a correlation's or filter's sequence test (ward rules test runs it)."""
+    if not os.path.exists(path):
+        problems.append(f"{path}: missing test file")
+        return
+    cases = positives = 0
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                problems.append(f"{path}:{n}: invalid JSON: {e}")
+                continue
+            if not isinstance(obj, dict):
+                problems.append(f"{path}:{n}: want a JSON object")
+                continue
+            if "case" in obj:
+                if not isinstance(obj["case"], str) or not obj["case"]:
+                    problems.append(f"{path}:{n}: a case has a name: {{\"case\": \"...\"}}")
+                cases += 1
+                continue
+            if not cases:
+                problems.append(f"{path}:{n}: the first line must start a case")
+                continue
+            if "alert" in obj:
+                a = obj["alert"]
+                if kind != "correlation":
+                    problems.append(f"{path}:{n}: an alert line in the test of a filter")
+                elif not isinstance(a, dict) or not isinstance(a.get("group", {}), dict):
+                    problems.append(f"{path}:{n}: want {{\"alert\": {{\"group\": {{...}}, ...}}}}")
+                else:
+                    positives += 1
+                continue
+            if not isinstance(obj.get("event"), dict):
+                problems.append(f"{path}:{n}: neither a case, an event nor an alert")
+                continue
+            if "filtered" in obj:
+                if kind != "filter" or not isinstance(obj["filtered"], bool):
+                    problems.append(f"{path}:{n}: \"filtered\" is true or false, in a filter's test")
+                elif obj["filtered"]:
+                    positives += 1
+    if not positives:
+        problems.append(f"{path}: no case expects an alert" if kind == "correlation"
+                        else f"{path}: no event expects its match to be dropped (\"filtered\": true)")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -546,6 +597,8 @@ def main():
             product = ((rule.get("logsource") or {}).get("product") if isinstance(rule, dict)
                        else None)
             tests = load_tests(path[:-4] + ".test.jsonl", problems, product in (None, "windows"))
+        elif rule_kind(rule) in ("correlation", "filter"):
+            load_seq_tests(path[:-4] + ".test.jsonl", rule_kind(rule), problems)
         rules.append((rel, rule, techs, tests))
 
     # every rule a correlation or a filter names is in the pack (by id or name)

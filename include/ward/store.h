@@ -20,7 +20,7 @@
 struct ward_store;
 
 /* The schema version this build writes (the last migration). */
-#define WARD_STORE_SCHEMA 4
+#define WARD_STORE_SCHEMA 5
 
 /*
  * Opens (creating it if absent) the store at path and migrates it to WARD_STORE_SCHEMA, one
@@ -183,6 +183,15 @@ struct ward_case_alert {
     const char *event_json;
 };
 
+/* One firing of a correlation alert (several when the store counted repeats on the alert):
+ * its time and its correlation object as JSON text ({"type", "group", "value", "events",
+ * "first", "last", "alerts": [...], "omitted"}, see docs/hunt.md). */
+struct ward_case_burst {
+    int64_t alert_id;
+    ward_time_t ts;
+    const char *correlation;
+};
+
 struct ward_case_technique {
     const char *id, *name;
     int64_t alerts;
@@ -239,6 +248,8 @@ struct ward_case {
     struct ward_incident inc;
     struct ward_case_alert *alerts;
     size_t nalerts;
+    struct ward_case_burst *bursts; /* by alert id, then time */
+    size_t nbursts;
     struct ward_case_technique *techniques;
     size_t ntechniques;
     const char **tactics;
@@ -266,6 +277,10 @@ struct ward_case {
 int ward_store_load_case(struct ward_store *st, int64_t incident, int with_events,
                          struct ward_case **out, struct ward_err *err) WARD_MUST_USE;
 void ward_case_free(struct ward_case *c);
+/* The bursts of one alert of the case, in time order: *first gets the first (NULL when none);
+ * returns how many. */
+size_t ward_case_alert_bursts(const struct ward_case *c, int64_t alert_id,
+                              const struct ward_case_burst **first);
 
 struct ward_incident_filter {
     int status;       /* -1 any; WARD_ST__COUNT = open (not closed) */

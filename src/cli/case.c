@@ -223,54 +223,161 @@ static int load(struct copts *o, int64_t id, int events, struct ward_store **st,
     return 0;
 }
 
-/* For a correlation alert (its stored event is {"correlation": {...}}, see docs/hunt.md): one
- * line naming what it correlates, e.g. "correlates 5 alerts (SSH ...) for src_ip=10.0.0.1". */
-static int show_correlation(const struct ward_case_alert *a, struct ward_buf *b)
+/* Correlated alerts listed per burst in the text form of `ward case show` (the JSON form
+ * has every one the store kept). */
+#define BURST_LIST 5
+
+/* What `case show` tells of a correlation alert, across its bursts. */
+struct corr_sum {
+    struct ward_buf group;  /* "src_ip=10.0.0.1, ..." of the first burst */
+    struct ward_buf bursts; /* the burst lines */
+    char titles[3][160];    /* the distinct titles of the correlated rules (first 3) */
+    size_t ntitles;
+    unsigned long long total; /* correlated alerts over all bursts */
+};
+
+static int corr_title(struct corr_sum *cs, struct ward_str v)
 {
-    static const char head[] = "{\"correlation\":";
-    if (!a->event_json || strncmp(a->event_json, head, sizeof head - 1) != 0) return 0;
+    for (size_t j = 0; j < cs->ntitles; j++)
+        if (strlen(cs->titles[j]) == v.len && memcmp(cs->titles[j], v.ptr, v.len) == 0) return 0;
+    if (cs->ntitles == 3 || v.len >= sizeof cs->titles[0]) return 0;
+    memcpy(cs->titles[cs->ntitles], v.ptr, v.len);
+    cs->titles[cs->ntitles++][v.len] = 0;
+    return 0;
+}
+
+static const char *path_base(const char *p, size_t n, size_t *len)
+{
+    const char *s = p;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '/') s = p + i + 1;
+    *len = n - (size_t)(s - p);
+    return s;
+}
+
+/* One burst (a correlation object as JSON text): its line and up to BURST_LIST alert lines,
+ * then "and N more" for the alerts it correlates beyond them (listed in the JSON form or
+ * left out by the engine). */
+static int corr_burst(struct corr_sum *cs, const char *json, size_t len, size_t k, size_t n,
+                      ward_time_t ts)
+{
     struct ward_event ev;
     struct ward_err err = {0};
     if (ward_event_init(&ev, NULL)) return WARD_ENOMEM;
     int e = 0;
-    if (ward_json_flatten(&ev, a->event_json, strlen(a->event_json), NULL, NULL, &err) == 0) {
-        static const char ak[] = "correlation.alerts.", gk[] = "correlation.group.";
-        long n = -1;
-        const char *titles[3];
-        size_t tlen[3], nt = 0;
-        struct ward_buf grp;
-        ward_buf_init(&grp, 4096);
-        for (uint32_t i = 0; i < ev.nfields; i++) {
-            struct ward_field *f = &ev.fields[i];
-            const char *k = ward_field_key(&ev, f);
-            struct ward_str v;
-            if (ward_event_value(&ev, f, &v)) continue;
-            if (strncmp(k, ak, sizeof ak - 1) == 0) {
-                char *end;
-                long idx = strtol(k + sizeof ak - 1, &end, 10);
-                if (idx > n) n = idx;
-                if (strcmp(end, ".rule.title") != 0 || nt == 3) continue;
-                size_t j = 0;
-                while (j < nt && !(tlen[j] == v.len && memcmp(titles[j], v.ptr, v.len) == 0)) j++;
-                if (j == nt) {
-                    titles[nt] = v.ptr;
-                    tlen[nt++] = v.len;
-                }
-            } else if (strncmp(k, gk, sizeof gk - 1) == 0) {
-                e |= ward_buf_printf(&grp, "%s%s=%.*s", grp.len ? ", " : "", k + sizeof gk - 1,
-                                     (int)v.len, v.ptr);
-            }
-        }
-        if (n >= 0) {
-            e |= ward_buf_printf(b, "         correlates %ld alert%s (", n + 1, n ? "s" : "");
-            for (size_t j = 0; j < nt; j++)
-                e |= ward_buf_printf(b, "%s%.*s", j ? "; " : "", (int)tlen[j], titles[j]);
-            e |= ward_buf_printf(b, ")%s%.*s\n", grp.len ? " for " : "", (int)grp.len,
-                                 grp.len ? grp.data : "");
-        }
-        ward_buf_free(&grp);
+    if (ward_json_flatten(&ev, json, len, NULL, NULL, &err) != 0) {
+        e |= ward_buf_printf(&cs->bursts, "         burst %zu of %zu: unreadable (%s)\n", k + 1, n,
+                             err.msg);
+        ward_event_free(&ev);
+        return e;
     }
+    /* hunt's form names the alerts in "alerts" with rule {id, title} and the group as an
+     * object; ward_corr_alert_build's in "correlated" with the rule's id and the group as
+     * "field=value, ..." text */
+    static const char ak[] = "alerts.", ck[] = "correlated.", gk[] = "group.";
+    struct ward_str type = {0}, value = {0}, span = {0};
+    unsigned long long listed = 0, omitted = 0, events = 0;
+    struct {
+        struct ward_str time, path, record, title;
+    } al[BURST_LIST];
+    memset(al, 0, sizeof al);
+    for (uint32_t i = 0; i < ev.nfields; i++) {
+        struct ward_field *f = &ev.fields[i];
+        const char *key = ward_field_key(&ev, f);
+        struct ward_str v;
+        if (ward_event_value(&ev, f, &v)) continue;
+        size_t pl = strncmp(key, ak, sizeof ak - 1) == 0   ? sizeof ak - 1
+                    : strncmp(key, ck, sizeof ck - 1) == 0 ? sizeof ck - 1
+                                                           : 0;
+        if (pl) {
+            char *end;
+            unsigned long long idx = strtoull(key + pl, &end, 10);
+            if (idx + 1 > listed) listed = idx + 1;
+            int title = strcmp(end, ".rule.title") == 0 || strcmp(end, ".rule") == 0;
+            if (title) corr_title(cs, v);
+            if (idx >= BURST_LIST) continue;
+            if (strcmp(end, ".time") == 0) al[idx].time = v;
+            if (strcmp(end, ".path") == 0) al[idx].path = v;
+            if (strcmp(end, ".record") == 0) al[idx].record = v;
+            if (title) al[idx].title = v;
+        } else if (k == 0 && strcmp(key, "group") == 0) {
+            e |= ward_buf_printf(&cs->group, "%.*s", (int)v.len, v.ptr);
+        } else if (strncmp(key, gk, sizeof gk - 1) == 0) {
+            if (k == 0)
+                e |= ward_buf_printf(&cs->group, "%s%s=%.*s", cs->group.len ? ", " : "",
+                                     key + sizeof gk - 1, (int)v.len, v.ptr);
+        } else if (strcmp(key, "type") == 0) {
+            type = v;
+        } else if (strcmp(key, "value") == 0) {
+            value = v;
+        } else if (strcmp(key, "timespan") == 0) {
+            span = v;
+        } else if (strcmp(key, "events") == 0) {
+            events = strtoull(v.ptr, NULL, 10);
+        } else if (strcmp(key, "omitted") == 0) {
+            omitted = strtoull(v.ptr, NULL, 10);
+        }
+    }
+    unsigned long long all = listed + omitted;
+    if (events > all) all = events;
+    cs->total += all;
+    char t[48];
+    ward_time_format(ts, 0, t, sizeof t);
+    e |= ward_buf_printf(
+        &cs->bursts, "         burst %zu of %zu  %s  %.*s %.*s%s%.*s, %llu alert%s\n", k + 1, n, t,
+        (int)type.len, type.ptr ? type.ptr : "", (int)value.len, value.ptr ? value.ptr : "",
+        span.len ? " in " : "", (int)span.len, span.ptr ? span.ptr : "", all, all == 1 ? "" : "s");
+    size_t shown = listed < BURST_LIST ? (size_t)listed : BURST_LIST;
+    for (size_t i = 0; i < shown; i++) {
+        e |= ward_buf_printf(&cs->bursts, "           %.*s", (int)al[i].time.len,
+                             al[i].time.ptr ? al[i].time.ptr : "");
+        if (al[i].path.len) {
+            size_t bl;
+            const char *b = path_base(al[i].path.ptr, al[i].path.len, &bl);
+            e |= ward_buf_printf(&cs->bursts, "  %.*s:%.*s", (int)bl, b, (int)al[i].record.len,
+                                 al[i].record.ptr ? al[i].record.ptr : "");
+        }
+        e |= ward_buf_printf(&cs->bursts, "  %.*s\n", (int)al[i].title.len,
+                             al[i].title.ptr ? al[i].title.ptr : "");
+    }
+    if (all > shown) e |= ward_buf_printf(&cs->bursts, "           and %llu more\n", all - shown);
     ward_event_free(&ev);
+    return e;
+}
+
+/* For a correlation alert (its stored event is {"correlation": {...}}, see docs/hunt.md): a
+ * line naming what it correlates over all its bursts, e.g. "correlates 10 alerts (SSH ...)
+ * for src_ip=10.0.0.1", then every burst (each firing the store counted on the alert) with
+ * its time, value and the first BURST_LIST alerts it correlates. */
+static int show_correlation(const struct ward_case *c, const struct ward_case_alert *a,
+                            struct ward_buf *b)
+{
+    static const char head[] = "{\"correlation\":";
+    const struct ward_case_burst *bu;
+    size_t n = ward_case_alert_bursts(c, a->id, &bu);
+    size_t elen = a->event_json ? strlen(a->event_json) : 0;
+    int legacy = !n && elen > sizeof head && memcmp(a->event_json, head, sizeof head - 1) == 0 &&
+                 a->event_json[elen - 1] == '}';
+    if (!n && !legacy) return 0;
+    struct corr_sum cs;
+    memset(&cs, 0, sizeof cs);
+    ward_buf_init(&cs.group, 0);
+    ward_buf_init(&cs.bursts, 0);
+    int e = 0;
+    if (legacy) /* the alert's own event, when the store has no burst row for it */
+        e |= corr_burst(&cs, a->event_json + sizeof head - 1, elen - sizeof head, 0, 1,
+                        a->first_seen);
+    for (size_t k = 0; k < n; k++)
+        e |= corr_burst(&cs, bu[k].correlation, strlen(bu[k].correlation), k, n, bu[k].ts);
+    e |= ward_buf_printf(b, "         correlates %llu alert%s (", cs.total,
+                         cs.total == 1 ? "" : "s");
+    for (size_t j = 0; j < cs.ntitles; j++)
+        e |= ward_buf_printf(b, "%s%s", j ? "; " : "", cs.titles[j]);
+    e |= ward_buf_printf(b, ")%s%.*s\n", cs.group.len ? " for " : "", (int)cs.group.len,
+                         cs.group.len ? cs.group.data : "");
+    if (cs.bursts.len) e |= ward_buf_append(b, cs.bursts.data, cs.bursts.len);
+    ward_buf_free(&cs.group);
+    ward_buf_free(&cs.bursts);
     return e;
 }
 
@@ -306,7 +413,7 @@ static int show_text(struct ward_case *c, struct ward_buf *b)
         e |= ward_buf_printf(b, "  %-6lld %s  %-8s x%-4lld %-12s %s (%s)\n", (long long)a->id, t1,
                              ward_level_name(a->level), (long long)a->count,
                              a->host ? a->host : "-", a->rule_title, a->rule_id);
-        e |= show_correlation(a, b);
+        e |= show_correlation(c, a, b);
     }
     if (c->nentities) {
         e |= ward_buf_printf(b, "\nSHARED ENTITIES (%zu)\n", c->nentities);
@@ -1176,8 +1283,10 @@ static const struct sub subs[] = {
     {"show", "show an incident with its alerts, observables, tasks, notes, evidence",
      "usage: ward case show INCIDENT [OPTIONS]\n\n"
      "Shows one incident (INC-0001 or 1): summary, alerts, the entities that tie them\n"
-     "together, observables, tasks, notes and evidence with its chain of custody. The JSON\n"
-     "form has everything, the journal included.\n\nOptions:\n"
+     "together, observables, tasks, notes and evidence with its chain of custody. Under a\n"
+     "correlation alert, each of its bursts (every firing counted on it) with the first 5\n"
+     "alerts it correlates and the number of the others. The JSON form has everything, the\n"
+     "journal and every burst's correlated alerts included.\n\nOptions:\n"
      "      --events            include each alert's triggering event (JSON output)\n" OUT_HELP
          OUTFILE_HELP,
      do_show},

@@ -25,6 +25,19 @@ int cli_stdout_tty(void);
 /* Writes buf to stdout; returns 0 or EX_IOERR after reporting. */
 int cli_write(const char *p, size_t n);
 
+/* --validity MODE of `ward intel match` and `ward hunt` (enum ward_ioc_validity; the
+ * semantics are ward_ioc_set_validity's). CLI_VALIDITY_HELP is the option's help text after
+ * "--validity MODE"; its continuation lines start with CLI_VALIDITY_PAD, which the file
+ * using it defines (the blanks up to its help column). */
+#define CLI_VALIDITY_HELP                                                                          \
+    "retro (default): valid_until ends an indicator, but\n" CLI_VALIDITY_PAD                       \
+    "valid_from does not hide earlier events (intel published today\n" CLI_VALIDITY_PAD            \
+    "still flags last month's logs); strict: valid_from <= event\n" CLI_VALIDITY_PAD               \
+    "time < valid_until; ignore: match at any time\n"
+/* Parses retro, strict or ignore into *mode (an enum ward_ioc_validity); -1 for anything
+ * else. */
+int cli_parse_validity(const char *s, int *mode);
+
 /* one row per subcommand file */
 extern const struct ward_cmd ward_cmd_dump;
 extern const struct ward_cmd ward_cmd_intel;

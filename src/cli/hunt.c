@@ -29,6 +29,7 @@
 #include "ward/sigma.h"
 #include "ward/store.h"
 
+#define CLI_VALIDITY_PAD "                          "
 static const char help[] =
     "usage: ward hunt [OPTIONS] PATH...\n"
     "\n"
@@ -57,7 +58,8 @@ static const char help[] =
     "                          bundles, MISP events or feeds, CSV, plain lists; repeatable):\n"
     "                          a hit is an alert of the rule \"Threat intelligence indicator\n"
     "                          match\" carrying the indicator's context\n"
-    "\n"
+    "      --validity MODE     indicators (--intel's and the store's) at the event's time:\n"
+    "                          " CLI_VALIDITY_HELP "\n"
     "Input:\n"
     "  -t, --input-format NAME force the input format instead of detecting it\n"
     "      --since TIME        only events at or after TIME (RFC 3339, e.g. 2026-01-31T08:00Z)\n"
@@ -128,6 +130,7 @@ struct hunt_opts {
     char **intel;
     size_t nintel;
     int no_store_intel;
+    int validity; /* enum ward_ioc_validity */
     int summary;
     int color;
     int no_correlation;
@@ -1004,6 +1007,7 @@ static int load_intel(struct hunt *h)
         h->intel = NULL;
         return 0;
     }
+    ward_ioc_set_validity(h->intel, (enum ward_ioc_validity)h->o.validity);
     if (ward_ioc_set_compile(h->intel)) return EX_OSERR;
     const struct ward_ioc_stats *st = ward_ioc_set_stats(h->intel);
     ward_info("intel: %llu indicator values from %llu files", (unsigned long long)st->total,
@@ -1292,6 +1296,7 @@ static int run(int argc, char **argv)
         OPT_LATENESS,
         OPT_CORR_GROUPS,
         OPT_NO_STORE_INTEL,
+        OPT_VALIDITY,
     };
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -1316,6 +1321,7 @@ static int run(int argc, char **argv)
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"corr-max-groups", required_argument, NULL, OPT_CORR_GROUPS},
         {"no-store-intel", no_argument, NULL, OPT_NO_STORE_INTEL},
+        {"validity", required_argument, NULL, OPT_VALIDITY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1376,6 +1382,10 @@ static int run(int argc, char **argv)
             if (push_arg(&o->intel, &o->nintel, optarg)) rc = EX_OSERR;
             break;
         case OPT_NO_STORE_INTEL: o->no_store_intel = 1; break;
+        case OPT_VALIDITY:
+            if (cli_parse_validity(optarg, &o->validity))
+                rc = cli_usage_error(me, "--validity must be retro, strict or ignore");
+            break;
         case OPT_NOSUM: o->summary = 0; break;
         case OPT_NOCORR: o->no_correlation = 1; break;
         case OPT_LATENESS:

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hunt.h"
+#include "sigma_cli.h"
 #include "ward/correlate.h"
 #include "ward/json.h"
 
@@ -32,22 +33,6 @@ struct chained {
     size_t n;
     struct hunt_corr_ref refs[HC_REFS_MAX];
 };
-
-struct field_ctx {
-    const struct ward_taxonomy *tax;
-    const struct ward_ls_ids *ls;
-};
-
-/* A Sigma field of the event as detection reads it for the base rule's logsource (the
- * taxonomy's field map), else the exact key, else the last key ending in ".name". */
-static int read_field(void *ctx, struct ward_event *ev, const char *name, struct ward_str *out)
-{
-    struct field_ctx *fc = ctx;
-    struct ward_field *f = NULL;
-    if (fc && fc->ls && ward_sigma_field_values(fc->tax, fc->ls, name, ev, &f, 1) == 0) f = NULL;
-    if (!f) return ward_corr_field_default(NULL, ev, name, out);
-    return ward_event_value(ev, f, out) == 0;
-}
 
 static void on_corr(void *ctx, const struct ward_corr_alert *a);
 
@@ -151,7 +136,7 @@ int hunt_corr_init(struct hunt_corr *hc, const struct hunt_corr_opts *o,
     ward_corr_opts_default(&co);
     co.lateness = o->lateness;
     if (o->max_groups) co.max_groups = o->max_groups;
-    co.field = read_field;
+    co.field = sigma_cli_corr_field;
     if (ward_corr_new(hc->rules, hc->bases, hc->nbases, &co, on_corr, hc, &hc->engine, &err)) {
         ward_log_err(WARD_LOG_ERROR, &err);
         return err.code ? err.code : WARD_EINVAL;
@@ -203,9 +188,9 @@ int hunt_corr_extract(struct hunt_corr *hc, size_t rule, struct ward_event *ev,
 {
     ward_buf_reset(out);
     if (rule >= hc->nbases || !(hc->flags[rule] & HC_FEEDS)) return 0;
-    struct field_ctx fc = {hc->tax, &hc->base_ls[rule]};
+    struct sigma_cli_field_ctx fc = {hc->tax, &hc->base_ls[rule]};
     atomic_fetch_add_explicit(&hc->extracts, 1, memory_order_relaxed);
-    return ward_corr_extract(hc->engine, rule, ev, read_field, &fc, out);
+    return ward_corr_extract(hc->engine, rule, ev, sigma_cli_corr_field, &fc, out);
 }
 
 /* ---- pass 1: the engine over the sorted matches ------------------------------------------ */

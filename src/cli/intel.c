@@ -16,6 +16,7 @@
 #include "ward/ioc.h"
 #include "ward/json.h"
 
+#define CLI_VALIDITY_PAD "                       "
 static const char help[] =
     "usage: ward intel check [OPTIONS] FILE...\n"
     "       ward intel import [--store DB] [--source NAME] [OPTIONS] FILE...\n"
@@ -86,10 +87,7 @@ static const char help[] =
     "      --confidence N   confidence (0-100) for indicators that carry none\n"
     "      --strict         (check) exit 1 also when some indicator is unsupported or invalid\n"
     "  -c, --count          (match) print only the number of hits per events file\n"
-    "      --validity MODE  (match) retro (default): valid_until ends an indicator, but\n"
-    "                       valid_from does not hide earlier events (intel published today\n"
-    "                       still flags last month's logs); strict: valid_from <= event\n"
-    "                       time < valid_until; ignore: match at any time\n"
+    "      --validity MODE  (match) " CLI_VALIDITY_HELP
     "  -t, --input-format NAME  (match) force the events' format\n"
     "  -h, --help           show this help\n"
     "\n"
@@ -112,6 +110,22 @@ static const char help[] =
     "  ward intel match --intel apt1.json --intel iocs.csv logs/\n";
 
 const struct ward_cmd ward_cmd_intel;
+
+int cli_parse_validity(const char *s, int *mode)
+{
+    static const struct {
+        const char *name;
+        enum ward_ioc_validity mode;
+    } v[] = {{"retro", WARD_IOC_VALID_RETRO},
+             {"strict", WARD_IOC_VALID_STRICT},
+             {"ignore", WARD_IOC_VALID_IGNORE}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (strcmp(s, v[i].name) == 0) {
+            *mode = (int)v[i].mode;
+            return 0;
+        }
+    return -1;
+}
 
 struct opts {
     struct ward_ioc_load_opts load;
@@ -947,13 +961,7 @@ static int run(int argc, char **argv)
         case 'c': o.count = 1; break;
         case 't': o.in_format = optarg; break;
         case 'V':
-            if (strcmp(optarg, "retro") == 0)
-                o.validity = WARD_IOC_VALID_RETRO;
-            else if (strcmp(optarg, "strict") == 0)
-                o.validity = WARD_IOC_VALID_STRICT;
-            else if (strcmp(optarg, "ignore") == 0)
-                o.validity = WARD_IOC_VALID_IGNORE;
-            else {
+            if (cli_parse_validity(optarg, &o.validity)) {
                 rc = cli_usage_error(&ward_cmd_intel, "--validity must be retro, strict or ignore");
                 goto out;
             }

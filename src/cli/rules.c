@@ -33,8 +33,13 @@ static const char help[] =
     "         {\"match\": true|false, \"event\": {...}}), checks that the rule fires on\n"
     "         exactly the match:true events. A line may add the logsource the event's\n"
     "         decoder would give it: \"logsource\": {\"product\": \"linux\", \"service\":\n"
-    "         \"sshd\"}. Prints one line per rule file and a closing \"N passed, N failed\".\n"
-    "         Default PATH: ./rules.\n"
+    "         \"sshd\"}. A correlation's or filter's test is a sequence: cases\n"
+    "         ({\"case\": NAME}) of events in time order, each followed by the\n"
+    "         correlation alerts it must raise ({\"alert\": {\"group\": {...}, \"value\":\n"
+    "         N, \"correlates\": [event numbers]}}) or with \"filtered\": true|false on\n"
+    "         events (docs/rules.md); they run through the rules of all the PATHs\n"
+    "         and --rules. Prints one line per rule file and a closing \"N passed, N\n"
+    "         failed\". Default PATH: ./rules.\n"
     "list     prints one line per rule: id, level, logsource, title, file:line.\n"
     "\n"
     "Options:\n"
@@ -44,7 +49,8 @@ static const char help[] =
     "                           without it, rules that use |expand are rejected\n"
     "  -e, --engine NAME        check/test: fast (the compiled rule set, default) or\n"
     "                           reference (the plain evaluator)\n"
-    "  -r, --rules PATH         explain: where to look a rule id or title up (repeatable)\n"
+    "  -r, --rules PATH         explain: where to look a rule id or title up; test: more\n"
+    "                           rules for the correlations and filters (repeatable)\n"
     "  -q, --quiet              check: only the counts, not each rejected rule\n"
     "  -t, --input-format NAME  explain: force the format of EVENTFILE (default: detected)\n"
     "  -h, --help               show this help\n"
@@ -114,6 +120,26 @@ int sigma_cli_subevent(struct ward_event *dst, struct ward_event *src, const cha
         if (rc) return rc;
     }
     ward_event_find_time(dst);
+    return 0;
+}
+
+int sigma_cli_test_logsource(struct ward_event *sub, struct ward_event *line)
+{
+    /* a test line may name the logsource its decoder would give the event
+     * ("logsource": {"product": "linux", "service": "sshd"}); the event borrows the names
+     * until the next test line */
+    static const char *const ls_keys[] = {"logsource.product", "logsource.service",
+                                          "logsource.category"};
+    static char ls_vals[3][64];
+    const char **ls_dst[] = {&sub->product, &sub->service, &sub->category};
+    for (int li = 0; li < 3; li++) {
+        struct ward_field *lf = ward_event_find(line, ls_keys[li], strlen(ls_keys[li]));
+        struct ward_str lv;
+        if (!lf || ward_event_value(line, lf, &lv) || lv.len >= sizeof ls_vals[li]) continue;
+        memcpy(ls_vals[li], lv.ptr, lv.len);
+        ls_vals[li][lv.len] = 0;
+        *ls_dst[li] = ls_vals[li];
+    }
     return 0;
 }
 
@@ -525,21 +551,7 @@ static int test_one(struct common *c, const struct ward_taxonomy *tax, const cha
                     rc = EX_SOFTWARE;
                     break;
                 }
-                /* a test line may name the logsource its decoder would give the event
-                 * ("logsource": {"product": "linux", "service": "sshd"}) */
-                static const char *const ls_keys[] = {"logsource.product", "logsource.service",
-                                                      "logsource.category"};
-                static char ls_vals[3][64];
-                const char **ls_dst[] = {&sub.product, &sub.service, &sub.category};
-                for (int li = 0; li < 3; li++) {
-                    struct ward_field *lf = ward_event_find(&ev, ls_keys[li], strlen(ls_keys[li]));
-                    struct ward_str lv;
-                    if (!lf || ward_event_value(&ev, lf, &lv) || lv.len >= sizeof ls_vals[li])
-                        continue;
-                    memcpy(ls_vals[li], lv.ptr, lv.len);
-                    ls_vals[li][lv.len] = 0;
-                    *ls_dst[li] = ls_vals[li];
-                }
+                sigma_cli_test_logsource(&sub, &ev);
                 int got = fires(c, tax, rules, rs, m, &sub);
                 if (want)
                     npos++;
@@ -575,6 +587,37 @@ done:
     return rc;
 }
 
+/* Whether the rule file holds a correlation or a filter (1), detection rules only (0), or
+ * -EX_* when it cannot be read. */
+static int is_meta_file(struct common *c, const char *path)
+{
+    struct ward_sigma_rules *rules = NULL;
+    char *one[1] = {(char *)(uintptr_t)path};
+    int rc = sigma_cli_rules(one, 1, c->placeholders, &rules);
+    if (rc) return -rc;
+    int meta = 0;
+    for (size_t i = 0; i < rules->nrules; i++)
+        if (rules->rules[i]->kind == WARD_RULE_CORRELATION ||
+            rules->rules[i]->kind == WARD_RULE_FILTER)
+            meta = 1;
+    ward_sigma_rules_free(rules);
+    return meta;
+}
+
+/* The rules a sequence test runs through: the tested paths and --rules. */
+static int seq_setup(struct common *c, const struct ward_taxonomy *tax, char **paths, size_t npaths,
+                     struct seq_ctx **out)
+{
+    char **all = calloc(npaths + c->nrule_paths + 1, sizeof *all);
+    if (!all) return EX_OSERR;
+    for (size_t i = 0; i < npaths; i++) all[i] = paths[i];
+    for (size_t i = 0; i < c->nrule_paths; i++) all[npaths + i] = c->rule_paths[i];
+    int rc =
+        sigma_cli_seq_new(out, tax, c->reference, all, npaths + c->nrule_paths, c->placeholders);
+    free(all);
+    return rc;
+}
+
 static void count_err(void *ctx, const struct ward_err *e)
 {
     (*(size_t *)ctx)++;
@@ -598,6 +641,7 @@ static int do_test(struct common *c, char **paths, size_t npaths)
         return EX_SOFTWARE;
     }
     struct test_tally tally = {0, 0};
+    struct seq_ctx *seq = NULL;
     for (size_t i = 0; i < nfiles && rc == 0; i++) {
         const char *f = files[i];
         size_t n = strlen(f);
@@ -614,8 +658,32 @@ static int do_test(struct common *c, char **paths, size_t npaths)
         memcpy(test_path + stem, ".test.jsonl", 12);
         struct stat st;
         if (stat(test_path, &st) != 0) continue;
-        rc = test_one(c, tax, f, test_path, &tally);
+        int meta = is_meta_file(c, f);
+        if (meta < 0) {
+            rc = -meta;
+            break;
+        }
+        if (!meta) {
+            rc = test_one(c, tax, f, test_path, &tally);
+            continue;
+        }
+        /* a correlation or a filter: a sequence of events through the rules of the paths */
+        if (!seq && (rc = seq_setup(c, tax, paths, npaths, &seq))) break;
+        char failure[600];
+        size_t ncases, nexp;
+        rc = sigma_cli_seq_test(seq, f, test_path, c->placeholders, failure, sizeof failure,
+                                &ncases, &nexp);
+        if (rc) break;
+        if (failure[0]) {
+            tally.failed++;
+            printf("FAIL %s: %s\n", f, failure);
+        } else {
+            tally.passed++;
+            printf("ok   %s (%zu case%s, %zu expectation%s)\n", f, ncases, ncases == 1 ? "" : "s",
+                   nexp, nexp == 1 ? "" : "s");
+        }
     }
+    sigma_cli_seq_free(seq);
     ward_paths_free(files);
     ward_taxonomy_free(tax);
     if (rc) return rc;

@@ -375,6 +375,20 @@ int ward_case_write_json(struct ward_jw *w, struct ward_case *c)
         ward_jw_uint(w, a->source_record);
         ward_jw_end(w);
         if (a->event_json) jw_raw_or(w, "event", a->event_json, "null");
+        /* a correlation alert: every firing the store counted on it, in time order */
+        const struct ward_case_burst *bu;
+        size_t nb = ward_case_alert_bursts(c, a->id, &bu);
+        if (nb) {
+            ward_jw_key(w, "bursts");
+            ward_jw_arr(w);
+            for (size_t k = 0; k < nb; k++) {
+                ward_jw_obj(w);
+                jw_time(w, "time", bu[k].ts);
+                jw_raw_or(w, "correlation", bu[k].correlation, "null");
+                ward_jw_end(w);
+            }
+            ward_jw_end(w);
+        }
         ward_jw_end(w);
     }
     ward_jw_end(w);

@@ -57,6 +57,11 @@ static const char sql_obs_seen[] =
     "UPDATE observables SET sightings = sightings + 1, first_seen = min(first_seen, ?4)"
     " WHERE incident_id = ?1 AND type = ?2 AND value = ?3";
 
+static const char sql_burst_has[] =
+    "SELECT 1 FROM alert_bursts WHERE alert_id = ?1 AND ts = ?2 AND correlation = ?3";
+static const char sql_burst_ins[] =
+    "INSERT INTO alert_bursts(alert_id, ts, correlation) VALUES(?1, ?2, ?3)";
+
 #define FAIL_DB(what)                                                                              \
     do {                                                                                           \
         r = st_dberr(st, err, what);                                                               \
@@ -150,6 +155,47 @@ static int add_repeat(struct repeat **v, size_t *n, size_t *cap, int64_t alert, 
     return 0;
 }
 
+/* A correlation alert's event is {"correlation": {...}} (docs/hunt.md): the inner object,
+ * else NULL. */
+static const char *corr_object(const struct ward_alert *a, size_t *len)
+{
+    static const char head[] = "{\"correlation\":";
+    if (!a->event_json) return NULL;
+    size_t n = a->event_json_len ? a->event_json_len : strlen(a->event_json);
+    if (n < sizeof head || memcmp(a->event_json, head, sizeof head - 1) != 0) return NULL;
+    while (n > sizeof head - 1 && (a->event_json[n - 1] == ' ' || a->event_json[n - 1] == '\n' ||
+                                   a->event_json[n - 1] == '\r' || a->event_json[n - 1] == '\t'))
+        n--;
+    if (n <= sizeof head || a->event_json[n - 1] != '}') return NULL;
+    *len = n - sizeof head; /* without the head and the closing brace */
+    return a->event_json + sizeof head - 1;
+}
+
+/* Records one firing of a correlation alert on its row (once: the same burst recorded again,
+ * as when the same evidence is hunted twice into the store, is kept once). */
+static int add_burst(struct ward_store *st, int64_t alert_id, ward_time_t ts,
+                     const struct ward_alert *a, struct ward_err *err)
+{
+    size_t len;
+    const char *obj = corr_object(a, &len);
+    if (!obj) return 0;
+    if (len > INT32_MAX) return ward_err_set(err, WARD_ELIMIT, "correlation too large to store");
+    sqlite3_stmt *s = st_prep(st, sql_burst_has, err);
+    if (!s) return WARD_EIO;
+    sqlite3_bind_int64(s, 1, alert_id);
+    sqlite3_bind_int64(s, 2, ts);
+    sqlite3_bind_text(s, 3, obj, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc != SQLITE_DONE) return st_dberr(st, err, "cannot look for a burst");
+    if (!(s = st_prep(st, sql_burst_ins, err))) return WARD_EIO;
+    sqlite3_bind_int64(s, 1, alert_id);
+    sqlite3_bind_int64(s, 2, ts);
+    sqlite3_bind_text(s, 3, obj, (int)len, SQLITE_STATIC);
+    return st_step_done(st, s, err, "cannot record a burst");
+}
+
 static void incident_title(const struct ward_alert *a, char *out, size_t outsz)
 {
     const char *who = NULL;
@@ -214,6 +260,7 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
         sqlite3_bind_int64(s, 1, alert_id);
         sqlite3_bind_int64(s, 2, ts);
         if ((r = st_step_done(st, s, err, "cannot count the repeat"))) goto out;
+        if ((r = add_burst(st, alert_id, ts, a, err))) goto out;
         PREP(s, sql_inc_roll);
         sqlite3_bind_int64(s, 1, inc);
         sqlite3_bind_int(s, 2, level);
@@ -335,6 +382,7 @@ static int one_alert(struct ward_store *st, const struct ward_alert *a,
     if ((r = st_step_done(st, s, err, "cannot store the alert"))) goto out;
     int64_t alert_id = sqlite3_last_insert_rowid(st->db);
     stats->alerts_new++;
+    if ((r = add_burst(st, alert_id, ts, a, err))) goto out;
 
     PREP(s, sql_inc_roll);
     sqlite3_bind_int64(s, 1, inc);

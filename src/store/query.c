@@ -132,6 +132,17 @@ static int fill_alert(struct ward_arena *a, sqlite3_stmt *s, void *row)
     return oom;
 }
 
+static int fill_burst(struct ward_arena *a, sqlite3_stmt *s, void *row)
+{
+    struct ward_case_burst *x = row;
+    int oom = 0;
+    x->alert_id = sqlite3_column_int64(s, 0);
+    x->ts = time_col(s, 1);
+    x->correlation = dup_col(a, s, 2, &oom);
+    if (!x->correlation) x->correlation = "{}";
+    return oom;
+}
+
 static int fill_technique(struct ward_arena *a, sqlite3_stmt *s, void *row)
 {
     struct ward_case_technique *x = row;
@@ -260,6 +271,9 @@ static const char sql_case_alerts_noev[] =
     " CASE WHEN substr(event_json, 1, 15) = '{\"correlation\":' THEN event_json END"
     " FROM alerts WHERE incident_id = ?1"
     " ORDER BY first_seen, id";
+static const char sql_case_bursts[] =
+    "SELECT b.alert_id, b.ts, b.correlation FROM alert_bursts b JOIN alerts a ON a.id = b.alert_id"
+    " WHERE a.incident_id = ?1 ORDER BY b.alert_id, b.ts, b.id";
 static const char sql_case_tech[] =
     "SELECT attack_id, name, alerts FROM incident_attack WHERE incident_id = ?1"
     " AND kind = 'technique' ORDER BY attack_id";
@@ -308,6 +322,7 @@ int ward_store_load_case(struct ward_store *st, int64_t incident, int with_event
         (cnt) = n;                                                                                 \
     }
     LOAD(with_events ? sql_case_alerts : sql_case_alerts_noev, c->alerts, c->nalerts, fill_alert)
+    LOAD(sql_case_bursts, c->bursts, c->nbursts, fill_burst)
     LOAD(sql_case_tech, c->techniques, c->ntechniques, fill_technique)
     LOAD(sql_case_tactics, c->tactics, c->ntactics, fill_tactic)
     LOAD(sql_case_entities, c->entities, c->nentities, fill_entity)
@@ -325,6 +340,24 @@ int ward_store_load_case(struct ward_store *st, int64_t incident, int with_event
     }
     *out = c;
     return 0;
+}
+
+size_t ward_case_alert_bursts(const struct ward_case *c, int64_t alert_id,
+                              const struct ward_case_burst **first)
+{
+    /* the bursts are ordered by alert id: the first of alert_id's, then its run */
+    size_t lo = 0, hi = c->nbursts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->bursts[mid].alert_id < alert_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < c->nbursts && c->bursts[lo + n].alert_id == alert_id) n++;
+    *first = n ? &c->bursts[lo] : NULL;
+    return n;
 }
 
 void ward_case_free(struct ward_case *c)

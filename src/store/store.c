@@ -128,8 +128,21 @@ static const char migration_4[] =
     "CREATE INDEX intel_problems_import ON intel_problems(import_id);"
     "CREATE INDEX intel_problems_source ON intel_problems(source);";
 
+/* every firing (burst) of a correlation alert: the alert row counts the repeats of the same
+ * correlation and group, its event_json stays the first burst's; each burst keeps its time
+ * and its correlation object (type, group, value, first/last, the alerts it correlates).
+ * Stores of schema 4 kept the first burst only: it becomes the alert's first burst row. */
+static const char migration_5[] =
+    "CREATE TABLE alert_bursts(id INTEGER PRIMARY KEY,"
+    " alert_id INTEGER NOT NULL REFERENCES alerts(id), ts INTEGER NOT NULL,"
+    " correlation TEXT NOT NULL);"
+    "CREATE INDEX alert_bursts_alert ON alert_bursts(alert_id, ts);"
+    "INSERT INTO alert_bursts(alert_id, ts, correlation)"
+    " SELECT id, first_seen, substr(event_json, 16, length(event_json) - 16) FROM alerts"
+    " WHERE substr(event_json, 1, 15) = '{\"correlation\":' AND substr(event_json, -1) = '}';";
+
 static const char *const migrations[WARD_STORE_SCHEMA] = {migration_1, migration_2, migration_3,
-                                                          migration_4};
+                                                          migration_4, migration_5};
 
 /* ---- basics -------------------------------------------------------------------------------- */
 

@@ -96,6 +96,79 @@ assert a[i - 1]["source"]["record"] == 10 and "correlation" not in a[i - 1], a[i
 assert [x["timestamp"] for x in a] == sorted(x["timestamp"] for x in a)
 PY
 
+# --- the store keeps every burst of a correlation alert it counts repeats on ---
+# 17 failures from one address, 10 s apart: the brute force fires at the 5th, 10th and 15th
+# (three bursts of 5), all counted on one stored alert; case show lists each burst (text
+# and JSON) with its time and the records it correlates
+for i in $(seq 0 16); do
+    printf 'Mar  3 10:%02d:%02d gw sshd[%d]: Failed password for invalid user u%d from 192.0.2.8 port %d ssh2\n' \
+        $((i / 6)) $(((i % 6) * 10)) $((500 + i)) "$i" $((43000 + i))
+done > "$tmp/bursts.log"
+"$ward" hunt --store "$tmp/bursts.db" --no-summary -r "$tmp/rules" "$tmp/bursts.log" > /dev/null 2>&1
+check_bursts() { # db what
+    "$ward" case show -d "$1" 1 -f json > "$tmp/bshow.json" 2>/dev/null
+    "$ward" case show -d "$1" 1 > "$tmp/bshow.txt" 2>/dev/null
+    python3 - "$tmp/bshow.json" "$tmp/bshow.txt" <<'PY' && ok || bad "$2: the bursts of a stored correlation alert"
+import json, re, sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+a = [x for x in d["alerts"] if x["rule"]["title"] == "SSH Brute Force From One Address"]
+assert len(a) == 1, [x["rule"]["title"] for x in d["alerts"]]
+a = a[0]
+b = a["bursts"]
+assert [x["time"][11:19] for x in b] == ["10:00:40", "10:01:30", "10:02:20"], [x["time"] for x in b]
+recs = [[r["record"] for r in x["correlation"]["alerts"]] for x in b]
+assert recs == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12, 13, 14, 15]], recs
+assert all(x["correlation"]["group"] == {"src_ip": "192.0.2.8"} and x["correlation"]["value"] == 5 for x in b)
+# the alert's own event is still its first burst
+assert a["event"]["correlation"]["alerts"] == b[0]["correlation"]["alerts"]
+assert "correlates 15 alerts (SSH Password Authentication Failed) for src_ip=192.0.2.8" in txt, txt
+for k, rs in enumerate(recs, 1):
+    m = re.search(r"burst %d of 3  \S+  event_count 5 in 5m, 5 alerts\n((?: {11}.*\n){5})" % k, txt)
+    assert m, (k, txt)
+    assert [int(r) for r in re.findall(r"bursts\.log:(\d+)", m.group(1))] == rs, m.group(1)
+PY
+}
+check_bursts "$tmp/bursts.db" "one hunt"
+# the same evidence hunted again: the count grows, the bursts are the same three
+"$ward" hunt --store "$tmp/bursts.db" --no-summary -r "$tmp/rules" "$tmp/bursts.log" > /dev/null 2>&1
+check_bursts "$tmp/bursts.db" "hunted twice"
+# a burst of 40 alerts: the engine names the first and last few (and counts the others), the
+# text lists 5 per burst and says how many more
+mkdir -p "$tmp/rules40"
+cp "$src/rules/linux/sshd/sshd_failed_password.yml" "$tmp/rules40/"
+sed -e 's/gte: 5/gte: 40/' -e 's/timespan: 5m/timespan: 1h/' "$src/rules/correlation/corr_sshd_brute_force.yml" \
+    > "$tmp/rules40/corr.yml"
+for i in $(seq 0 44); do
+    printf 'Mar  3 11:%02d:%02d gw sshd[%d]: Failed password for root from 192.0.2.9 port %d ssh2\n' \
+        $((i / 60)) $((i % 60)) $((600 + i)) $((44000 + i))
+done > "$tmp/big.log"
+"$ward" hunt --store "$tmp/big.db" --no-summary -r "$tmp/rules40" "$tmp/big.log" > /dev/null 2>&1
+"$ward" case show -d "$tmp/big.db" 1 -f json > "$tmp/big.json" 2>/dev/null
+"$ward" case show -d "$tmp/big.db" 1 > "$tmp/big.txt" 2>/dev/null
+python3 - "$tmp/big.json" "$tmp/big.txt" <<'PY' && ok || bad "a burst of 40: listed alerts and the count of the others"
+import json, re, sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+b = d["alerts"][0]["bursts"]
+assert len(b) == 1, b
+c = b[0]["correlation"]
+assert 5 < len(c["alerts"]) < 40 and len(c["alerts"]) + c["omitted"] == 40 and c["value"] == 40, c
+m = re.search(r"burst 1 of 1  \S+  event_count 40 in 1h, 40 alerts\n((?: {11}.*\n)+)", txt)
+assert m, txt
+lines = m.group(1).splitlines()
+assert len(lines) == 6 and lines[-1].strip() == "and 35 more", lines
+PY
+
+# an imported correlation alert in the form of ward_corr_alert_build ("correlated", the group
+# as text) is a burst too, shown the same way
+printf '%s\n' '{"timestamp":"2026-03-03T10:00:40Z","host":"gw","rule":{"id":"59ae4de1-5dea-4a09-a6d6-de0697577971","title":"SSH Brute Force","level":"high"},"event":{"correlation":{"type":"event_count","group":"src_ip=192.0.2.7","value":5,"events":12,"correlated":[{"time":"2026-03-03T10:00:00Z","path":"/var/log/auth.log","record":3,"rule":"b0ae9780"},{"time":"2026-03-03T10:00:40Z","path":"/var/log/auth.log","record":9,"rule":"b0ae9780"}],"omitted":10}}}' \
+    > "$tmp/imp.jsonl"
+"$ward" case import -d "$tmp/imp.db" "$tmp/imp.jsonl" > /dev/null 2>&1
+"$ward" case show -d "$tmp/imp.db" 1 > "$tmp/imp.txt" 2>/dev/null
+grep -q '^ *correlates 12 alerts (b0ae9780) for src_ip=192.0.2.7$' "$tmp/imp.txt" &&
+    grep -q '^ *burst 1 of 1  2026-03-03T10:00:40Z  event_count 5, 12 alerts$' "$tmp/imp.txt" &&
+    grep -q '^ *2026-03-03T10:00:40Z  auth.log:9  b0ae9780$' "$tmp/imp.txt" && grep -q '^ *and 10 more$' "$tmp/imp.txt" &&
+    ok || bad "an imported correlation alert: $(cat "$tmp/imp.txt")"
+
 # --- the rule pack's checks accept correlations and filters ---
 "$ward" rules check -q "$src/rules" > /dev/null 2>&1 && ok || bad "ward rules check rejected the pack"
 "$ward" rules list "$src/rules" 2>/dev/null | grep -q "SSH Brute Force" && ok || bad "rules list lacks the correlation"
@@ -109,6 +182,44 @@ cp "$src/rules/linux/sshd/sshd_failed_password.yml" "$tmp/badrules/"
     bad "rules check accepted a correlation naming a missing rule (exit $rc)"
 "$ward" hunt -r "$tmp/badrules" --no-summary "$tmp/auth.log" > /dev/null 2> "$tmp/badhunt.err"; rc=$?
 [ $rc = 0 ] && grep -q "left out" "$tmp/badhunt.err" && ok || bad "hunt with a broken correlation: exit $rc"
+
+# --- the sequence tests of correlations and filters (ward rules test, docs/rules.md) ---
+# they pass with both engines, and the runner fails (exit 1, the line named) when an
+# expectation is not met or the rule no longer does what its test says
+for eng in fast reference; do
+    "$ward" rules test -e "$eng" "$src/rules/correlation" "$src/rules/filters" -r "$src/rules/linux" \
+        -r "$src/rules/windows" > "$tmp/seq.txt" 2>&1; rc=$?
+    [ $rc = 0 ] && [ "$(grep -c '^ok ' "$tmp/seq.txt")" = 6 ] && ok ||
+        bad "sequence tests ($eng): exit $rc: $(grep -v '^ok' "$tmp/seq.txt" | head -3)"
+done
+mut() { # what file sed-expression expected-failure-text
+    rm -rf "$tmp/mut"; cp -r "$src/rules" "$tmp/mut"
+    sed -i "$3" "$tmp/mut/$2"
+    "$ward" rules test "$tmp/mut/correlation" "$tmp/mut/filters" -r "$tmp/mut/linux" -r "$tmp/mut/windows" \
+        > "$tmp/mut.txt" 2>&1; local rc=$?
+    [ $rc = 1 ] && grep -q "^FAIL .*${2%.test.jsonl}.*$4" "$tmp/mut.txt" && ok ||
+        bad "sequence test runner, $1: exit $rc: $(grep -v '^ok' "$tmp/mut.txt" | head -2)"
+}
+mut "a wrong value" correlation/corr_sshd_brute_force.test.jsonl '0,/"value": 5/s//"value": 6/' \
+    "line 7: expected value 6, got 5"
+mut "a wrong group" correlation/corr_win_discovery_burst.test.jsonl '0,/"alert": {"group": {"Computer": "WS-LAB-01/s//"alert": {"group": {"Computer": "WS-LAB-09/' \
+    "expected an alert for group WS-LAB-09.corp.example, got group WS-LAB-01.corp.example"
+mut "wrong correlated events" correlation/corr_win_discovery_then_credential_access.test.jsonl 's/"correlates": \[1, 2, 3, 4\]/"correlates": [1, 2, 4]/' \
+    "correlates events \[1,2,3,4\]"
+mut "an alert not raised" correlation/corr_sshd_password_spraying.test.jsonl '$a {"alert": {"group": {"src_ip": "192.0.2.10"}}}' \
+    "expected alert not raised"
+mut "an alert not expected" correlation/corr_sshd_brute_force.test.jsonl '0,/^{"alert"/{/^{"alert"/d}' \
+    "an alert not expected: group 198.51.100.23, value 5"
+mut "a suppression expected, the match kept" filters/filter_sshd_failed_password_loopback.test.jsonl '0,/"filtered": true/s//"filtered": false/' \
+    "line 2: expected the match to be kept, it was dropped"
+mut "the rule changed (a longer timespan fires on the near miss)" correlation/corr_sshd_brute_force.yml 's/timespan: 5m/timespan: 10m/' \
+    "an alert not expected"
+mut "the filter changed" filters/filter_sshd_failed_password_loopback.yml 's#- ::1/128#- ::2/128#' \
+    "expected the match to be dropped, it was kept"
+mut "events out of time order" correlation/corr_win_credential_access_seen.test.jsonl '3s/09:05:00/08:05:00/' \
+    "line 3: the events of a case must be in time order"
+mut "no case expects an alert" correlation/corr_win_credential_access_seen.test.jsonl '1,5d' \
+    "no case expects an alert"
 
 if [ ! -f "$corpus/linux-logs/loghub/OpenSSH/OpenSSH_2k.log" ]; then
     echo "SKIP (corpus part): the shared corpus is not at $corpus"

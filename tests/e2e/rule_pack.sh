@@ -3,7 +3,8 @@
 # the structure check of scripts/check-rule-pack.py (required keys, unique UUID4 ids,
 # well-formed ATT&CK tags that exist in the table, a test file with a positive test) with
 # its reference cross-check, then ward's own engine: every rule compiles, and
-# `ward rules test` passes with both engines. With the shared corpus present, the pack
+# `ward rules test` passes with both engines (the correlations' and filters' sequence tests
+# included). With the shared corpus present, the pack
 # must also fire on the EVTX attack samples across at least 40 ATT&CK techniques.
 set -u
 src=${WARD_SRC:-.}

@@ -452,6 +452,84 @@ static void test_entities(void)
     ward_event_free(&ev);
 }
 
+/* A correlation alert repeated (same rule and group, in the dedup window) is one row whose
+ * count grows; each firing is a burst of its own (time and correlation object), in time
+ * order, the same burst recorded twice is kept once, and the row's event stays the first. */
+static void test_bursts(void)
+{
+    char db[300];
+    path_in(db, sizeof db, "bursts.db");
+    struct ward_store *st = NULL;
+    struct ward_err err;
+    ward_err_clear(&err);
+    CHECK_INT(ward_store_open(db, &st, &err), 0);
+    if (!st) return;
+    static const struct ward_entity ip[] = {{WARD_ENT_SRC_IP, "192.0.2.8"}};
+    static const char *const ev[] = {
+        "{\"correlation\":{\"type\":\"event_count\",\"value\":5,\"alerts\":[{\"record\":5}]}}",
+        "{\"correlation\":{\"type\":\"event_count\",\"value\":5,\"alerts\":[{\"record\":10}]}}\n",
+        "{\"correlation\":{\"type\":\"event_count\",\"value\":6,\"alerts\":[{\"record\":16}]}}",
+        "{\"correlation\":{\"type\":\"event_count\",\"value\":5,\"alerts\":[{\"record\":10}]}}",
+        "{\"plain\":1}",
+    };
+    /* out of time order on purpose: burst 3 (t=30) before burst 2 (t=20); then burst 2 again;
+     * then a plain alert of another rule */
+    static const int at[] = {10, 30, 20, 20, 25}, which[] = {0, 2, 1, 3, 4};
+    for (size_t i = 0; i < 5; i++) {
+        struct ward_alert a;
+        memset(&a, 0, sizeof a);
+        a.ts = (ward_time_t)at[i] * 1000000000LL;
+        a.rule.id = i == 4 ? "plain" : "corr";
+        a.rule.title = i == 4 ? "Plain" : "Brute force";
+        a.rule.level = 3;
+        a.entities = ip;
+        a.nentities = 1;
+        a.event_json = ev[which[i]];
+        struct ward_store_stats stats = {0};
+        CHECK_INT(ward_store_add_alerts(st, &a, 1, NULL, &stats, &err), 0);
+    }
+    CHECK_INT(q(st, "SELECT count FROM alerts WHERE rule_id = 'corr'"), 4);
+    CHECK_INT(q(st, "SELECT count(*) FROM alert_bursts"), 3);
+    struct ward_case *c = NULL;
+    CHECK_INT(ward_store_load_case(st, 1, 0, &c, &err), 0);
+    if (c) {
+        CHECK_INT(c->nalerts, 2);
+        for (size_t i = 0; i < c->nalerts; i++) {
+            const struct ward_case_burst *b;
+            size_t n = ward_case_alert_bursts(c, c->alerts[i].id, &b);
+            if (strcmp(c->alerts[i].rule_id, "plain") == 0) {
+                CHECK_INT(n, 0);
+                CHECK(b == NULL);
+                continue;
+            }
+            CHECK_INT(n, 3);
+            if (n != 3) continue;
+            CHECK_INT(b[0].ts, 10000000000LL);
+            CHECK_INT(b[1].ts, 20000000000LL);
+            CHECK_INT(b[2].ts, 30000000000LL);
+            CHECK_STR(b[0].correlation,
+                      "{\"type\":\"event_count\",\"value\":5,\"alerts\":[{\"record\":5}]}");
+            CHECK_STR(b[1].correlation,
+                      "{\"type\":\"event_count\",\"value\":5,\"alerts\":[{\"record\":10}]}");
+            CHECK_STR(b[2].correlation,
+                      "{\"type\":\"event_count\",\"value\":6,\"alerts\":[{\"record\":16}]}");
+            CHECK(c->alerts[i].event_json && strstr(c->alerts[i].event_json, "\"record\":5"));
+        }
+        /* the JSON form lists them */
+        struct ward_buf out;
+        ward_buf_init(&out, 0);
+        struct ward_jw w;
+        ward_jw_init(&w, &out);
+        CHECK_INT(ward_case_write_json(&w, c), 0);
+        CHECK(out.data && strstr(out.data, "\"bursts\":[{\"time\":\"1970-01-01T00:00:10"));
+        CHECK(out.data &&
+              strstr(out.data, "\"correlation\":{\"type\":\"event_count\",\"value\":6"));
+        ward_buf_free(&out);
+        ward_case_free(c);
+    }
+    ward_store_close(st);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ward-test-store-XXXXXX");
@@ -464,6 +542,7 @@ int main(void)
     test_entities();
     test_fixture();
     test_related();
+    test_bursts();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);

@@ -44,7 +44,13 @@ static const char data_v1[] =
     " 300);"
     "INSERT INTO entities(incident_id, key, first_seen, last_seen, alerts) VALUES"
     " (1, 'host:oldhost', 100, 200, 1), (1, 'user:bob', 100, 200, 1);"
-    "INSERT INTO notes(incident_id, ts, author, text) VALUES(1, 250, 'eve', 'an old note');";
+    "INSERT INTO notes(incident_id, ts, author, text) VALUES(1, 250, 'eve', 'an old note');"
+    /* a correlation alert: its event names the alerts of its first burst */
+    "INSERT INTO alerts(incident_id, rule_id, rule_title, level, dedup_key, first_seen,"
+    " last_seen, count, event_json, created_at) VALUES(1, 'c1', 'Old correlation', 3, 'kc', 120,"
+    " 180, 3, '{\"correlation\":{\"type\":\"event_count\",\"value\":5,\"alerts\":[]}}',"
+    " 300);"
+    "UPDATE incidents SET alert_count = 2, event_count = 5 WHERE id = 1;";
 /* rows new at schema 2 */
 static const char data_v2[] =
     "INSERT INTO tasks(incident_id, title, created_by, created_at, updated_at)"
@@ -109,6 +115,14 @@ int main(void)
             CHECK_INT(q(st, "SELECT count(*) FROM observables WHERE source = 'alert'"), 2);
             CHECK_INT(q(st, "SELECT count(*) FROM observables WHERE type = 'host' AND value ="
                             " 'oldhost'"),
+                      1);
+        }
+        if (v >= 1) {
+            /* schema 5: the correlation alert's first burst, from its event; other alerts none */
+            CHECK_INT(q(st, "SELECT count(*) FROM alert_bursts"), 1);
+            CHECK_INT(q(st, "SELECT count(*) FROM alert_bursts b JOIN alerts a ON a.id ="
+                            " b.alert_id WHERE a.rule_id = 'c1' AND b.ts = 120 AND b.correlation ="
+                            " '{\"type\":\"event_count\",\"value\":5,\"alerts\":[]}'"),
                       1);
         }
         if (v >= 2) {
