@@ -8,6 +8,7 @@
 #define WARD_REPORT_H
 
 #include "ward/core.h"
+#include "ward/event.h"
 #include "ward/json.h"
 #include "ward/store.h"
 
@@ -33,6 +34,34 @@ int ward_case_write_json(struct ward_jw *w, struct ward_case *c) WARD_MUST_USE;
  * the report's time (WARD_TIME_NONE leaves it out). */
 int ward_report_incident(struct ward_case *c, const char *format, ward_time_t generated,
                          struct ward_buf *out, struct ward_err *err) WARD_MUST_USE;
+
+/* Alerts of a burst named one by one in the readings below (the JSON form of a case has
+ * every one the store kept). */
+#define WARD_BURST_LIST 5
+
+/* One burst of a stored correlation alert (each firing the store counted on it), read from
+ * its correlation object (hunt's form: "alerts" with rule {id, title}, the group as an
+ * object; ward_corr_alert_build's: "correlated" with the rule's id, the group as
+ * "field=value, ..." text). The strings point into `ev` and live until
+ * ward_corr_burst_free. */
+struct ward_corr_burst {
+    struct ward_event ev;
+    struct ward_str type, value, span;
+    struct ward_buf group; /* "src_ip=10.0.0.1, ..." */
+    /* alerts named in the object, left out by the engine, and in all (at least "events") */
+    unsigned long long listed, omitted, all;
+    struct {
+        struct ward_str time, path, record, title;
+    } alert[WARD_BURST_LIST];
+    struct ward_str titles[3]; /* distinct titles of the correlated rules, first three */
+    size_t ntitles;
+};
+
+/* Reads one correlation object (JSON text). On a parse error *err says why and b holds
+ * nothing to free. */
+int ward_corr_burst_read(struct ward_corr_burst *b, const char *json, size_t len,
+                         struct ward_err *err) WARD_MUST_USE;
+void ward_corr_burst_free(struct ward_corr_burst *b);
 
 /* The timeline as "table", "md" or "json". */
 int ward_report_timeline(struct ward_case *c, const char *format, struct ward_buf *out,

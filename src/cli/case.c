@@ -223,10 +223,6 @@ static int load(struct copts *o, int64_t id, int events, struct ward_store **st,
     return 0;
 }
 
-/* Correlated alerts listed per burst in the text form of `ward case show` (the JSON form
- * has every one the store kept). */
-#define BURST_LIST 5
-
 /* What `case show` tells of a correlation alert, across its bursts. */
 struct corr_sum {
     struct ward_buf group;  /* "src_ip=10.0.0.1, ..." of the first burst */
@@ -236,14 +232,13 @@ struct corr_sum {
     unsigned long long total; /* correlated alerts over all bursts */
 };
 
-static int corr_title(struct corr_sum *cs, struct ward_str v)
+static void corr_title(struct corr_sum *cs, struct ward_str v)
 {
     for (size_t j = 0; j < cs->ntitles; j++)
-        if (strlen(cs->titles[j]) == v.len && memcmp(cs->titles[j], v.ptr, v.len) == 0) return 0;
-    if (cs->ntitles == 3 || v.len >= sizeof cs->titles[0]) return 0;
+        if (strlen(cs->titles[j]) == v.len && memcmp(cs->titles[j], v.ptr, v.len) == 0) return;
+    if (cs->ntitles == 3 || v.len >= sizeof cs->titles[0]) return;
     memcpy(cs->titles[cs->ntitles], v.ptr, v.len);
     cs->titles[cs->ntitles++][v.len] = 0;
-    return 0;
 }
 
 static const char *path_base(const char *p, size_t n, size_t *len)
@@ -255,100 +250,52 @@ static const char *path_base(const char *p, size_t n, size_t *len)
     return s;
 }
 
-/* One burst (a correlation object as JSON text): its line and up to BURST_LIST alert lines,
- * then "and N more" for the alerts it correlates beyond them (listed in the JSON form or
- * left out by the engine). */
+/* One burst (a correlation object as JSON text): its line and up to WARD_BURST_LIST alert
+ * lines, then "and N more" for the alerts it correlates beyond them (listed in the JSON form
+ * or left out by the engine). */
 static int corr_burst(struct corr_sum *cs, const char *json, size_t len, size_t k, size_t n,
                       ward_time_t ts)
 {
-    struct ward_event ev;
+    struct ward_corr_burst bu;
     struct ward_err err = {0};
-    if (ward_event_init(&ev, NULL)) return WARD_ENOMEM;
+    if (ward_corr_burst_read(&bu, json, len, &err) != 0)
+        return ward_buf_printf(&cs->bursts, "         burst %zu of %zu: unreadable (%s)\n", k + 1,
+                               n, err.msg);
     int e = 0;
-    if (ward_json_flatten(&ev, json, len, NULL, NULL, &err) != 0) {
-        e |= ward_buf_printf(&cs->bursts, "         burst %zu of %zu: unreadable (%s)\n", k + 1, n,
-                             err.msg);
-        ward_event_free(&ev);
-        return e;
-    }
-    /* hunt's form names the alerts in "alerts" with rule {id, title} and the group as an
-     * object; ward_corr_alert_build's in "correlated" with the rule's id and the group as
-     * "field=value, ..." text */
-    static const char ak[] = "alerts.", ck[] = "correlated.", gk[] = "group.";
-    struct ward_str type = {0}, value = {0}, span = {0};
-    unsigned long long listed = 0, omitted = 0, events = 0;
-    struct {
-        struct ward_str time, path, record, title;
-    } al[BURST_LIST];
-    memset(al, 0, sizeof al);
-    for (uint32_t i = 0; i < ev.nfields; i++) {
-        struct ward_field *f = &ev.fields[i];
-        const char *key = ward_field_key(&ev, f);
-        struct ward_str v;
-        if (ward_event_value(&ev, f, &v)) continue;
-        size_t pl = strncmp(key, ak, sizeof ak - 1) == 0   ? sizeof ak - 1
-                    : strncmp(key, ck, sizeof ck - 1) == 0 ? sizeof ck - 1
-                                                           : 0;
-        if (pl) {
-            char *end;
-            unsigned long long idx = strtoull(key + pl, &end, 10);
-            if (idx + 1 > listed) listed = idx + 1;
-            int title = strcmp(end, ".rule.title") == 0 || strcmp(end, ".rule") == 0;
-            if (title) corr_title(cs, v);
-            if (idx >= BURST_LIST) continue;
-            if (strcmp(end, ".time") == 0) al[idx].time = v;
-            if (strcmp(end, ".path") == 0) al[idx].path = v;
-            if (strcmp(end, ".record") == 0) al[idx].record = v;
-            if (title) al[idx].title = v;
-        } else if (k == 0 && strcmp(key, "group") == 0) {
-            e |= ward_buf_printf(&cs->group, "%.*s", (int)v.len, v.ptr);
-        } else if (strncmp(key, gk, sizeof gk - 1) == 0) {
-            if (k == 0)
-                e |= ward_buf_printf(&cs->group, "%s%s=%.*s", cs->group.len ? ", " : "",
-                                     key + sizeof gk - 1, (int)v.len, v.ptr);
-        } else if (strcmp(key, "type") == 0) {
-            type = v;
-        } else if (strcmp(key, "value") == 0) {
-            value = v;
-        } else if (strcmp(key, "timespan") == 0) {
-            span = v;
-        } else if (strcmp(key, "events") == 0) {
-            events = strtoull(v.ptr, NULL, 10);
-        } else if (strcmp(key, "omitted") == 0) {
-            omitted = strtoull(v.ptr, NULL, 10);
-        }
-    }
-    unsigned long long all = listed + omitted;
-    if (events > all) all = events;
-    cs->total += all;
+    for (size_t j = 0; j < bu.ntitles; j++) corr_title(cs, bu.titles[j]);
+    if (k == 0 && bu.group.len) e |= ward_buf_append(&cs->group, bu.group.data, bu.group.len);
+    cs->total += bu.all;
     char t[48];
     ward_time_format(ts, 0, t, sizeof t);
     e |= ward_buf_printf(
         &cs->bursts, "         burst %zu of %zu  %s  %.*s %.*s%s%.*s, %llu alert%s\n", k + 1, n, t,
-        (int)type.len, type.ptr ? type.ptr : "", (int)value.len, value.ptr ? value.ptr : "",
-        span.len ? " in " : "", (int)span.len, span.ptr ? span.ptr : "", all, all == 1 ? "" : "s");
-    size_t shown = listed < BURST_LIST ? (size_t)listed : BURST_LIST;
+        (int)bu.type.len, bu.type.ptr ? bu.type.ptr : "", (int)bu.value.len,
+        bu.value.ptr ? bu.value.ptr : "", bu.span.len ? " in " : "", (int)bu.span.len,
+        bu.span.ptr ? bu.span.ptr : "", bu.all, bu.all == 1 ? "" : "s");
+    size_t shown = bu.listed < WARD_BURST_LIST ? (size_t)bu.listed : WARD_BURST_LIST;
     for (size_t i = 0; i < shown; i++) {
-        e |= ward_buf_printf(&cs->bursts, "           %.*s", (int)al[i].time.len,
-                             al[i].time.ptr ? al[i].time.ptr : "");
-        if (al[i].path.len) {
+        const struct ward_str *at = &bu.alert[i].time;
+        e |= ward_buf_printf(&cs->bursts, "           %.*s", (int)at->len, at->ptr ? at->ptr : "");
+        if (bu.alert[i].path.len) {
             size_t bl;
-            const char *b = path_base(al[i].path.ptr, al[i].path.len, &bl);
-            e |= ward_buf_printf(&cs->bursts, "  %.*s:%.*s", (int)bl, b, (int)al[i].record.len,
-                                 al[i].record.ptr ? al[i].record.ptr : "");
+            const char *b = path_base(bu.alert[i].path.ptr, bu.alert[i].path.len, &bl);
+            e |=
+                ward_buf_printf(&cs->bursts, "  %.*s:%.*s", (int)bl, b, (int)bu.alert[i].record.len,
+                                bu.alert[i].record.ptr ? bu.alert[i].record.ptr : "");
         }
-        e |= ward_buf_printf(&cs->bursts, "  %.*s\n", (int)al[i].title.len,
-                             al[i].title.ptr ? al[i].title.ptr : "");
+        e |= ward_buf_printf(&cs->bursts, "  %.*s\n", (int)bu.alert[i].title.len,
+                             bu.alert[i].title.ptr ? bu.alert[i].title.ptr : "");
     }
-    if (all > shown) e |= ward_buf_printf(&cs->bursts, "           and %llu more\n", all - shown);
-    ward_event_free(&ev);
+    if (bu.all > shown)
+        e |= ward_buf_printf(&cs->bursts, "           and %llu more\n", bu.all - shown);
+    ward_corr_burst_free(&bu);
     return e;
 }
 
 /* For a correlation alert (its stored event is {"correlation": {...}}, see docs/hunt.md): a
  * line naming what it correlates over all its bursts, e.g. "correlates 10 alerts (SSH ...)
  * for src_ip=10.0.0.1", then every burst (each firing the store counted on the alert) with
- * its time, value and the first BURST_LIST alerts it correlates. */
+ * its time, value and the first WARD_BURST_LIST alerts it correlates. */
 static int show_correlation(const struct ward_case *c, const struct ward_case_alert *a,
                             struct ward_buf *b)
 {

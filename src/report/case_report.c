@@ -809,6 +809,54 @@ int ward_report_incident(struct ward_case *c, const char *format, ward_time_t ge
         table_end(&o);
     }
 
+    /* correlations: every burst of every correlation alert (each firing the store counted) */
+    size_t ncorr = 0;
+    for (size_t i = 0; i < c->nalerts; i++) {
+        const struct ward_case_burst *bu;
+        size_t nb = ward_case_alert_bursts(c, c->alerts[i].id, &bu);
+        if (!nb) continue;
+        if (ncorr++ == 0) {
+            heading(&o, 3, "Correlations");
+            static const char *const kcols[] = {"Time (UTC)", "Correlation", "Group",
+                                                "Value",      "Alerts",      "First correlated"};
+            table_start(&o, kcols, 6);
+        }
+        for (size_t k = 0; k < nb; k++) {
+            struct ward_corr_burst cb;
+            struct ward_err e2 = {0};
+            char what[1200], val[160], nal[32], first[400];
+            if (ward_corr_burst_read(&cb, bu[k].correlation, strlen(bu[k].correlation), &e2)) {
+                snprintf(what, sizeof what, "%s", c->alerts[i].rule_title);
+                snprintf(first, sizeof first, "unreadable: %s", e2.msg);
+                const char *cells[6] = {
+                    fmt_time(bu[k].ts, t1, sizeof t1), what, "-", "-", "-", first};
+                row(&o, cells, 6);
+                continue;
+            }
+            snprintf(what, sizeof what, "%s (%.*s%s%.*s)", c->alerts[i].rule_title,
+                     (int)cb.type.len, cb.type.ptr ? cb.type.ptr : "", cb.span.len ? " in " : "",
+                     (int)cb.span.len, cb.span.ptr ? cb.span.ptr : "");
+            snprintf(val, sizeof val, "%.*s", (int)cb.value.len, cb.value.ptr ? cb.value.ptr : "");
+            snprintf(nal, sizeof nal, "%llu", cb.all);
+            if (cb.listed)
+                snprintf(first, sizeof first, "%.*s %.*s", (int)cb.alert[0].time.len,
+                         cb.alert[0].time.ptr ? cb.alert[0].time.ptr : "",
+                         (int)cb.alert[0].title.len,
+                         cb.alert[0].title.ptr ? cb.alert[0].title.ptr : "");
+            else
+                snprintf(first, sizeof first, "-");
+            const char *cells[6] = {fmt_time(bu[k].ts, t1, sizeof t1),
+                                    what,
+                                    cb.group.len ? cb.group.data : "-",
+                                    val[0] ? val : "-",
+                                    nal,
+                                    first};
+            row(&o, cells, 6);
+            ward_corr_burst_free(&cb);
+        }
+    }
+    if (ncorr) table_end(&o);
+
     /* ATT&CK */
     heading(&o, 2, "ATT&CK techniques");
     if (c->ntactics) {

@@ -129,6 +129,22 @@ for k, rs in enumerate(recs, 1):
 PY
 }
 check_bursts "$tmp/bursts.db" "one hunt"
+# the incident report lists every burst under Correlations (Markdown and HTML)
+"$ward" report -d "$tmp/bursts.db" 1 --format md > "$tmp/brep.md" 2>/dev/null
+"$ward" report -d "$tmp/bursts.db" 1 --format html > "$tmp/brep.html" 2>/dev/null
+python3 - "$tmp/brep.md" "$tmp/brep.html" <<'PY' && ok || bad "the incident report lists the bursts"
+import re, sys
+md = open(sys.argv[1]).read(); html = open(sys.argv[2]).read()
+sec = md.split("### Correlations", 1)[1].split("\n## ", 1)[0]
+rows = [l for l in sec.splitlines() if l.startswith("| 20")]
+assert len(rows) == 3, sec
+for r, t in zip(rows, ["10:00:40", "10:01:30", "10:02:20"]):
+    c = [x.strip().replace("\\_", "_") for x in r.strip("|").split("|")]  # Markdown escapes _
+    assert t in c[0] and c[1] == "SSH Brute Force From One Address (event_count in 5m)", c
+    assert c[2] == "src_ip=192.0.2.8" and c[3] == "5" and c[4] == "5", c
+    assert "SSH Password Authentication Failed" in c[5], c
+assert html.count("SSH Brute Force From One Address (event_count in 5m)") == 3, html
+PY
 # the same evidence hunted again: the count grows, the bursts are the same three
 "$ward" hunt --store "$tmp/bursts.db" --no-summary -r "$tmp/rules" "$tmp/bursts.log" > /dev/null 2>&1
 check_bursts "$tmp/bursts.db" "hunted twice"
