@@ -93,6 +93,12 @@ void ward_event_reset(struct ward_event *ev);
  * event's record). WARD_ELIMIT past max_fields. */
 int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const char *val,
                    size_t vlen, enum ward_vtype type, unsigned flags) WARD_MUST_USE;
+/* Same, for a decoder that already knows the key's registry id (it looked the key up in
+ * ev->registry itself, e.g. once per distinct key): id is that id, or WARD_FIELD_NOID when
+ * the registry does not hold the key. Skips the registry lookup. */
+int ward_event_add_id(struct ward_event *ev, const char *key, size_t klen, uint32_t id,
+                      const char *val, size_t vlen, enum ward_vtype type,
+                      unsigned flags) WARD_MUST_USE;
 /* Same, with the value copied into the event's arena. */
 int ward_event_add_copy(struct ward_event *ev, const char *key, size_t klen, const char *val,
                         size_t vlen, enum ward_vtype type) WARD_MUST_USE;
