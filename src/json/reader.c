@@ -36,6 +36,7 @@ struct frame {
     uint64_t index; /* current array index */
     uint32_t node;  /* key cache node of the container's path, 0 when not cached */
     uint32_t last;  /* key cache node of the member (element) read last, 0 before the first */
+    uint32_t pred;  /* the node expected next (the one that followed `last` last time) or 0 */
     uint8_t is_arr;
     uint8_t root; /* the record itself: its members get no '.' prefix */
 };
@@ -53,7 +54,9 @@ struct frame {
  */
 struct knode {
     char head[32];   /* the segment's first 32 bytes, zero padded (compared 16 at a time) */
-    uint32_t plain;  /* the segment is printable ASCII without '"' and '\\': its JSON text */
+    uint32_t flen;   /* slen when the segment is its own JSON text (printable ASCII without
+                      * '"' and '\\') and at most 32 bytes long (all in head), else UINT32_MAX */
+    uint32_t lmask;  /* bit i set for i < slen (of head's 32 bytes, those that count) */
     uint32_t parent; /* node of the parent path (1 = the record) */
     uint32_t next;   /* the sibling that followed this one last time, 0 = none yet */
     uint32_t child;  /* the first member (element) of this path last time, 0 = none yet */
@@ -331,6 +334,7 @@ static int kc_reset(struct ward_json_reader *r, const struct ward_event *ev)
     memset(r->kc_slots, 0, (r->kc_mask + 1) * sizeof *r->kc_slots);
     memset(r->kc, 0, 2 * sizeof *r->kc);
     r->kc[0].id = r->kc[1].id = WARD_FIELD_NOID;
+    r->kc[0].flen = r->kc[1].flen = UINT32_MAX;
     r->kc_n = 2;
     r->kc_slen = 0;
     r->kc_reg = ev->registry;
@@ -415,10 +419,11 @@ static uint32_t kc_find(struct ward_json_reader *r, uint32_t parent, const char 
     k->slen = (uint32_t)n;
     memcpy(r->kc_segs + r->kc_slen, s, n);
     memcpy(k->head, s, n < 32 ? n : 32);
-    k->plain = 1;
+    k->flen = n <= 32 ? (uint32_t)n : UINT32_MAX;
+    k->lmask = (uint32_t)((1ull << (n < 32 ? n : 32)) - 1);
     for (size_t j = 0; j < n; j++) {
         unsigned char b = (unsigned char)s[j];
-        if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') k->plain = 0;
+        if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') k->flen = UINT32_MAX;
     }
     r->kc_slen += n;
     k->id = WARD_FIELD_NOID;
@@ -436,9 +441,10 @@ static inline uint32_t kc_member(struct ward_json_reader *r, struct frame *f, co
                                  size_t n, const char *path, size_t plen)
 {
     if (!f->node) return 0;
-    uint32_t c = f->last ? r->kc[f->last].next : r->kc[f->node].child;
+    uint32_t c = f->pred;
     if (WARD_LIKELY(c && kc_seg_eq(r, &r->kc[c], s, n))) {
         f->last = c;
+        f->pred = r->kc[c].next;
         return c;
     }
     c = kc_find(r, f->node, s, n, path, plen);
@@ -449,6 +455,7 @@ static inline uint32_t kc_member(struct ward_json_reader *r, struct frame *f, co
             r->kc[f->node].child = c;
     }
     f->last = c;
+    f->pred = c ? r->kc[c].next : 0;
     return c;
 }
 
@@ -477,7 +484,7 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     const char *scanp = NULL; /* where scanning stopped (for the "need more data" test) */
     const char *msg = NULL;
     unsigned flags;
-    struct frame *f;
+    struct frame *f = stack; /* the frame of depth; stack[0] is the top level */
 
     if (ensure_kbuf(r, (size_t)(end - p) + r->plen + (size_t)(maxd + 2) * KEY_SLACK + 64))
         return P_NOMEM;
@@ -612,7 +619,7 @@ value:
             if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
-        f = &stack[depth++];
+        f = &stack[++depth]; /* frames 1..maxd: stack[0] stands for the top level */
         f->base = klen;
         f->is_arr = 0;
         f->root = depth == 1 && klen == 0;
@@ -620,6 +627,7 @@ value:
         if (!f->root) kb[f->kbase++] = '.'; /* stays while the object is open */
         f->node = depth == 1 ? root_node : cur;
         f->last = 0;
+        f->pred = f->node ? r->kc[f->node].child : 0;
         goto member;
     case '[':
         if (WARD_UNLIKELY(depth >= maxd)) FAIL(p, "nesting too deep (see --max-depth)");
@@ -630,13 +638,14 @@ value:
             if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
-        f = &stack[depth++];
+        f = &stack[++depth];
         f->base = klen;
         f->is_arr = 1;
         f->root = depth == 1 && klen == 0;
         f->kbase = klen + (f->root ? 0 : 1);
         f->node = depth == 1 ? root_node : cur;
         f->last = 0;
+        f->pred = f->node ? r->kc[f->node].child : 0;
         f->index = 0;
         klen = put_index(kb, klen, 0, f->root);
         cur = kc_member(r, f, kb + klen - 1, 1, kb, klen);
@@ -707,23 +716,37 @@ member:
         if (*p == '/') FAIL(p, "comments are not allowed in JSON");
         FAIL(p, "expected a string key in double quotes");
     }
-    f = &stack[depth - 1];
-    if (f->node) {
+    /* f is the object's frame */
+    if (f->pred) {
         /* the key that followed the previous member last time: when the text is that key
-         * (plain, so its JSON text is the key itself) followed by '"', it needs no scan */
-        uint32_t c = f->last ? r->kc[f->last].next : r->kc[f->node].child;
+         * (its own JSON text, at most 32 bytes) followed by '"', it needs no scan */
+        const struct knode *k = &r->kc[f->pred];
+        size_t n = k->flen;
         const char *q = p + 1;
-        if (c && r->kc[c].plain) {
-            size_t n = r->kc[c].slen;
-            if ((size_t)(end - q) > n && q[n] == '"' && kc_seg_eq(r, &r->kc[c], q, n)) {
-                f->last = cur = c;
+        if (n < (size_t)(end - q) && q[n] == '"') {
+#if defined(__SSE2__)
+            /* q and head have 32 readable bytes (PAD) */
+            __m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+            __m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+            __m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)k->head);
+            __m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(k->head + 16));
+            uint32_t eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+                          (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+            int same = (~eq & k->lmask) == 0;
+#else
+            int same = memcmp(q, k->head, n) == 0;
+#endif
+            if (same) {
+                cur = f->pred;
+                f->last = cur;
+                f->pred = k->next;
                 klen = f->kbase;
                 copy_key(kb + klen, q, n);
                 klen += n;
                 p = q + n + 1;
-                /* the usual ": " */
-                if (WARD_LIKELY(p[0] == ':' && p[1] == ' ' && (unsigned char)p[2] > ' ')) {
-                    p += 2;
+                if (WARD_LIKELY(*p == ':')) {
+                    p++;
+                    SKIP_WS();
                     goto value;
                 }
                 SKIP_WS();
@@ -759,8 +782,8 @@ member:
     }
 
 after:
+    /* f is the frame of depth (stack[0] at the top level) */
     if (WARD_UNLIKELY(depth == 0)) goto done;
-    f = &stack[depth - 1];
     /* the usual ", \"" between members */
     if (WARD_LIKELY(p[0] == ',' && p[1] == ' ' && p[2] == '"') && !f->is_arr) {
         p += 2;
@@ -777,6 +800,7 @@ after:
             p++;
             klen = f->base;
             depth--;
+            f--;
             goto after;
         }
         FAIL(p, "expected ',' or '}' after object member");
@@ -794,6 +818,7 @@ after:
         p++;
         klen = f->base;
         depth--;
+        f--;
         goto after;
     }
     FAIL(p, "expected ',' or ']' after array element");
