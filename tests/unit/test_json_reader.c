@@ -627,6 +627,26 @@ static void test_writer(void)
     long bad = ward_json_unescape("ab\\qc", 5, out, &part);
     CHECK_INT(bad, -3);
     CHECK_MEM(out, part, "ab\\qc");
+    /* long runs (copied 16 bytes at a time) with escapes at every offset, against the
+     * byte-by-byte meaning of the simple escapes */
+    for (size_t at = 0; at < 40; at++) {
+        char in[64], want[64], got[64];
+        size_t ni = 0, nw = 0;
+        for (size_t j = 0; j < 44; j++) {
+            if (j == at || j == at + 17) {
+                in[ni++] = '\\';
+                in[ni++] = j == at ? '\\' : 't';
+                want[nw++] = j == at ? '\\' : '\t';
+            } else {
+                in[ni++] = (char)('a' + j % 26);
+                want[nw++] = (char)('a' + j % 26);
+            }
+        }
+        want[nw] = '\0';
+        memset(got, 0x55, sizeof got);
+        CHECK_INT(ward_json_unescape(in, ni, got, &part), (long)nw);
+        CHECK_MEM(got, nw, want);
+    }
 
     /* round trip: every byte value through put_str and back through the reader */
     char all[256 * 2];
