@@ -110,10 +110,21 @@ static inline const char *ward_field_key(const struct ward_event *ev, const stru
     return ev->keys + f->koff;
 }
 
+/* Resolves the escapes of a WARD_F_ESCAPED value (ward_event_value's first call). */
+int ward_event_resolve(struct ward_event *ev, struct ward_field *f,
+                       struct ward_str *out) WARD_MUST_USE;
+
 /* The value's text with escapes resolved (done once, then cached in the field). Returns 0,
  * or WARD_ENOMEM. Invalid escapes are kept literally (the JSON reader reports them). */
-int ward_event_value(struct ward_event *ev, struct ward_field *f,
-                     struct ward_str *out) WARD_MUST_USE;
+WARD_MUST_USE static inline int ward_event_value(struct ward_event *ev, struct ward_field *f,
+                                                 struct ward_str *out)
+{
+    if (WARD_UNLIKELY((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED))
+        return ward_event_resolve(ev, f, out);
+    out->ptr = f->val;
+    out->len = f->vlen;
+    return 0;
+}
 
 /* Finds a field by exact key (first occurrence), NULL when absent. */
 struct ward_field *ward_event_find(struct ward_event *ev, const char *key, size_t klen);

@@ -170,7 +170,7 @@ int ward_event_add_copy(struct ward_event *ev, const char *key, size_t klen, con
     return ward_event_add(ev, key, klen, copy, vlen, type, 0);
 }
 
-int ward_event_value(struct ward_event *ev, struct ward_field *f, struct ward_str *out)
+int ward_event_resolve(struct ward_event *ev, struct ward_field *f, struct ward_str *out)
 {
     if ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED) {
         char *buf = ward_arena_alloc(&ev->arena, (size_t)f->vlen + 1);
