@@ -93,6 +93,12 @@ void ward_event_reset(struct ward_event *ev);
  * event's record). WARD_ELIMIT past max_fields. */
 int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const char *val,
                    size_t vlen, enum ward_vtype type, unsigned flags) WARD_MUST_USE;
+/* Same, for a decoder that already knows the key's registry id (it looked the key up in
+ * ev->registry itself, e.g. once per distinct key): id is that id, or WARD_FIELD_NOID when
+ * the registry does not hold the key. Skips the registry lookup. */
+int ward_event_add_id(struct ward_event *ev, const char *key, size_t klen, uint32_t id,
+                      const char *val, size_t vlen, enum ward_vtype type,
+                      unsigned flags) WARD_MUST_USE;
 /* Same, with the value copied into the event's arena. */
 int ward_event_add_copy(struct ward_event *ev, const char *key, size_t klen, const char *val,
                         size_t vlen, enum ward_vtype type) WARD_MUST_USE;
@@ -104,10 +110,21 @@ static inline const char *ward_field_key(const struct ward_event *ev, const stru
     return ev->keys + f->koff;
 }
 
+/* Resolves the escapes of a WARD_F_ESCAPED value (ward_event_value's first call). */
+int ward_event_resolve(struct ward_event *ev, struct ward_field *f,
+                       struct ward_str *out) WARD_MUST_USE;
+
 /* The value's text with escapes resolved (done once, then cached in the field). Returns 0,
  * or WARD_ENOMEM. Invalid escapes are kept literally (the JSON reader reports them). */
-int ward_event_value(struct ward_event *ev, struct ward_field *f,
-                     struct ward_str *out) WARD_MUST_USE;
+WARD_MUST_USE static inline int ward_event_value(struct ward_event *ev, struct ward_field *f,
+                                                 struct ward_str *out)
+{
+    if (WARD_UNLIKELY((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED))
+        return ward_event_resolve(ev, f, out);
+    out->ptr = f->val;
+    out->len = f->vlen;
+    return 0;
+}
 
 /* Finds a field by exact key (first occurrence), NULL when absent. */
 struct ward_field *ward_event_find(struct ward_event *ev, const char *key, size_t klen);

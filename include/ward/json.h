@@ -9,9 +9,9 @@
 
 /*
  * Unescapes JSON string content (the bytes between the quotes) into out, which must have
- * room for n bytes (unescaped text is never longer). Handles every escape of RFC 8259,
- * including surrogate pairs; a lone surrogate becomes U+FFFD. Returns the output length,
- * or -(offset+1) of the first invalid escape (out then holds a best-effort rendering:
+ * room for n bytes (unescaped text is never longer) and must not overlap in. Handles every escape
+ * of RFC 8259, including surrogate pairs; a lone surrogate becomes U+FFFD. Returns the output
+ * length, or -(offset+1) of the first invalid escape (out then holds a best-effort rendering:
  * invalid escapes copied literally, and the length of that is stored in *partial_len).
  */
 long ward_json_unescape(const char *in, size_t n, char *out, size_t *partial_len);

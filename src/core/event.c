@@ -62,19 +62,17 @@ void ward_event_reset(struct ward_event *ev)
     }
 }
 
-int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const char *val,
-                   size_t vlen, enum ward_vtype type, unsigned flags)
+/* Makes room for one more field and klen + 1 key bytes. */
+static int event_grow(struct ward_event *ev, size_t klen)
 {
-    if (WARD_UNLIKELY(ev->nfields >= ev->max_fields)) return WARD_ELIMIT;
-    if (WARD_UNLIKELY(klen > UINT32_MAX / 2 || vlen > UINT32_MAX)) return WARD_ELIMIT;
-    if (WARD_UNLIKELY(ev->nfields == ev->fields_cap)) {
+    if (ev->nfields == ev->fields_cap) {
         uint32_t cap = ev->fields_cap ? ev->fields_cap * 2 : 64;
         struct ward_field *f = realloc(ev->fields, cap * sizeof *f);
         if (!f) return WARD_ENOMEM;
         ev->fields = f;
         ev->fields_cap = cap;
     }
-    if (WARD_UNLIKELY(ev->keys_len + klen + 1 > ev->keys_cap)) {
+    if (ev->keys_len + klen + 1 > ev->keys_cap) {
         size_t cap = ev->keys_cap ? ev->keys_cap * 2 : 4096;
         while (cap < ev->keys_len + klen + 1) cap *= 2;
         if (cap > UINT32_MAX) return WARD_ELIMIT;
@@ -82,6 +80,18 @@ int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const ch
         if (!k) return WARD_ENOMEM;
         ev->keys = k;
         ev->keys_cap = cap;
+    }
+    return 0;
+}
+
+int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const char *val,
+                   size_t vlen, enum ward_vtype type, unsigned flags)
+{
+    if (WARD_UNLIKELY(ev->nfields >= ev->max_fields)) return WARD_ELIMIT;
+    if (WARD_UNLIKELY(klen > UINT32_MAX / 2 || vlen > UINT32_MAX)) return WARD_ELIMIT;
+    if (WARD_UNLIKELY(ev->nfields == ev->fields_cap || ev->keys_len + klen + 1 > ev->keys_cap)) {
+        int rc = event_grow(ev, klen);
+        if (rc) return rc;
     }
     uint32_t idx = ev->nfields++;
     struct ward_field *f = &ev->fields[idx];
@@ -115,6 +125,38 @@ int ward_event_add(struct ward_event *ev, const char *key, size_t klen, const ch
     return 0;
 }
 
+int ward_event_add_id(struct ward_event *ev, const char *key, size_t klen, uint32_t id,
+                      const char *val, size_t vlen, enum ward_vtype type, unsigned flags)
+{
+    if (WARD_UNLIKELY(ev->nfields >= ev->max_fields)) return WARD_ELIMIT;
+    if (WARD_UNLIKELY(klen > UINT32_MAX / 2 || vlen > UINT32_MAX)) return WARD_ELIMIT;
+    if (WARD_UNLIKELY(ev->nfields == ev->fields_cap || ev->keys_len + klen + 1 > ev->keys_cap)) {
+        int rc = event_grow(ev, klen);
+        if (rc) return rc;
+    }
+    uint32_t idx = ev->nfields++;
+    struct ward_field *f = &ev->fields[idx];
+    char *k = ev->keys + ev->keys_len;
+    f->koff = (uint32_t)ev->keys_len;
+    f->klen = (uint32_t)klen;
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    ev->keys_len += klen + 1;
+    f->val = val;
+    f->vlen = (uint32_t)vlen;
+    f->type = (uint8_t)type;
+    f->flags = (uint8_t)flags;
+    f->id = WARD_FIELD_NOID;
+    if (id < ev->nids) {
+        f->id = id;
+        if (ev->gen_by_id[id] != ev->gen) {
+            ev->gen_by_id[id] = ev->gen;
+            ev->by_id[id] = idx + 1;
+        }
+    }
+    return 0;
+}
+
 void *ward_event_alloc(struct ward_event *ev, size_t n)
 {
     return ward_arena_alloc(&ev->arena, n);
@@ -128,7 +170,7 @@ int ward_event_add_copy(struct ward_event *ev, const char *key, size_t klen, con
     return ward_event_add(ev, key, klen, copy, vlen, type, 0);
 }
 
-int ward_event_value(struct ward_event *ev, struct ward_field *f, struct ward_str *out)
+int ward_event_resolve(struct ward_event *ev, struct ward_field *f, struct ward_str *out)
 {
     if ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED) {
         char *buf = ward_arena_alloc(&ev->arena, (size_t)f->vlen + 1);

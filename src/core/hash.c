@@ -55,20 +55,12 @@ uint64_t ward_hash64_lower(const void *data, size_t n, uint64_t seed)
 {
     const unsigned char *p = data;
     uint64_t h = seed ^ M1 ^ (n * M2);
-    unsigned char tmp[8];
-    while (n >= 8) { /* the same values as the byte loop below, a word at a time */
+    while (n >= 8) { /* ward_hash64 of the text with ward_lower applied to every byte */
         h = mix(h ^ lower8(load8(p)), M1);
         p += 8;
         n -= 8;
     }
-    while (n > 0) {
-        size_t k = n < 8 ? n : 8;
-        memset(tmp, 0, sizeof tmp);
-        for (size_t i = 0; i < k; i++) tmp[i] = ward_lower(p[i]);
-        h = mix(h ^ load8(tmp), k == 8 ? M1 : M2);
-        p += k;
-        n -= k;
-    }
+    if (n) h = mix(h ^ lower8(load_tail(p, n)), M2); /* zero bytes stay zero */
     return mix(h, M1 ^ (h >> 29));
 }
 

@@ -1,5 +1,8 @@
 /* escape.c - JSON string unescaping (all RFC 8259 escapes, surrogate pairs) and escaping. */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ward/json.h"
 
@@ -27,11 +30,33 @@ long ward_json_unescape(const char *in, size_t n, char *out, size_t *partial_len
     long bad = 0;
     size_t i = 0;
     while (i < n) {
-        const char *bs = memchr(in + i, '\\', n - i);
-        size_t run = bs ? (size_t)(bs - (in + i)) : n - i;
-        memmove(out + o, in + i, run);
-        o += run;
-        i += run;
+        /* copy up to the next backslash */
+#if defined(__SSE2__)
+        /* 16 bytes at a time while they are all input: the store may write past the run,
+         * but never past out + n (o <= i), and the next step overwrites what it wrote */
+        const __m128i bsl = _mm_set1_epi8('\\');
+        unsigned mask = 0;
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+            _mm_storeu_si128((__m128i *)(void *)(out + o), v);
+            mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bsl));
+            if (mask) break;
+            i += 16;
+            o += 16;
+        }
+        if (mask) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            i += k;
+            o += k;
+        } else
+#endif
+        {
+            const char *bs = memchr(in + i, '\\', n - i);
+            size_t run = bs ? (size_t)(bs - (in + i)) : n - i;
+            memcpy(out + o, in + i, run);
+            o += run;
+            i += run;
+        }
         if (i >= n) break;
         /* at a backslash */
         if (i + 1 >= n) {

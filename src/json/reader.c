@@ -32,10 +32,43 @@ enum { P_OK, P_MORE, P_ERR, P_NOMEM };
 
 struct frame {
     size_t base;    /* key path length of this container */
+    size_t kbase;   /* where its members' segments start: base, + 1 for the '.' (not root) */
     uint64_t index; /* current array index */
+    uint32_t node;  /* key cache node of the container's path, 0 when not cached */
+    uint32_t last;  /* key cache node of the member (element) read last, 0 before the first */
+    uint32_t pred;  /* the node expected next (the one that followed `last` last time) or 0 */
     uint8_t is_arr;
     uint8_t root; /* the record itself: its members get no '.' prefix */
 };
+
+/*
+ * The key cache: a tree of the key paths seen so far, one node per path, found from its
+ * parent's node and its last segment ("EventID" under "Event.System"), and holding the
+ * path's field registry id. A member key is resolved by comparing its segment (usually a
+ * few bytes) with the node that followed the previous member last time (records mostly
+ * repeat their keys in the same order), else by hashing the segment alone: the flattened
+ * path is never hashed or compared whole. The cache holds key names only, never values;
+ * it is bounded (KC_MAX_NODES nodes, KC_MAX_SEGS bytes of segments) and emptied between
+ * records when full; a record that fills it reads its other keys the uncached way
+ * (ward_event_add).
+ */
+struct knode {
+    char head[32];   /* the segment's first 32 bytes, zero padded (compared 16 at a time) */
+    uint32_t flen;   /* slen when the segment is its own JSON text (printable ASCII without
+                      * '"' and '\\') and at most 32 bytes long (all in head), else UINT32_MAX */
+    uint32_t lmask;  /* bit i set for i < slen (of head's 32 bytes, those that count) */
+    uint32_t parent; /* node of the parent path (1 = the record) */
+    uint32_t next;   /* the sibling that followed this one last time, 0 = none yet */
+    uint32_t child;  /* the first member (element) of this path last time, 0 = none yet */
+    uint32_t id;     /* registry id of the path, WARD_FIELD_NOID when not registered */
+    uint32_t soff;   /* the segment: kc_segs + soff, slen bytes */
+    uint32_t slen;
+    uint32_t hash; /* low bits of the segment's hash (table probes) */
+};
+
+#define KC_MAX_NODES 65536
+#define KC_MAX_SEGS ((size_t)4 << 20)
+#define KC_SEG_PAD 16 /* readable bytes after the segment store (16-byte compares) */
 
 struct ward_json_reader {
     struct ward_stream *s;
@@ -66,6 +99,16 @@ struct ward_json_reader {
     char *kbuf; /* key path */
     size_t kcap;
     struct frame *stack;
+    /* the key cache (see struct knode); node 0 is "not cached", node 1 the record */
+    int kc_on;
+    struct knode *kc;
+    uint32_t kc_n, kc_cap;
+    char *kc_segs;
+    size_t kc_slen, kc_scap;
+    uint32_t *kc_slots; /* node index, 0 = empty */
+    uint32_t kc_mask;
+    const struct ward_intern *kc_reg; /* the registry the ids are from */
+    uint32_t kc_nids;
 };
 
 /* the outcome of parse() */
@@ -183,6 +226,38 @@ static inline void copy_key(char *dst, const char *src, size_t n)
 #endif
 }
 
+/* Appends a field whose key is in the key path buffer (16 readable bytes past its end) and
+ * whose registry id is known: ward_event_add_id, inline when the event has room. */
+static inline int add_field(struct ward_event *ev, const char *key, size_t klen, uint32_t id,
+                            const char *v, size_t n, enum ward_vtype t, unsigned fl)
+{
+    uint32_t idx = ev->nfields;
+    if (WARD_UNLIKELY(idx >= ev->fields_cap || idx >= ev->max_fields || n > UINT32_MAX ||
+                      ev->keys_len + klen + 17 > ev->keys_cap))
+        return ward_event_add_id(ev, key, klen, id, v, n, t, fl);
+    struct ward_field *f = &ev->fields[idx];
+    char *k = ev->keys + ev->keys_len;
+    copy_key(k, key, klen); /* the key store has the 16 bytes of slack tested above */
+    k[klen] = '\0';
+    f->koff = (uint32_t)ev->keys_len;
+    f->klen = (uint32_t)klen;
+    ev->keys_len += klen + 1;
+    ev->nfields = idx + 1;
+    f->val = v;
+    f->vlen = (uint32_t)n;
+    f->type = (uint8_t)t;
+    f->flags = (uint8_t)fl;
+    f->id = WARD_FIELD_NOID;
+    if (id < ev->nids) {
+        f->id = id;
+        if (ev->gen_by_id[id] != ev->gen) {
+            ev->gen_by_id[id] = ev->gen;
+            ev->by_id[id] = idx + 1;
+        }
+    }
+    return 0;
+}
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 when it is invalid. */
 static inline size_t utf8_len(const unsigned char *s)
 {
@@ -241,6 +316,149 @@ static int ensure_kbuf(struct ward_json_reader *r, size_t need)
     return 0;
 }
 
+/* ---- the key cache ----------------------------------------------------------------------- */
+
+/* Empties the cache and ties it to the registry of ev (its ids are that registry's). */
+static int kc_reset(struct ward_json_reader *r, const struct ward_event *ev)
+{
+    if (!r->kc) {
+        r->kc_cap = 256;
+        r->kc = malloc(r->kc_cap * sizeof *r->kc);
+        r->kc_scap = 4096;
+        r->kc_segs = malloc(r->kc_scap + KC_SEG_PAD);
+        r->kc_mask = 511;
+        r->kc_slots = malloc((r->kc_mask + 1) * sizeof *r->kc_slots);
+        if (!r->kc || !r->kc_segs || !r->kc_slots) return WARD_ENOMEM;
+        memset(r->kc_segs, 0, r->kc_scap + KC_SEG_PAD);
+    }
+    memset(r->kc_slots, 0, (r->kc_mask + 1) * sizeof *r->kc_slots);
+    memset(r->kc, 0, 2 * sizeof *r->kc);
+    r->kc[0].id = r->kc[1].id = WARD_FIELD_NOID;
+    r->kc[0].flen = r->kc[1].flen = UINT32_MAX;
+    r->kc_n = 2;
+    r->kc_slen = 0;
+    r->kc_reg = ev->registry;
+    r->kc_nids = ev->nids;
+    return 0;
+}
+
+/* Whether the segment of node k is s[0, n); s has 16 readable bytes (the reader's buffer
+ * padding, the key path buffer's slack). */
+static inline int kc_seg_eq(const struct ward_json_reader *r, const struct knode *k, const char *s,
+                            size_t n)
+{
+    if (k->slen != n) return 0;
+#if defined(__SSE2__)
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)k->head);
+    unsigned ne = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)) & 0xFFFFu;
+    if (n <= 16) return (ne & ((1u << n) - 1)) == 0;
+    if (ne) return 0;
+    a = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+    b = _mm_loadu_si128((const __m128i *)(const void *)(k->head + 16));
+    ne = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)) & 0xFFFFu;
+    if (n <= 32) return (ne & (uint32_t)((1ull << (n - 16)) - 1)) == 0;
+    return ne == 0 && memcmp(r->kc_segs + k->soff + 32, s + 32, n - 32) == 0;
+#else
+    return memcmp(r->kc_segs + k->soff, s, n) == 0;
+#endif
+}
+
+/* The node of segment s[0, n) under parent, added when new (path[0, plen) is its whole key
+ * path, for the registry id). 0 when the cache is full or out of memory. */
+static uint32_t kc_find(struct ward_json_reader *r, uint32_t parent, const char *s, size_t n,
+                        const char *path, size_t plen)
+{
+    uint32_t h = (uint32_t)ward_hash64(s, n, parent);
+    uint32_t mask = r->kc_mask;
+    uint32_t i = h & mask;
+    for (;; i = (i + 1) & mask) {
+        uint32_t c = r->kc_slots[i];
+        if (!c) break;
+        const struct knode *k = &r->kc[c];
+        if (k->hash == h && k->parent == parent && kc_seg_eq(r, k, s, n)) return c;
+    }
+    if (r->kc_n >= KC_MAX_NODES || r->kc_slen + n > KC_MAX_SEGS) return 0;
+    if (r->kc_n == r->kc_cap) {
+        struct knode *k = realloc(r->kc, 2 * (size_t)r->kc_cap * sizeof *k);
+        if (!k) return 0;
+        r->kc = k;
+        r->kc_cap *= 2;
+    }
+    if (r->kc_slen + n > r->kc_scap) {
+        size_t cap = r->kc_scap * 2;
+        while (cap < r->kc_slen + n) cap *= 2;
+        char *g = realloc(r->kc_segs, cap + KC_SEG_PAD);
+        if (!g) return 0;
+        memset(g + r->kc_scap, 0, cap - r->kc_scap + KC_SEG_PAD);
+        r->kc_segs = g;
+        r->kc_scap = cap;
+    }
+    if (2 * ((size_t)r->kc_n + 1) > (size_t)mask + 1) {
+        /* keep the table at most half full */
+        uint32_t nmask = mask * 2 + 1;
+        uint32_t *t = calloc((size_t)nmask + 1, sizeof *t);
+        if (!t) return 0;
+        for (uint32_t c = 2; c < r->kc_n; c++) {
+            uint32_t j = r->kc[c].hash & nmask;
+            while (t[j]) j = (j + 1) & nmask;
+            t[j] = c;
+        }
+        free(r->kc_slots);
+        r->kc_slots = t;
+        r->kc_mask = mask = nmask;
+        i = h & mask;
+        while (t[i]) i = (i + 1) & mask;
+    }
+    uint32_t c = r->kc_n++;
+    struct knode *k = &r->kc[c];
+    memset(k, 0, sizeof *k);
+    k->parent = parent;
+    k->hash = h;
+    k->soff = (uint32_t)r->kc_slen;
+    k->slen = (uint32_t)n;
+    memcpy(r->kc_segs + r->kc_slen, s, n);
+    memcpy(k->head, s, n < 32 ? n : 32);
+    k->flen = n <= 32 ? (uint32_t)n : UINT32_MAX;
+    k->lmask = (uint32_t)((1ull << (n < 32 ? n : 32)) - 1);
+    for (size_t j = 0; j < n; j++) {
+        unsigned char b = (unsigned char)s[j];
+        if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') k->flen = UINT32_MAX;
+    }
+    r->kc_slen += n;
+    k->id = WARD_FIELD_NOID;
+    if (r->kc_reg && r->kc_nids) {
+        int64_t id = ward_intern_find(r->kc_reg, path, plen);
+        if (id >= 0 && (uint64_t)id < r->kc_nids) k->id = (uint32_t)id;
+    }
+    r->kc_slots[i] = c;
+    return c;
+}
+
+/* The node of the member (element) whose segment is s[0, n) in the container of frame f,
+ * path[0, plen) being its whole key path; 0 when it is not cached. */
+static inline uint32_t kc_member(struct ward_json_reader *r, struct frame *f, const char *s,
+                                 size_t n, const char *path, size_t plen)
+{
+    if (!f->node) return 0;
+    uint32_t c = f->pred;
+    if (WARD_LIKELY(c && kc_seg_eq(r, &r->kc[c], s, n))) {
+        f->last = c;
+        f->pred = r->kc[c].next;
+        return c;
+    }
+    c = kc_find(r, f->node, s, n, path, plen);
+    if (c) { /* remember the order for the next record */
+        if (f->last)
+            r->kc[f->last].next = c;
+        else
+            r->kc[f->node].child = c;
+    }
+    f->last = c;
+    f->pred = c ? r->kc[c].next : 0;
+    return c;
+}
+
 /*
  * Parses and flattens the JSON value at buf+start. nl_ends: a line break ends the record
  * (JSON Lines), so a record cut short names its own line. Returns P_OK (res->end set),
@@ -260,15 +478,21 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     const uint32_t maxf = r->max_fields;
     unsigned depth = 0;
     size_t klen = 0;
+    uint32_t cur = 0; /* key cache node of the path in kb, 0 when not cached */
     int emit = 1;
     const char *errp = NULL;  /* where the error is reported */
     const char *scanp = NULL; /* where scanning stopped (for the "need more data" test) */
     const char *msg = NULL;
     unsigned flags;
-    struct frame *f;
+    struct frame *f = stack; /* the frame of depth; stack[0] is the top level */
 
     if (ensure_kbuf(r, (size_t)(end - p) + r->plen + (size_t)(maxd + 2) * KEY_SLACK + 64))
         return P_NOMEM;
+    if (r->kc_on && (!r->kc || r->kc_n >= KC_MAX_NODES || r->kc_slen >= KC_MAX_SEGS / 2 ||
+                     r->kc_reg != ev->registry || r->kc_nids != ev->nids)) {
+        if (kc_reset(r, ev)) return P_NOMEM;
+    }
+    const uint32_t root_node = r->kc_on && !r->plen ? 1 : 0;
     char *const kb = r->kbuf;
     if (r->plen) {
         memcpy(kb, r->prefix, r->plen);
@@ -313,7 +537,9 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
                 emit = 0;                                                                          \
                 res->too_many = 1;                                                                 \
             } else {                                                                               \
-                int rc_ = ward_event_add(ev, kb, klen, (v), (size_t)(n), (t), (fl));               \
+                int rc_ =                                                                          \
+                    cur ? add_field(ev, kb, klen, r->kc[cur].id, (v), (size_t)(n), (t), (fl))      \
+                        : ward_event_add(ev, kb, klen, (v), (size_t)(n), (t), (fl));               \
                 if (WARD_UNLIKELY(rc_)) {                                                          \
                     if (rc_ != WARD_ELIMIT) return P_NOMEM;                                        \
                     emit = 0;                                                                      \
@@ -393,10 +619,15 @@ value:
             if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
-        f = &stack[depth++];
+        f = &stack[++depth]; /* frames 1..maxd: stack[0] stands for the top level */
         f->base = klen;
         f->is_arr = 0;
         f->root = depth == 1 && klen == 0;
+        f->kbase = klen;
+        if (!f->root) kb[f->kbase++] = '.'; /* stays while the object is open */
+        f->node = depth == 1 ? root_node : cur;
+        f->last = 0;
+        f->pred = f->node ? r->kc[f->node].child : 0;
         goto member;
     case '[':
         if (WARD_UNLIKELY(depth >= maxd)) FAIL(p, "nesting too deep (see --max-depth)");
@@ -407,12 +638,17 @@ value:
             if (depth || klen) EMIT("", 0, WARD_V_NULL, 0);
             goto after;
         }
-        f = &stack[depth++];
+        f = &stack[++depth];
         f->base = klen;
         f->is_arr = 1;
         f->root = depth == 1 && klen == 0;
+        f->kbase = klen + (f->root ? 0 : 1);
+        f->node = depth == 1 ? root_node : cur;
+        f->last = 0;
+        f->pred = f->node ? r->kc[f->node].child : 0;
         f->index = 0;
         klen = put_index(kb, klen, 0, f->root);
+        cur = kc_member(r, f, kb + klen - 1, 1, kb, klen);
         goto value;
     case 't':
         if (memcmp(p, "true", 4) != 0) FAIL(p, "invalid literal: expected true");
@@ -480,6 +716,47 @@ member:
         if (*p == '/') FAIL(p, "comments are not allowed in JSON");
         FAIL(p, "expected a string key in double quotes");
     }
+    /* f is the object's frame */
+    if (f->pred) {
+        /* the key that followed the previous member last time: when the text is that key
+         * (its own JSON text, at most 32 bytes) followed by '"', it needs no scan */
+        const struct knode *k = &r->kc[f->pred];
+        size_t n = k->flen;
+        const char *q = p + 1;
+        if (n < (size_t)(end - q) && q[n] == '"') {
+#if defined(__SSE2__)
+            /* q and head have 32 readable bytes (PAD) */
+            __m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)q);
+            __m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+            __m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)k->head);
+            __m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(k->head + 16));
+            uint32_t eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+                          (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+            int same = (~eq & k->lmask) == 0;
+#else
+            int same = memcmp(q, k->head, n) == 0;
+#endif
+            if (same) {
+                cur = f->pred;
+                f->last = cur;
+                f->pred = k->next;
+                klen = f->kbase;
+                copy_key(kb + klen, q, n);
+                klen += n;
+                p = q + n + 1;
+                if (WARD_LIKELY(*p == ':')) {
+                    p++;
+                    SKIP_WS();
+                    goto value;
+                }
+                SKIP_WS();
+                if (WARD_UNLIKELY(*p != ':')) FAIL(p, "expected ':' after object key");
+                p++;
+                SKIP_WS();
+                goto value;
+            }
+        }
+    }
     {
         const char *open = p++;
         const char *ks = p;
@@ -490,9 +767,8 @@ member:
         if (WARD_UNLIKELY(*p != ':')) FAIL(p, "expected ':' after object key");
         p++;
         SKIP_WS();
-        f = &stack[depth - 1];
-        klen = f->base;
-        if (!f->root) kb[klen++] = '.';
+        klen = f->kbase;
+        size_t sbeg = klen;
         if (WARD_UNLIKELY(flags & WARD_F_ESCAPED)) {
             size_t part = 0;
             long n = ward_json_unescape(ks, kl, kb + klen, &part);
@@ -501,13 +777,19 @@ member:
             copy_key(kb + klen, ks, kl);
             klen += kl;
         }
+        cur = kc_member(r, f, kb + sbeg, klen - sbeg, kb, klen);
         goto value;
     }
 
 after:
+    /* f is the frame of depth (stack[0] at the top level) */
     if (WARD_UNLIKELY(depth == 0)) goto done;
+    /* the usual ", \"" between members */
+    if (WARD_LIKELY(p[0] == ',' && p[1] == ' ' && p[2] == '"') && !f->is_arr) {
+        p += 2;
+        goto member;
+    }
     SKIP_WS();
-    f = &stack[depth - 1];
     if (!f->is_arr) {
         if (WARD_LIKELY(*p == ',')) {
             p++;
@@ -518,6 +800,7 @@ after:
             p++;
             klen = f->base;
             depth--;
+            f--;
             goto after;
         }
         FAIL(p, "expected ',' or '}' after object member");
@@ -528,12 +811,14 @@ after:
         if (*p == ']') FAIL(p, "trailing comma: expected a value after ','");
         f->index++;
         klen = put_index(kb, f->base, f->index, f->root);
+        cur = kc_member(r, f, kb + f->kbase, klen - f->kbase, kb, klen);
         goto value;
     }
     if (*p == ']') {
         p++;
         klen = f->base;
         depth--;
+        f--;
         goto after;
     }
     FAIL(p, "expected ',' or ']' after array element");
@@ -846,6 +1131,7 @@ int ward_json_reader_open(struct ward_json_reader **out, struct ward_stream *s,
     r->line = 1;
     r->jsonl = -1;
     r->state = ST_TOP;
+    r->kc_on = 1;
     r->stack = calloc((size_t)r->max_depth + 1, sizeof *r->stack);
     /* a small input gets a small buffer (the size is a hint: it may be wrong) */
     size_t cap = r->chunk;
@@ -1050,5 +1336,8 @@ void ward_json_reader_free(struct ward_json_reader *r)
     free(r->buf);
     free(r->kbuf);
     free(r->stack);
+    free(r->kc);
+    free(r->kc_segs);
+    free(r->kc_slots);
     free(r);
 }

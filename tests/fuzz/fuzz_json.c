@@ -3,9 +3,11 @@
  * input goes through ward_stream_open_mem and the decoder row; every field of every event
  * is resolved with ward_event_value and the event is written back with
  * ward_json_write_event, whose output must read back as one event with the same count of
- * fields; the input is also flattened whole with ward_json_flatten. The first input byte picks the
- * read size and a small record limit, so buffer refills and the record size limit are exercised
- * too.
+ * fields; each event's record is also flattened alone with ward_json_flatten (which does
+ * not use the reader's key cache), and must give the same fields, keys, flags and field
+ * registry ids; the input is also flattened whole with ward_json_flatten. The first input byte
+ * picks the read size and a small record limit, so buffer refills and the record size limit are
+ * exercised too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +42,50 @@ static void check_roundtrip(const char *json, size_t n, uint32_t nfields)
     ward_stream_close(s);
 }
 
+/* A few keys that fuzzed records are likely to have, so that registry ids are exercised. */
+static const struct ward_intern *registry(void)
+{
+    static struct ward_intern reg;
+    static int ready;
+    static const char *const keys[] = {"a",    "b",   "a.b",   "a.0", "a.b.c",
+                                       "0",    "0.a", "a.0.b", "x.y", "Event.System.EventID",
+                                       "a\"b", "",    NULL};
+    if (!ready) {
+        ward_intern_init(&reg);
+        for (int i = 0; keys[i]; i++)
+            if (ward_intern_add(&reg, keys[i], strlen(keys[i])) < 0) abort();
+        ready = 1;
+    }
+    return &reg;
+}
+
+/* The record flattened on its own gives the same fields as the reader gave. */
+static void check_flatten_same(struct ward_event *ev, struct ward_event *ev2,
+                               const struct ward_decode_opts *o)
+{
+    struct ward_err err;
+    ward_err_clear(&err);
+    ward_event_reset(ev2);
+    if (ward_json_flatten(ev2, ev->raw, ev->raw_len, NULL, o, &err) != 0) return;
+    if (ev2->nfields != ev->nfields) abort();
+    for (uint32_t j = 0; j < ev->nfields; j++) {
+        const struct ward_field *a = &ev->fields[j], *b = &ev2->fields[j];
+        if (a->klen != b->klen || memcmp(ward_field_key(ev, a), ward_field_key(ev2, b), a->klen))
+            abort();
+        if (a->id != b->id || a->type != b->type || a->flags != b->flags || a->vlen != b->vlen)
+            abort();
+        if (a->vlen && memcmp(a->val, b->val, a->vlen) != 0) abort();
+        int64_t id = ward_intern_find(ev->registry, ward_field_key(ev, a), a->klen);
+        if (a->id != (id < 0 ? WARD_FIELD_NOID : (uint32_t)id)) abort();
+        if (id >= 0) { /* by id: the first field with the key */
+            const struct ward_field *first = ward_event_by_id(ev, (uint32_t)id);
+            if (!first || first > a || first->klen != a->klen ||
+                memcmp(ward_field_key(ev, first), ward_field_key(ev, a), a->klen) != 0)
+                abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const size_t chunks[] = {0, 1, 2, 3, 7, 64, 4096, 0};
@@ -69,8 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     size_t chunk = chunks[mode & 7];
     if (chunk) ward_json_reader_set_chunk(state, chunk);
-    struct ward_event ev;
-    if (ward_event_init(&ev, NULL)) abort();
+    struct ward_event ev, ev2;
+    if (ward_event_init(&ev, registry()) || ward_event_init(&ev2, registry())) abort();
     struct ward_buf out;
     ward_buf_init(&out, 0);
     for (int i = 0; i < 100000; i++) {
@@ -84,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (!ev.raw || ev.raw_len == 0 || ev.offset + ev.raw_len > size) abort();
         if (memcmp(ev.raw, data + ev.offset, ev.raw_len) != 0) abort();
+        check_flatten_same(&ev, &ev2, &o);
         for (uint32_t j = 0; j < ev.nfields; j++) {
             struct ward_str v;
             if (ward_event_value(&ev, &ev.fields[j], &v)) abort();
@@ -109,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ward_buf_free(&out);
     ward_event_free(&ev);
+    ward_event_free(&ev2);
     dec->close(state);
     ward_stream_close(s);
     return 0;

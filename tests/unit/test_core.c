@@ -133,6 +133,17 @@ static void test_hash_intern(void)
     CHECK(ward_hash64("abc", 3, 0) != ward_hash64("abc", 3, 1));
     CHECK(ward_hash64_lower("CommandLine", 11, 0) == ward_hash64_lower("COMMANDLINE", 11, 0));
     CHECK(ward_hash64_lower("commandline", 11, 0) == ward_hash64("commandline", 11, 0));
+    {
+        /* every length (word loop and tail), with the bytes around 'A'..'Z' and non-ASCII */
+        const char src[] = "@AZ[`az{\x80\xC1\xDA\xFFMixed-Case.Key_0123456789ABCDEFGHIJ";
+        char low[sizeof src];
+        for (size_t i = 0; i < sizeof src; i++) low[i] = (char)ward_lower((unsigned char)src[i]);
+        int same = 1;
+        for (size_t n = 0; n < sizeof src - 1; n++)
+            for (size_t off = 0; off + n < sizeof src - 1 && off < 3; off++)
+                same &= ward_hash64_lower(src + off, n, 7) == ward_hash64(low + off, n, 7);
+        CHECK(same);
+    }
     struct ward_intern t;
     ward_intern_init(&t);
     char name[32];

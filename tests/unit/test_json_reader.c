@@ -627,6 +627,26 @@ static void test_writer(void)
     long bad = ward_json_unescape("ab\\qc", 5, out, &part);
     CHECK_INT(bad, -3);
     CHECK_MEM(out, part, "ab\\qc");
+    /* long runs (copied 16 bytes at a time) with escapes at every offset, against the
+     * byte-by-byte meaning of the simple escapes */
+    for (size_t at = 0; at < 40; at++) {
+        char in[64], want[64], got[64];
+        size_t ni = 0, nw = 0;
+        for (size_t j = 0; j < 44; j++) {
+            if (j == at || j == at + 17) {
+                in[ni++] = '\\';
+                in[ni++] = j == at ? '\\' : 't';
+                want[nw++] = j == at ? '\\' : '\t';
+            } else {
+                in[ni++] = (char)('a' + j % 26);
+                want[nw++] = (char)('a' + j % 26);
+            }
+        }
+        want[nw] = '\0';
+        memset(got, 0x55, sizeof got);
+        CHECK_INT(ward_json_unescape(in, ni, got, &part), (long)nw);
+        CHECK_MEM(got, nw, want);
+    }
 
     /* round trip: every byte value through put_str and back through the reader */
     char all[256 * 2];
@@ -769,6 +789,111 @@ static void test_decoder(void)
     CHECK(ward_decoder_detect((const unsigned char *)"{\"a\":1}", 7) == d);
 }
 
+/* ---- the key cache: the reader's fields and ids equal those of ward_json_flatten ---------- */
+
+/* Reads text (reads of chunk bytes) with a field registry; every event must have the fields
+ * of its record flattened alone (flatten does not use the key cache), with the registry's
+ * ids. Returns the count of events. */
+static int cache_run(const char *text, size_t n, size_t chunk, const struct ward_intern *reg)
+{
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_stream *s;
+    if (ward_stream_open_mem(&s, text, n, "kc.json", &err)) abort();
+    struct ward_json_reader *r;
+    if (ward_json_reader_open(&r, s, NULL, &err)) abort();
+    if (chunk) ward_json_reader_set_chunk(r, chunk);
+    struct ward_event ev, ev2;
+    if (ward_event_init(&ev, reg) || ward_event_init(&ev2, reg)) abort();
+    int events = 0, same = 1;
+    for (;;) {
+        ward_event_reset(&ev);
+        int k = ward_json_reader_next(r, &ev, &err);
+        if (k == 0) break;
+        if (k < 0) {
+            same = 0;
+            continue;
+        }
+        events++;
+        ward_event_reset(&ev2);
+        if (ward_json_flatten(&ev2, ev.raw, ev.raw_len, NULL, NULL, &err) ||
+            ev2.nfields != ev.nfields) {
+            same = 0;
+            continue;
+        }
+        for (uint32_t j = 0; j < ev.nfields; j++) {
+            const struct ward_field *a = &ev.fields[j], *b = &ev2.fields[j];
+            int64_t id = ward_intern_find(reg, ward_field_key(&ev, a), a->klen);
+            same &= a->klen == b->klen &&
+                    memcmp(ward_field_key(&ev, a), ward_field_key(&ev2, b), a->klen) == 0 &&
+                    ward_field_key(&ev, a)[a->klen] == '\0' && a->id == b->id &&
+                    a->id == (id < 0 ? WARD_FIELD_NOID : (uint32_t)id) && a->type == b->type &&
+                    a->flags == b->flags && a->vlen == b->vlen &&
+                    memcmp(a->val, b->val, a->vlen) == 0;
+        }
+    }
+    CHECK(same);
+    ward_event_free(&ev);
+    ward_event_free(&ev2);
+    ward_json_reader_free(r);
+    ward_stream_close(s);
+    return events;
+}
+
+static void test_key_cache(void)
+{
+    struct ward_intern reg;
+    ward_intern_init(&reg);
+    static const char *const keys[] = {"Event.System.EventID",
+                                       "a.b",
+                                       "a.0",
+                                       "k",
+                                       "x\"y",
+                                       "kA",
+                                       "arr.1.z",
+                                       "Event.System.EventID.#text",
+                                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+                                       "u7_3",
+                                       NULL};
+    for (int i = 0; keys[i]; i++) CHECK(ward_intern_add(&reg, keys[i], strlen(keys[i])) >= 0);
+    static const char head[] =
+        "{\"Event\": {\"System\": {\"EventID\": 1, \"Level\": 4}}, \"a\": {\"b\": \"x\"}, \"k\": "
+        "\"v\"}\n"
+        "{\"k\": \"v\", \"a\": {\"b\": \"y\"}, \"Event\": {\"System\": {\"Level\": 4, \"EventID\": "
+        "2}}}\n"
+        "{\"a\": [1, 2], \"x\\\"y\": 1, \"a\": {\"b\": 3}, \"k\" : 1,\"k\":2}\n"
+        "{\"arr\": [{\"z\": 1}, {\"z\": 2}, []], \"a\": {}}\n"
+        "{\"Event\": {\"System\": {\"EventIDx\": 1, \"EventID\": {\"#text\": 5}}}}\n"
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 1, "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\": 2}\n"
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\": 1, "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 2}\n"
+        "{\"\xc3\xa9\": 1, \"k\\u0041\": 1, \"kA\": 2, \"k\\u0041\": 3, \"\": {\"\": 1}}\n"
+        "{\"Event\":{\"System\":{\"EventID\":7}},\"k\":\"v\"}\n";
+    struct ward_buf b;
+    ward_buf_init(&b, 0);
+    int want = 0;
+    for (int round = 0; round < 2; round++) {
+        if (ward_buf_puts(&b, head)) abort();
+        want += 9;
+    }
+    /* enough distinct keys to fill the cache (it is emptied between records) */
+    for (int rec = 0; rec < 300; rec++) {
+        if (ward_buf_puts(&b, "{")) abort();
+        for (int i = 0; i < 300; i++)
+            if (ward_buf_printf(&b, "%s\"u%d_%d\": {\"v\": %d}", i ? ", " : "", rec, i, i)) abort();
+        if (ward_buf_puts(&b, "}\n")) abort();
+        want++;
+    }
+    if (ward_buf_puts(&b, head)) abort();
+    want += 9;
+    CHECK_INT(cache_run(b.data, b.len, 0, &reg), want);
+    CHECK_INT(cache_run(head, strlen(head), 7, &reg), 9);
+    CHECK_INT(cache_run(head, strlen(head), 1, &reg), 9);
+    ward_buf_free(&b);
+    ward_intern_free(&reg);
+}
+
 int main(void)
 {
     ward_log_set_level(WARD_LOG_ERROR); /* the once-per-file UTF-8 warning */
@@ -784,6 +909,7 @@ int main(void)
     test_writer();
     test_flatten_mem();
     test_decoder();
+    test_key_cache();
     ward_buf_free(&g_tr);
     ward_buf_free(&g_msgs);
     return test_done("test_json_reader");
