@@ -174,6 +174,7 @@ struct ward_intern {
     uint32_t count;
     uint32_t slot_cap;
     uint32_t names_cap;
+    uint64_t serial; /* unique per ward_intern_init in the process: caches of ids check it */
 };
 
 void ward_intern_init(struct ward_intern *t);

@@ -66,7 +66,9 @@ uint64_t ward_hash64_lower(const void *data, size_t n, uint64_t seed)
 
 void ward_intern_init(struct ward_intern *t)
 {
+    static _Atomic uint64_t serials;
     memset(t, 0, sizeof *t);
+    t->serial = ++serials;
 }
 
 void ward_intern_free(struct ward_intern *t)

@@ -108,6 +108,7 @@ struct ward_json_reader {
     uint32_t *kc_slots; /* node index, 0 = empty */
     uint32_t kc_mask;
     const struct ward_intern *kc_reg; /* the registry the ids are from */
+    uint64_t kc_serial;               /* and its serial (another one may reuse the address) */
     uint32_t kc_nids;
 };
 
@@ -338,6 +339,7 @@ static int kc_reset(struct ward_json_reader *r, const struct ward_event *ev)
     r->kc_n = 2;
     r->kc_slen = 0;
     r->kc_reg = ev->registry;
+    r->kc_serial = ev->registry ? ev->registry->serial : 0;
     r->kc_nids = ev->nids;
     return 0;
 }
@@ -489,7 +491,8 @@ static int parse(struct ward_json_reader *r, struct ward_event *ev, size_t start
     if (ensure_kbuf(r, (size_t)(end - p) + r->plen + (size_t)(maxd + 2) * KEY_SLACK + 64))
         return P_NOMEM;
     if (r->kc_on && (!r->kc || r->kc_n >= KC_MAX_NODES || r->kc_slen >= KC_MAX_SEGS / 2 ||
-                     r->kc_reg != ev->registry || r->kc_nids != ev->nids)) {
+                     r->kc_reg != ev->registry || r->kc_nids != ev->nids ||
+                     (ev->registry && r->kc_serial != ev->registry->serial))) {
         if (kc_reset(r, ev)) return P_NOMEM;
     }
     const uint32_t root_node = r->kc_on && !r->plen ? 1 : 0;

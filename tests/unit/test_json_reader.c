@@ -894,6 +894,38 @@ static void test_key_cache(void)
     ward_intern_free(&reg);
 }
 
+/* A registry freed and another set up at the same address with the same number of names
+ * (in another order) during one reader's life: the cached ids must not outlive the first. */
+static void test_key_cache_registry(void)
+{
+    static const char text[] = "{\"a\": {\"b\": 1}, \"k\": 2}\n{\"a\": {\"b\": 3}, \"k\": 4}\n";
+    struct ward_err err;
+    ward_err_clear(&err);
+    struct ward_stream *s;
+    struct ward_json_reader *r;
+    if (ward_stream_open_mem(&s, text, sizeof text - 1, "kc2.json", &err)) abort();
+    if (ward_json_reader_open(&r, s, NULL, &err)) abort();
+    struct ward_intern reg;
+    for (int round = 0; round < 2; round++) {
+        ward_intern_init(&reg);
+        const char *first = round ? "k" : "a.b", *second = round ? "a.b" : "k";
+        CHECK(ward_intern_add(&reg, first, strlen(first)) == 0);
+        CHECK(ward_intern_add(&reg, second, strlen(second)) == 1);
+        struct ward_event ev;
+        if (ward_event_init(&ev, &reg)) abort();
+        CHECK_INT(ward_json_reader_next(r, &ev, &err), 1);
+        CHECK_INT((int)ev.nfields, 2);
+        if (ev.nfields == 2) {
+            CHECK_INT((int)ev.fields[0].id, (int)ward_intern_find(&reg, "a.b", 3));
+            CHECK_INT((int)ev.fields[1].id, (int)ward_intern_find(&reg, "k", 1));
+        }
+        ward_event_free(&ev);
+        ward_intern_free(&reg);
+    }
+    ward_json_reader_free(r);
+    ward_stream_close(s);
+}
+
 int main(void)
 {
     ward_log_set_level(WARD_LOG_ERROR); /* the once-per-file UTF-8 warning */
@@ -910,6 +942,7 @@ int main(void)
     test_flatten_mem();
     test_decoder();
     test_key_cache();
+    test_key_cache_registry();
     ward_buf_free(&g_tr);
     ward_buf_free(&g_msgs);
     return test_done("test_json_reader");
