@@ -96,7 +96,8 @@ static int raw_member(const char *raw, size_t n, const char *key, const char **v
 /*
  * One alert from an event decoded from a JSON line: {"timestamp", "host", "rule": {id,
  * title, level, tags[]}, "attack": {tactics[], techniques[{id, name}]}, "source": {path,
- * record}, "event": {...}} with the keys flattened by the reader.
+ * record}, "event": {...}} with the keys flattened by the reader; a correlation alert has
+ * "correlation": {...} instead of "event".
  */
 int ward_alert_from_event(struct ward_event *ev, struct ward_event *sub, struct ward_arena *ar,
                           struct ward_alert *a, struct ward_err *err)
@@ -133,7 +134,7 @@ int ward_alert_from_event(struct ward_event *ev, struct ward_event *sub, struct 
             if (ward_time_parse(v.ptr, v.len, &a->ts))
                 return ward_err_set(err, WARD_EINVAL, "bad timestamp '%s'", val);
         } else if (key_is(k, kl, "host")) {
-            a->host = val;
+            if (v.len) a->host = val; /* "" (hunt writes it for alerts of no host): none */
         } else if (key_is(k, kl, "rule.id")) {
             a->rule.id = val;
         } else if (key_is(k, kl, "rule.title")) {
@@ -184,6 +185,16 @@ int ward_alert_from_event(struct ward_event *ev, struct ward_event *sub, struct 
     if (ev->raw && raw_member(ev->raw, ev->raw_len, "event", &rv, &rn)) {
         char *ej = ward_arena_strndup(ar, rv, rn);
         if (!ej) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+        a->event_json = ej;
+    } else if (ev->raw && raw_member(ev->raw, ev->raw_len, "correlation", &rv, &rn)) {
+        /* a correlation alert (hunt writes no event for it): kept as the store keeps it,
+         * {"correlation": {...}}, so the store records it as a burst */
+        static const char head[] = "{\"correlation\":";
+        char *ej = ward_arena_alloc(ar, sizeof head + rn + 1);
+        if (!ej) return ward_err_set(err, WARD_ENOMEM, "out of memory");
+        memcpy(ej, head, sizeof head - 1);
+        memcpy(ej + sizeof head - 1, rv, rn);
+        memcpy(ej + sizeof head - 1 + rn, "}", 2);
         a->event_json = ej;
     }
     if (sub->nfields) {

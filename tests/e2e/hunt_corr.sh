@@ -129,6 +129,16 @@ for k, rs in enumerate(recs, 1):
 PY
 }
 check_bursts "$tmp/bursts.db" "one hunt"
+# alerts written as JSON lines and imported keep their correlation (a burst in the store)
+"$ward" hunt -f jsonl --no-summary --min-level high -r "$tmp/rules" "$tmp/bursts.log" > "$tmp/bursts.jsonl" 2>/dev/null
+"$ward" case import -d "$tmp/bimp.db" "$tmp/bursts.jsonl" > /dev/null 2>&1
+"$ward" case show -d "$tmp/bimp.db" 1 > "$tmp/bimp.txt" 2>/dev/null
+if grep -q "correlates 15 alerts (SSH Password Authentication Failed) for src_ip=192.0.2.8" "$tmp/bimp.txt" &&
+    [ "$(grep -c 'burst [123] of 3 ' "$tmp/bimp.txt")" = 3 ] && ! grep -q "Address on *$" "$tmp/bimp.txt"; then
+    ok
+else
+    bad "case import of hunt's JSON lines keeps the correlation and its bursts"
+fi
 # the incident report lists every burst under Correlations (Markdown and HTML)
 "$ward" report -d "$tmp/bursts.db" 1 --format md > "$tmp/brep.md" 2>/dev/null
 "$ward" report -d "$tmp/bursts.db" 1 --format html > "$tmp/brep.html" 2>/dev/null
