@@ -12,6 +12,10 @@
 
 #include "ioc_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define PROBLEM_TEXT_MAX 300
 
 int ward_ioc_set_new(struct ward_ioc_set **out)
@@ -895,6 +899,37 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
     return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
 }
 
+#if defined(__SSE2__)
+/* bit i set when byte i of the 16 is '.', ':' or '@' */
+static inline unsigned special16(__m128i x)
+{
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
+                                          _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))),
+                             _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline __m128i load16(const char *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Bytes [0, 8) and [n - 8, n) of a value of 8 to 16 bytes, or [0, 4) and [n - 4, n) of one of
+ * 4 to 8 (twice each), in one vector: no read outside the value. */
+static inline __m128i load_short(const char *v, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, v, 8);
+        memcpy(&b, v + n - 8, 8);
+        return _mm_set_epi64x((long long)b, (long long)a);
+    }
+    uint32_t a, b;
+    memcpy(&a, v, 4);
+    memcpy(&b, v + n - 4, 4);
+    return _mm_set_epi32((int)b, (int)b, (int)a, (int)a);
+}
+#else
 /* 0x80 in each byte of x that is c, exactly (no borrow between bytes) */
 static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
 {
@@ -909,13 +944,40 @@ static inline uint64_t special_bytes(const char *p)
     memcpy(&x, p, 8);
     return bytes_eq(x, '.') | bytes_eq(x, ':') | bytes_eq(x, '@');
 }
+#endif
 
-/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time; the
- * tail is one more word, overlapping the last one). Little-endian byte order assumed for
- * the position (x86-64, arm64); elsewhere the bytes are scanned. */
-static size_t next_special(const char *v, size_t i, size_t n)
+/* The position of the first '.', ':' or '@' of v[i, n), or n: sixteen bytes at a time (SSE2;
+ * the tail is one more load, overlapping the last one), else eight (SWAR, little-endian) or
+ * one. */
+static inline size_t next_special(const char *v, size_t i, size_t n)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+    if (n - i >= 4) {
+        if (n < 16) {
+            /* short values (most): both halves in one vector (positions 0-7 of the
+             * vector are v[0, 8) or v[0, 4), the rest the value's end) */
+            unsigned m = special16(load_short(v, n));
+            size_t lo = n >= 8 ? 8 : 4;
+            unsigned mlo = m & ((1u << lo) - 1) & (~0u << i);
+            if (mlo) return (size_t)__builtin_ctz(mlo);
+            unsigned mhi = (m >> 8) & ((1u << lo) - 1);
+            /* byte k of the high half is v[n - lo + k] */
+            size_t base = n - lo;
+            if (i > base) mhi &= ~0u << (i - base);
+            return mhi ? base + (size_t)__builtin_ctz(mhi) : n;
+        }
+        for (; i + 16 <= n; i += 16) {
+            unsigned m = special16(load16(v + i));
+            if (m) return i + (size_t)__builtin_ctz(m);
+        }
+        if (i < n) {
+            size_t base = n - 16;
+            unsigned m = special16(load16(v + base)) & (~0u << (i - base));
+            return m ? base + (size_t)__builtin_ctz(m) : n;
+        }
+        return n;
+    }
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; i + 8 <= n; i += 8) {
         uint64_t m = special_bytes(v + i);
         if (m) return i + (size_t)(__builtin_ctzll(m) >> 3);
@@ -1027,19 +1089,47 @@ static int skip_shape(const char *v, size_t n)
     return 0;
 }
 
-/*
- * Whether the only escapes of raw JSON string content are \\ and \": both characters are
- * delimiters, so the raw text splits into the same tokens as the unescaped text (Windows
- * paths, command lines) and need not be unescaped. \/, \n, \uXXXX ... would not.
- */
-static int plain_escapes(const char *p, size_t n)
+enum {
+    ESC_U = 1,     /* a "\\u" in the raw bytes (taken as is: "\\\\u" counts too) */
+    ESC_OTHER = 2, /* an escape other than \\\\ and \\" */
+};
+
+static inline unsigned escape_at(const char *p, size_t i, size_t n, size_t *pair_end)
 {
-    const char *end = p + n;
-    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-        if (p + 1 >= end || (p[1] != '\\' && p[1] != '"')) return 0;
-        p += 2;
+    unsigned r = 0;
+    char c = i + 1 < n ? p[i + 1] : 0;
+    if (c == 'u') r |= ESC_U;
+    if (i >= *pair_end) { /* starts an escape (not the second byte of "\\\\") */
+        if (c != '\\' && c != '"') r |= ESC_OTHER;
+        *pair_end = i + 2;
     }
-    return 1;
+    return r;
+}
+
+/*
+ * The escapes of raw JSON string content, from its backslashes (sixteen bytes at a time).
+ * When the only escapes are \\\\ and \\" (no ESC_OTHER), the raw text splits into the same
+ * tokens as the unescaped text, both characters being delimiters (Windows paths, command
+ * lines), so it need not be unescaped; \\/, \\n, \\uXXXX ... would not. ESC_U: an escape
+ * could hide a '.' (\\u002e).
+ */
+static unsigned escapes(const char *p, size_t n)
+{
+    unsigned r = 0;
+    size_t pair_end = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128i bs = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + i), bs));
+        while (m) {
+            r |= escape_at(p, i + (size_t)__builtin_ctz(m), n, &pair_end);
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\\') r |= escape_at(p, i, n, &pair_end);
+    return r;
 }
 
 /* Whether a key's last component is one of the names (ASCII case-insensitive). */
@@ -1109,27 +1199,25 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.ts = ev->ts;
     st.fn = fn;
     st.ctx = ctx;
+    const int hashes = (set->type_mask & HASH_TYPES) != 0;
     for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
         struct ward_field *f = &ev->fields[i];
         if (f->type != WARD_V_STR || f->vlen < 4) continue;
-        /* a value without '.', ':' or '@' shorter than a hash cannot hold an indicator
-         * (escapes cannot hide them: the raw bytes are checked before unescaping) */
-        if (skip_shape(f->val, f->vlen)) continue;
-        /* escapes could hide a '.' (\u002e): such raw values count as special */
         const char *raw = f->val; /* ward_event_value may point f->val elsewhere */
-        size_t first = next_special(raw, 0, f->vlen);
-        int special =
-            first < f->vlen || ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
-                                memmem(f->val, f->vlen, "\\u", 2));
-        /* without '.', ':' or '@' only a hash can be in a value (every other type has one
-         * of them): the hex runs, without tokenising */
-        if (!special &&
-            (f->vlen < 32 || !(set->type_mask & HASH_TYPES) || !hex_run32(f->val, f->vlen)))
-            continue; /* (unescaping without \u only shortens hex runs: the raw text tells) */
+        size_t n = f->vlen;
+        int esc = (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED;
+        /* every type but the hashes has a '.', ':' or '@'; escapes could hide one
+         * (\\u002e): such raw values count as having one */
+        size_t first = next_special(raw, 0, n);
+        unsigned ei = esc ? escapes(raw, n) : 0;
+        int special = first < n || (ei & ESC_U);
+        /* without '.', ':' or '@' only a hash can be in a value: the hex runs, without
+         * tokenising (unescaping without \\u only shortens hex runs: the raw text tells) */
+        if (!special && (n < 32 || !hashes || !hex_run32(raw, n))) continue;
+        if (skip_shape(raw, n)) continue;
         struct ward_str v;
-        if (special && (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
-            plain_escapes(f->val, f->vlen))
-            v = ward_str_make(f->val, f->vlen); /* tokenises as its unescaped text would */
+        if (special && !(ei & ESC_OTHER))
+            v = ward_str_make(raw, n); /* tokenises as its unescaped text would */
         else if (ward_event_value(ev, f, &v))
             return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
