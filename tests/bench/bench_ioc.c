@@ -326,8 +326,7 @@ int main(int argc, char **argv)
         if (run(events, set, NULL, &p)) return 1;
     }
     double sum = 0;
-    for (size_t i = 0; i < ev_min_n; i++)
-        sum += ev_min[i] > clk ? (double)(ev_min[i] - clk) : 0;
+    for (size_t i = 0; i < ev_min_n; i++) sum += ev_min[i] > clk ? (double)(ev_min[i] - clk) : 0;
     printf("matcher alone:        %.3f us/event (per event the least time of %d passes, the "
            "clock's %llu ns taken off)\n",
            ev_min_n ? sum / 1e3 / (double)ev_min_n : 0, rounds * loops, (unsigned long long)clk);

@@ -516,6 +516,7 @@ struct match_state {
     int stop;
     uint32_t seen[FIELD_SEEN_MAX];
     int nseen;
+    int plain; /* the reference matcher: no filter in front of the lookups */
 };
 
 static int valid_at(const struct ward_ioc_set *set, const struct ward_ioc_meta *m, ward_time_t ts)
@@ -636,7 +637,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     if (n && s[n - 1] == '.') n--;
     if (n < 3 || n > 253) return;
     const char *last = memrchr(s, '.', n);
-    if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
+    if (last && !st->plain && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
     /* the name and each parent name, down to two labels... and the last label itself
      * when some domain indicator is a single label; hashed and their Bloom words prefetched
      * first, so the cache misses overlap */
@@ -646,7 +647,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     size_t np = 0;
     for (size_t i = 0; i < n && np < 16;) {
         const char *dot = memchr(s + i, '.', n - i);
-        if (!dot && !st->set->bare_labels) break;
+        if (!dot && !st->set->bare_labels && !st->plain) break;
         offs[np] = i;
         hs[np] = key_hash(s + i, n - i, type_seed(WARD_IOC_DOMAIN));
         bloom_prefetch(st->set, hs[np]);
@@ -662,7 +663,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
             const char *dot = memchr(s + i, '.', n - i);
             if (!dot) break;
             i = (size_t)(dot - s) + 1;
-            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels) break;
+            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels && !st->plain) break;
             lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
         }
 }
@@ -903,9 +904,9 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
 /* bit i set when byte i of the 16 is '.', ':' or '@' */
 static inline unsigned special16(__m128i x)
 {
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
-                                          _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))),
-                             _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))),
+        _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
     return (unsigned)_mm_movemask_epi8(m);
 }
 
@@ -1187,6 +1188,99 @@ static void match_split_url(struct match_state *st, struct ward_event *ev)
         long len = ward_ioc_normalize(WARD_IOC_URL, url, n, norm, sizeof norm, NULL);
         if (len > 0) lookup(st, WARD_IOC_URL, norm, (size_t)len, p.ptr, p.len);
     }
+}
+
+/*
+ * The reference matcher (tests, fuzzing): the same lookups by the same shape tests, with
+ * nothing in front of them - every value unescaped, every token of it taken apart byte by
+ * byte, every hex run looked at, every parent name of a domain looked up (no TLD filter). The
+ * matcher above must report exactly what this one reports; it only skips, faster, what
+ * cannot be found.
+ */
+static void plain_text(struct match_state *st, const char *v, size_t n)
+{
+    /* the hex runs of a hash's length that are not part of a longer word */
+    for (size_t i = 0; i < n && !st->stop;) {
+        if (!(cls[(unsigned char)v[i]] & C_HEX)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && (cls[(unsigned char)v[j]] & C_HEX)) j++;
+        size_t len = j - i;
+        int t = len == 32    ? WARD_IOC_MD5
+                : len == 40  ? WARD_IOC_SHA1
+                : len == 64  ? WARD_IOC_SHA256
+                : len == 128 ? WARD_IOC_SHA512
+                             : -1;
+        if (t >= 0 && (i == 0 || !(cls[(unsigned char)v[i - 1]] & C_NAME)) &&
+            (j == n || !(cls[(unsigned char)v[j]] & C_NAME)))
+            lookup(st, t, v + i, len, v + i, len);
+        i = j;
+    }
+    /* every token; a URL token (more than 5 bytes with "://" in its first 32) runs to the
+     * URL's end */
+    for (size_t i = 0; i < n && !st->stop;) {
+        if (cls[(unsigned char)v[i]] & C_DELIM) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && !(cls[(unsigned char)v[i]] & C_DELIM)) i++;
+        size_t len = i - start;
+        for (size_t k = start + 1; len > 5 && k + 2 < i && k < start + 32; k++)
+            if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
+                while (i < n && !(cls[(unsigned char)v[i]] & C_UDELIM)) i++;
+                while (i > start && (v[i - 1] == ',' || v[i - 1] == ';' || v[i - 1] == ')' ||
+                                     v[i - 1] == '.' || v[i - 1] == ']'))
+                    i--;
+                len = i - start;
+                if (i < n) i++;
+                break;
+            }
+        match_token(st, v + start, len);
+    }
+}
+
+int ioc_match_value_plain(const struct ward_ioc_set *set, const char *key, const char *val,
+                          size_t n, ward_time_t ts, ward_ioc_hit_fn fn, void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    struct match_state st = {0};
+    st.set = set;
+    st.key = key;
+    st.field = ward_str_make(val, n);
+    st.ts = ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    st.plain = 1;
+    if (set->n) plain_text(&st, val, n);
+    return st.hits;
+}
+
+int ioc_match_event_plain(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                          void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    if (!set->n) return 0;
+    struct match_state st = {0};
+    st.set = set;
+    st.ts = ev->ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    st.plain = 1;
+    for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type != WARD_V_STR || f->vlen < 4) continue; /* (documented: 4 bytes or more) */
+        struct ward_str v;
+        if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
+        st.key = ward_field_key(ev, f);
+        st.field = v;
+        st.nseen = 0;
+        plain_text(&st, v.ptr, v.len);
+    }
+    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
+    return st.hits;
 }
 
 int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
