@@ -13,7 +13,8 @@
  * new store in one transaction (`ward intel import`), then read back into a new set and
  * compiled (what `ward hunt --store` does), with times and RSS.
  *
- * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH.
+ * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH. WARD_BENCH_LOOPS=N reads
+ * the file N times per pass instead of 10 (e.g. 1 under valgrind --tool=callgrind).
  *
  * usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR] [N_INDICATORS] [ROUNDS]
  *        (scripts/bench-ioc.sh runs it on the corpus' EVTX samples)
@@ -212,6 +213,8 @@ int main(int argc, char **argv)
         return 64;
     }
     const char *events = argv[1];
+    const char *lp = getenv("WARD_BENCH_LOOPS"); /* reads of the file per pass (default 10) */
+    if (lp && atoi(lp) > 0) loops = atoi(lp);
     const char *rules = argc > 2 && strcmp(argv[2], "-") != 0 ? argv[2] : NULL;
     long n = argc > 3 ? atol(argv[3]) : 1000000;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;

@@ -142,8 +142,10 @@ static void keep(struct harvest *hv, const char *s, size_t n)
     /* the address's ranges, sometimes */
     int dots = 0, digits = 1;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.') dots++;
-        else if (s[i] < '0' || s[i] > '9') digits = 0;
+        if (s[i] == '.')
+            dots++;
+        else if (s[i] < '0' || s[i] > '9')
+            digits = 0;
     }
     if (dots == 3 && digits && rnd() % 4 == 0) {
         char r[64];
@@ -175,7 +177,7 @@ static void harvest_text(struct harvest *hv, const char *v, size_t n)
         while (s < e && strchr(".:/?#&+~%$", v[s])) s++;
         while (e > s && strchr(".:?&#", v[e - 1])) e--;
         if (e - s < 3 || (!memchr(v + s, '.', e - s) && !memchr(v + s, ':', e - s) &&
-                              !memchr(v + s, '@', e - s)))
+                          !memchr(v + s, '@', e - s)))
             continue;
         keep(hv, v + s, e - s);
         /* a URL's host, a parent name */
@@ -344,14 +346,13 @@ static void piece(struct harvest *hv, char *out, size_t cap)
             return;
         }
         /* fall through */
-    case 2:
-        snprintf(out, cap, "%s", fixed[(r >> 8) % (sizeof fixed / sizeof *fixed)]);
-        return;
+    case 2: snprintf(out, cap, "%s", fixed[(r >> 8) % (sizeof fixed / sizeof *fixed)]); return;
     case 3: { /* a hex run of about a hash's length */
         static const int lens[] = {31, 32, 33, 39, 40, 41, 63, 64, 65, 128, 8};
         int len = lens[(r >> 8) % 11];
         size_t o = 0;
-        for (int i = 0; i < len && o + 1 < cap; i++) out[o++] = "0123456789abcdefABCDEF"[rnd() % 22];
+        for (int i = 0; i < len && o + 1 < cap; i++)
+            out[o++] = "0123456789abcdefABCDEF"[rnd() % 22];
         out[o] = 0;
         return;
     }
@@ -394,8 +395,8 @@ static void gen_value(struct harvest *hv, char *v, size_t cap)
 /* JSON lines of generated events into path */
 static void gen_events(struct harvest *hv, const char *path, int nevents)
 {
-    static const char *const keys[] = {"CommandLine", "Image",   "url",     "host",
-                                       "hostname",    "Details", "Hashes",  "DestinationIp",
+    static const char *const keys[] = {"CommandLine", "Image",   "url",      "host",
+                                       "hostname",    "Details", "Hashes",   "DestinationIp",
                                        "message",     "query",   "uri_path", "Computer"};
     FILE *f = fopen(path, "w");
     if (!f) abort();

@@ -279,12 +279,31 @@ static inline void bloom_add(struct ward_ioc_set *set, uint64_t h)
     set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)] |= bloom_bits3(g >> 18);
 }
 
+/* The hash of a last label (ASCII case-insensitive): labels of up to 8 bytes (almost all
+ * TLDs) from two overlapping loads, without the key hash's rounds. */
+static inline uint64_t tld_hash(const char *t, size_t n)
+{
+    uint64_t x;
+    if (n > 8) return key_hash(t, n, 7);
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, t, 4);
+        memcpy(&b, t + n - 4, 4);
+        x = lower8((uint64_t)a | ((uint64_t)b << 32));
+    } else {
+        x = 0;
+        for (size_t i = 0; i < n; i++) x |= (uint64_t)(unsigned char)t[i] << (8 * i);
+        x = lower8(x);
+    }
+    return mix64(x ^ ((uint64_t)n << 59), 0x9E3779B97F4A7C15ULL);
+}
+
 /* the TLD filter: domain tokens whose last label no indicator has are not looked up */
 static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
 {
     const char *dot = memrchr(d, '.', n);
     const char *t = dot ? dot + 1 : d;
-    uint64_t h = key_hash(t, n - (size_t)(t - d), 7) | 1;
+    uint64_t h = tld_hash(t, n - (size_t)(t - d)) | 1;
     if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return; /* full */
     for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
          i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
@@ -303,7 +322,7 @@ static int tld_known(const struct ward_ioc_set *set, const char *t, size_t n)
 {
     if (set->tld_all) return 1;
     if (!set->tld) return 0;
-    uint32_t h = (uint32_t)(key_hash(t, n, 7) >> 32) | 1;
+    uint32_t h = (uint32_t)(tld_hash(t, n) >> 32) | 1;
     for (uint32_t i = h & set->tld_mask;; i = (i + 1) & set->tld_mask) {
         if (set->tld[i] == h) return 1;
         if (!set->tld[i]) return 0;
@@ -742,6 +761,16 @@ static void match_url(struct match_state *st, const char *s, size_t n, size_t se
      (1u << WARD_IOC_SHA512))
 
 /*
+ * Whether a hex run of 32 or more bytes can pass through s[p] (a hex digit): it would cover
+ * s[p - 16] or s[p + 16] too (it starts at p - 16 or before, or ends after p + 16).
+ */
+static inline int hex_run_possible(const char *s, size_t n, size_t p)
+{
+    return (p >= 16 && (cls[(unsigned char)s[p - 16]] & C_HEX)) ||
+           (p + 16 < n && (cls[(unsigned char)s[p + 16]] & C_HEX));
+}
+
+/*
  * The hex runs of a text that have a hash's length and are not part of a longer word. A run
  * of 32 or more covers one of every 32 positions, so only those are probed: text without
  * hashes costs one test per 32 bytes.
@@ -757,7 +786,7 @@ static void match_hex_runs(struct match_state *st, const char *s, size_t n)
     } runs[8];
     size_t nruns = 0, probe = 31;
     while (probe < n && !st->stop) {
-        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX) || !hex_run_possible(s, n, probe)) {
             probe += 32;
             continue;
         }
@@ -800,7 +829,7 @@ static int hex_run32(const char *s, size_t n)
 {
     size_t probe = 31;
     while (probe < n) {
-        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX) || !hex_run_possible(s, n, probe)) {
             probe += 32;
             continue;
         }
@@ -895,9 +924,10 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
 {
     if (!(set->type_mask & (1u << WARD_IOC_DOMAIN))) return 0;
     while (n && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '&' || s[n - 1] == '#')) n--;
-    const char *last = memrchr(s, '.', n);
-    if (!last) return 0;
-    return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
+    size_t k = n; /* the last label is short: a loop, not memrchr */
+    while (k && s[k - 1] != '.') k--;
+    if (!k) return 0;
+    return tld_known(set, s + k, n - k);
 }
 
 #if defined(__SSE2__)
@@ -1019,6 +1049,9 @@ static void match_text(struct match_state *st, const char *v, size_t n, size_t f
             i++;
         }
         size_t len = i - start;
+        /* ("C:" of a Windows path: match_token takes nothing shorter than 3 bytes, and a
+         * URL token is longer than 5) */
+        if (len < 3) continue;
         /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
          * in it; when no domain indicator has its last label, nothing is */
         if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
@@ -1294,9 +1327,14 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.fn = fn;
     st.ctx = ctx;
     const int hashes = (set->type_mask & HASH_TYPES) != 0;
+    int paths = 0; /* a value starting with '/' ("\\/", "\\u002f"): a web log's path? */
     for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
         struct ward_field *f = &ev->fields[i];
-        if (f->type != WARD_V_STR || f->vlen < 4) continue;
+        if (f->type != WARD_V_STR) continue;
+        if (f->vlen > 1 &&
+            (f->val[0] == '/' || (f->val[0] == '\\' && (f->val[1] == '/' || f->val[1] == 'u'))))
+            paths = 1;
+        if (f->vlen < 4) continue;
         const char *raw = f->val; /* ward_event_value may point f->val elsewhere */
         size_t n = f->vlen;
         int esc = (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED;
@@ -1306,11 +1344,12 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         unsigned ei = esc ? escapes(raw, n) : 0;
         int special = first < n || (ei & ESC_U);
         /* without '.', ':' or '@' only a hash can be in a value: the hex runs, without
-         * tokenising (unescaping without \\u only shortens hex runs: the raw text tells) */
-        if (!special && (n < 32 || !hashes || !hex_run32(raw, n))) continue;
+         * tokenising; when it must be unescaped, only if the raw text has a run of 32
+         * (unescaping without \\u only shortens hex runs) */
+        if (!special && (n < 32 || !hashes || ((ei & ESC_OTHER) && !hex_run32(raw, n)))) continue;
         if (skip_shape(raw, n)) continue;
         struct ward_str v;
-        if (special && !(ei & ESC_OTHER))
+        if (!(ei & ESC_OTHER))
             v = ward_str_make(raw, n); /* tokenises as its unescaped text would */
         else if (ward_event_value(ev, f, &v))
             return WARD_ENOMEM;
@@ -1322,6 +1361,6 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         else
             match_hex_runs(&st, v.ptr, v.len);
     }
-    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
+    if (paths && !st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
 }
