@@ -699,6 +699,9 @@ enum {
 };
 
 static unsigned char cls[256];
+/* the characters of timestamps: T_DATE after "YYYY-MM-DD", T_TIME after "hh:mm:" */
+enum { T_DATE = 1, T_TIME = 2 };
+static unsigned char tsc[256];
 
 static void init_cls(void)
 {
@@ -718,6 +721,11 @@ static void init_cls(void)
         if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
         if (c == ':' || c == '@' || c == '/') v |= C_COLAT;
         cls[c] = v;
+        tsc[c] =
+            (unsigned char)(((c >= '0' && c <= '9') || c == '.' ? T_DATE | T_TIME : 0) |
+                            (c == ':' || c == ' ' || c == 'T' || c == 'Z' || c == '+' || c == '-'
+                                 ? T_DATE
+                                 : 0));
     }
 }
 
@@ -760,6 +768,48 @@ static void match_url(struct match_state *st, const char *s, size_t n, size_t se
     ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) | (1u << WARD_IOC_SHA256) |                      \
      (1u << WARD_IOC_SHA512))
 
+#if defined(__SSE2__)
+/* bit i set when byte i of the 16 at p is a hex digit */
+static inline unsigned hex16(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    __m128i a = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    __m128i isa = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(5)), a);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isa));
+}
+#endif
+
+/* The start of the hex run that ends at s[i - 1] (i when s[i - 1] is not hex). */
+static inline size_t hex_run_start(const char *s, size_t i)
+{
+#if defined(__SSE2__)
+    while (i >= 16) {
+        unsigned m = hex16(s + i - 16);
+        if (m != 0xffff) /* after the last byte that is not hex */
+            return i - 16 + (size_t)(32 - __builtin_clz(~m & 0xffff));
+        i -= 16;
+    }
+#endif
+    while (i > 0 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
+    return i;
+}
+
+/* The end of the hex run that starts at s[j] (j when s[j] is not hex). */
+static inline size_t hex_run_end(const char *s, size_t j, size_t n)
+{
+#if defined(__SSE2__)
+    while (j + 16 <= n) {
+        unsigned m = hex16(s + j);
+        if (m != 0xffff) return j + (size_t)__builtin_ctz(~m);
+        j += 16;
+    }
+#endif
+    while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+    return j;
+}
+
 /*
  * Whether a hex run of 32 or more bytes can pass through s[p] (a hex digit): it would cover
  * s[p - 16] or s[p + 16] too (it starts at p - 16 or before, or ends after p + 16).
@@ -790,9 +840,7 @@ static void match_hex_runs(struct match_state *st, const char *s, size_t n)
             probe += 32;
             continue;
         }
-        size_t i = probe, j = probe + 1;
-        while (i > 0 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
-        while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        size_t i = hex_run_start(s, probe), j = hex_run_end(s, probe + 1, n);
         size_t len = j - i;
         if (len >= 32 && (i == 0 || !(cls[(unsigned char)s[i - 1]] & C_NAME)) &&
             (j == n || !(cls[(unsigned char)s[j]] & C_NAME))) {
@@ -1038,9 +1086,13 @@ static void match_text(struct match_state *st, const char *v, size_t n, size_t f
         size_t p = next_special(v, i > first ? i : first, n);
         if (p >= n) break;
         size_t start = p;
-        while (start > i && !(cls[(unsigned char)v[start - 1]] & C_DELIM)) start--;
         unsigned any = 0;
-        for (size_t k = start; k < p; k++) any |= cls[(unsigned char)v[k]];
+        while (start > i) {
+            unsigned k = cls[(unsigned char)v[start - 1]];
+            if (k & C_DELIM) break;
+            any |= k;
+            start--;
+        }
         i = p;
         while (i < n) {
             unsigned k = cls[(unsigned char)v[i]];
@@ -1106,15 +1158,13 @@ static int skip_shape(const char *v, size_t n)
     if (n >= 10 && n <= 35 && dig(v[0]) && dig(v[1]) && dig(v[2]) && dig(v[3]) && v[4] == '-' &&
         dig(v[5]) && dig(v[6]) && v[7] == '-' && dig(v[8]) && dig(v[9])) {
         for (size_t i = 10; i < n; i++)
-            if (!dig(v[i]) && v[i] != ':' && v[i] != '.' && v[i] != ' ' && v[i] != 'T' &&
-                v[i] != 'Z' && v[i] != '+' && v[i] != '-')
-                return 0;
+            if (!(tsc[(unsigned char)v[i]] & T_DATE)) return 0;
         return 1;
     }
     if (n >= 8 && n <= 18 && dig(v[0]) && dig(v[1]) && v[2] == ':' && dig(v[3]) && dig(v[4]) &&
         v[5] == ':') {
         for (size_t i = 6; i < n; i++)
-            if (!dig(v[i]) && v[i] != '.') return 0;
+            if (!(tsc[(unsigned char)v[i]] & T_TIME)) return 0;
         return 1;
     }
     if (n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' && v[19] == '-' &&
