@@ -13,7 +13,8 @@
  * new store in one transaction (`ward intel import`), then read back into a new set and
  * compiled (what `ward hunt --store` does), with times and RSS.
  *
- * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH. WARD_BENCH_LOOPS=N reads
+ * WARD_BENCH_LIST=PATH keeps the generated indicator list at PATH; with "-" for the events
+ * the list is only written (`WARD_BENCH_LIST=iocs.txt bench_ioc - - N`). WARD_BENCH_LOOPS=N reads
  * the file N times per pass instead of 10 (e.g. 1 under valgrind --tool=callgrind).
  *
  * usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR] [N_INDICATORS] [ROUNDS]
@@ -209,10 +210,20 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr,
-                "usage: bench_ioc EVENTS.jsonl [SIGMA_RULES_DIR|-] [N_INDICATORS] [ROUNDS]\n");
+                "usage: bench_ioc EVENTS.jsonl|- [SIGMA_RULES_DIR|-] [N_INDICATORS] [ROUNDS]\n");
         return 64;
     }
     const char *events = argv[1];
+    const char *keep = getenv("WARD_BENCH_LIST");
+    if (strcmp(events, "-") == 0) { /* only the list (scripts/bench-ioc-hunt.sh) */
+        long nl = argc > 3 ? atol(argv[3]) : 1000000;
+        if (!keep || !*keep || gen(keep, nl)) {
+            fprintf(stderr, "bench_ioc: with '-' for the events, WARD_BENCH_LIST=PATH names the "
+                            "list to write\n");
+            return 1;
+        }
+        return 0;
+    }
     const char *lp = getenv("WARD_BENCH_LOOPS"); /* reads of the file per pass (default 10) */
     if (lp && atoi(lp) > 0) loops = atoi(lp);
     const char *rules = argc > 2 && strcmp(argv[2], "-") != 0 ? argv[2] : NULL;
@@ -239,7 +250,6 @@ int main(int argc, char **argv)
     uint64_t t2 = ward_clock_ns();
     /* WARD_BENCH_LIST=PATH keeps the generated list there (scripts/bench-ioc.sh hunts with
      * it through the real `ward hunt`) */
-    const char *keep = getenv("WARD_BENCH_LIST");
     if (keep && *keep && rename(list, keep) != 0) {
         FILE *in = fopen(list, "r"), *out = fopen(keep, "w");
         int ch;

@@ -290,10 +290,11 @@ static inline uint64_t tld_hash(const char *t, size_t n)
         memcpy(&a, t, 4);
         memcpy(&b, t + n - 4, 4);
         x = lower8((uint64_t)a | ((uint64_t)b << 32));
+    } else if (n) { /* the first, middle and last bytes: all of 1 to 3 */
+        x = lower8((uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[n >> 1] << 8 |
+                   (uint64_t)(unsigned char)t[n - 1] << 16);
     } else {
         x = 0;
-        for (size_t i = 0; i < n; i++) x |= (uint64_t)(unsigned char)t[i] << (8 * i);
-        x = lower8(x);
     }
     return mix64(x ^ ((uint64_t)n << 59), 0x9E3779B97F4A7C15ULL);
 }
