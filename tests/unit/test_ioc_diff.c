@@ -336,9 +336,16 @@ static void piece(struct harvest *hv, char *out, size_t cap)
                 memcpy(tmp, t2, sizeof tmp);
                 tmp[sizeof tmp - 1] = 0;
             }
-            /* JSON content: escape '"' and '\' of the value */
+            /* JSON content: escape '"' and '\' of the value; now and then its dots too
+             * (\u002e: a value whose only '.' are escaped) */
+            int dots = (r >> 24) % 5 == 3;
             size_t o = 0;
-            for (size_t i = 0; tmp[i] && o + 3 < cap; i++) {
+            for (size_t i = 0; tmp[i] && o + 8 < cap; i++) {
+                if (dots && tmp[i] == '.') {
+                    memcpy(out + o, "\\u002e", 6);
+                    o += 6;
+                    continue;
+                }
                 if (tmp[i] == '"' || tmp[i] == '\\') out[o++] = '\\';
                 out[o++] = tmp[i];
             }

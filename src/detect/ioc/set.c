@@ -1179,41 +1179,87 @@ enum {
     ESC_OTHER = 2, /* an escape other than \\\\ and \\" */
 };
 
-static inline unsigned escape_at(const char *p, size_t i, size_t n, size_t *pair_end)
+/* The run of backslashes starting at p[pos] (unless an earlier run covered it) and the byte
+ * after it: an odd run escapes that byte, which must then be '"'; an even one is "\\\\"
+ * pairs. A run followed by 'u' is a "\\u". */
+static inline void escape_run(const char *p, size_t n, size_t pos, size_t *skip, unsigned *r)
 {
-    unsigned r = 0;
-    char c = i + 1 < n ? p[i + 1] : 0;
-    if (c == 'u') r |= ESC_U;
-    if (i >= *pair_end) { /* starts an escape (not the second byte of "\\\\") */
-        if (c != '\\' && c != '"') r |= ESC_OTHER;
-        *pair_end = i + 2;
-    }
-    return r;
+    if (pos < *skip) return;
+    size_t e = pos + 1;
+    while (e < n && p[e] == '\\') e++;
+    if (e < n && p[e] == 'u') *r |= ESC_U;
+    if (((e - pos) & 1) && (e >= n || p[e] != '"')) *r |= ESC_OTHER;
+    *skip = e;
 }
 
 /*
- * The escapes of raw JSON string content, from its backslashes (sixteen bytes at a time).
- * When the only escapes are \\\\ and \\" (no ESC_OTHER), the raw text splits into the same
- * tokens as the unescaped text, both characters being delimiters (Windows paths, command
- * lines), so it need not be unescaped; \\/, \\n, \\uXXXX ... would not. ESC_U: an escape
- * could hide a '.' (\\u002e).
+ * The escapes of raw JSON string content (ESC_*), from its runs of backslashes, found
+ * sixteen bytes at a time. When the only escapes are \\\\ and \\" (no ESC_OTHER), the raw
+ * text splits into the same tokens as the unescaped text, both characters being delimiters
+ * (Windows paths, command lines), so it need not be unescaped; \\/, \\n, \\uXXXX ... would
+ * not. ESC_U: an escape could hide a '.' (\\u002e).
  */
 static unsigned escapes(const char *p, size_t n)
 {
     unsigned r = 0;
-    size_t pair_end = 0, i = 0;
+    size_t skip = 0;
 #if defined(__SSE2__)
     const __m128i bs = _mm_set1_epi8('\\');
-    for (; i + 16 <= n; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + i), bs));
-        while (m) {
-            r |= escape_at(p, i + (size_t)__builtin_ctz(m), n, &pair_end);
-            m &= m - 1;
+    if (n >= 4 && n < 64) {
+        /*
+         * Up to 63 bytes: masks of '\\', '"' and 'u' in one 64-bit word each, then the runs
+         * of backslashes all at once. Adding a run's first bit to the run carries out to the
+         * byte after it; done apart for the runs starting at even and at odd positions, an
+         * odd run is one whose byte after is at the other parity.
+         */
+        const __m128i quote = _mm_set1_epi8('"'), u = _mm_set1_epi8('u');
+        uint64_t b = 0, q = 0, um = 0;
+        if (n >= 16) {
+            for (size_t i = 0;; i += 16) {
+                size_t at = i + 16 <= n ? i : n - 16; /* the last load ends at n */
+                __m128i x = load16(p + at);
+                b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)) << at;
+                q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) << at;
+                um |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, u)) << at;
+                if (at + 16 >= n) break;
+            }
+        } else {
+            __m128i x = load_short(p, n);
+            unsigned lo = n >= 8 ? 8 : 4, lm = (1u << lo) - 1, sh = (unsigned)n - lo;
+            unsigned mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs));
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
+            unsigned mu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, u));
+            b = (mb & lm) | ((mb >> 8) & lm) << sh;
+            q = (mq & lm) | ((mq >> 8) & lm) << sh;
+            um = (mu & lm) | ((mu >> 8) & lm) << sh;
         }
+        if (!b) return 0;
+        const uint64_t even = 0x5555555555555555ULL;
+        uint64_t starts = b & ~(b << 1);
+        uint64_t after_e = (b + (starts & even)) & ~b;  /* byte after runs starting even */
+        uint64_t after_o = (b + (starts & ~even)) & ~b; /* ... starting odd */
+        uint64_t odd_after = (after_e & ~even) | (after_o & even);
+        if ((after_e | after_o) & um) r |= ESC_U;
+        if (odd_after & ~q) r |= ESC_OTHER; /* (bit n, past the end: a lone '\\' at the end) */
+        return r;
+    }
+    if (n >= 64) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + i), bs)); m;
+                 m &= m - 1)
+                escape_run(p, n, i + (size_t)__builtin_ctz(m), &skip, &r);
+        if (i < n) { /* the last bytes: one more load ending at n */
+            size_t base = n - 16;
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + base), bs));
+            for (m &= ~0u << (i - base); m; m &= m - 1)
+                escape_run(p, n, base + (size_t)__builtin_ctz(m), &skip, &r);
+        }
+        return r;
     }
 #endif
-    for (; i < n; i++)
-        if (p[i] == '\\') r |= escape_at(p, i, n, &pair_end);
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\\') escape_run(p, n, i, &skip, &r);
     return r;
 }
 
