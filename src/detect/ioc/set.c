@@ -1075,7 +1075,7 @@ static inline size_t next_special(const char *v, size_t i, size_t n)
 
 /*
  * Tokens are the runs of characters between delimiters. Every type but the hashes has a
- * '.', ':' or '@', so instead of walking every token, the text is searched for those (eight
+ * '.', ':' or '@', so instead of walking every token, the text is searched for those (sixteen
  * bytes at a time) and only the tokens around them are looked at; the hashes are found by
  * probing the hex runs of the whole text.
  */
@@ -1175,13 +1175,13 @@ static int skip_shape(const char *v, size_t n)
 }
 
 enum {
-    ESC_U = 1,     /* a "\\u" in the raw bytes (taken as is: "\\\\u" counts too) */
-    ESC_OTHER = 2, /* an escape other than \\\\ and \\" */
+    ESC_U = 1,     /* a backslash before a 'u' in the raw bytes (\u, but \\u counts too) */
+    ESC_OTHER = 2, /* an escape other than \\ and \" */
 };
 
 /* The run of backslashes starting at p[pos] (unless an earlier run covered it) and the byte
- * after it: an odd run escapes that byte, which must then be '"'; an even one is "\\\\"
- * pairs. A run followed by 'u' is a "\\u". */
+ * after it: an odd run escapes that byte, which must then be '"'; an even one is all
+ * pairs (\\). A run followed by 'u' counts as \u. */
 static inline void escape_run(const char *p, size_t n, size_t pos, size_t *skip, unsigned *r)
 {
     if (pos < *skip) return;
@@ -1194,10 +1194,10 @@ static inline void escape_run(const char *p, size_t n, size_t pos, size_t *skip,
 
 /*
  * The escapes of raw JSON string content (ESC_*), from its runs of backslashes, found
- * sixteen bytes at a time. When the only escapes are \\\\ and \\" (no ESC_OTHER), the raw
+ * sixteen bytes at a time. When the only escapes are \\ and \" (no ESC_OTHER), the raw
  * text splits into the same tokens as the unescaped text, both characters being delimiters
- * (Windows paths, command lines), so it need not be unescaped; \\/, \\n, \\uXXXX ... would
- * not. ESC_U: an escape could hide a '.' (\\u002e).
+ * (Windows paths, command lines), so it need not be unescaped; \/, \n, \uXXXX ... would
+ * not. ESC_U: an escape could hide a '.' (\u002e).
  */
 static unsigned escapes(const char *p, size_t n)
 {
@@ -1424,7 +1424,7 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.fn = fn;
     st.ctx = ctx;
     const int hashes = (set->type_mask & HASH_TYPES) != 0;
-    int paths = 0; /* a value starting with '/' ("\\/", "\\u002f"): a web log's path? */
+    int paths = 0; /* a value starting with '/' (or \/, \u002f): a web log's path? */
     for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
         struct ward_field *f = &ev->fields[i];
         if (f->type != WARD_V_STR) continue;
@@ -1436,13 +1436,13 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
         size_t n = f->vlen;
         int esc = (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED;
         /* every type but the hashes has a '.', ':' or '@'; escapes could hide one
-         * (\\u002e): such raw values count as having one */
+         * (\u002e): such raw values count as having one */
         size_t first = next_special(raw, 0, n);
         unsigned ei = esc ? escapes(raw, n) : 0;
         int special = first < n || (ei & ESC_U);
         /* without '.', ':' or '@' only a hash can be in a value: the hex runs, without
          * tokenising; when it must be unescaped, only if the raw text has a run of 32
-         * (unescaping without \\u only shortens hex runs) */
+         * (unescaping without \u only shortens hex runs) */
         if (!special && (n < 32 || !hashes || ((ei & ESC_OTHER) && !hex_run32(raw, n)))) continue;
         if (skip_shape(raw, n)) continue;
         struct ward_str v;
