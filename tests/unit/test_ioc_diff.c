@@ -13,7 +13,8 @@
  *    and generated indicators;
  *  - generated events whose values mix those indicators (in other cases, with ports, inside
  *    URLs, paths, command lines and JSON escapes such as \u002e and \/) with drive letters,
- *    timestamps, GUIDs, hex runs of every length near a hash's and punctuation;
+ *    timestamps (also a date followed by an indicator), GUIDs, hex runs of every length near
+ *    a hash's and punctuation;
  *  - the same generated texts through ward_ioc_match_value and ioc_match_value_plain.
  */
 #include <stdint.h>
@@ -415,6 +416,12 @@ static void gen_events(struct harvest *hv, const char *path, int nevents)
             uint64_t r = rnd();
             if (r % 9 == 0) { /* a web log's path */
                 snprintf(v, sizeof v, "/p/%u.php", (unsigned)(r >> 8) % 300);
+            } else if (r % 9 == 1) { /* a date and a time, or a date and something else */
+                static const char *const times[] = {"15:57:25.868", "15:57:25Z", "15:57:25+02:00",
+                                                    "15:57", "15:57:25.1234567-0500"};
+                const char *t = times[(r >> 8) % 5];
+                if ((r >> 12) % 2 && hv->nkept) t = hv->kept[(r >> 16) % hv->nkept];
+                snprintf(v, sizeof v, "2019-04-27%c%.100s", (r >> 20) % 2 ? ' ' : 'T', t);
             } else {
                 gen_value(hv, v, sizeof v);
             }

@@ -700,8 +700,8 @@ enum {
 };
 
 static unsigned char cls[256];
-/* the characters of timestamps: T_DATE after "YYYY-MM-DD", T_TIME after "hh:mm:" */
-enum { T_DATE = 1, T_TIME = 2 };
+/* the characters of a time after "hh:mm:" */
+enum { T_TIME = 2 };
 static unsigned char tsc[256];
 
 static void init_cls(void)
@@ -722,11 +722,7 @@ static void init_cls(void)
         if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
         if (c == ':' || c == '@' || c == '/') v |= C_COLAT;
         cls[c] = v;
-        tsc[c] =
-            (unsigned char)(((c >= '0' && c <= '9') || c == '.' ? T_DATE | T_TIME : 0) |
-                            (c == ':' || c == ' ' || c == 'T' || c == 'Z' || c == '+' || c == '-'
-                                 ? T_DATE
-                                 : 0));
+        tsc[c] = (unsigned char)((c >= '0' && c <= '9') || c == '.' ? T_TIME : 0);
     }
 }
 
@@ -1151,25 +1147,52 @@ static int dig(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Values whose whole shape rules out every indicator: timestamps ("2019-04-27 15:57:25.868",
- * "2019-04-27T15:57:25Z", "15:57:25.868") and GUIDs ("{365abb72-7acc-5cc4-0000-...}"). They
- * are frequent in event logs and would otherwise be tokenised for nothing. */
-static int skip_shape(const char *v, size_t n)
+/*
+ * Values whose whole shape rules out every indicator, frequent in event logs and otherwise
+ * tokenised for nothing: timestamps ("2019-04-27 15:57:25.868", "2019-04-27T15:57:25Z",
+ * "2019-04-27T15:57:25+02:00", "15:57:25.868") and, when the value has no '.', ':' or '@'
+ * (special == 0), GUIDs ("{365abb72-7acc-5cc4-0000-0010b2470300}": hex runs of 12 at most).
+ * A date is followed by nothing or by exactly a time (one '.', three ':' at most, no "::"),
+ * so no address, name or hash fits in it ("2019-04-27 10.0.2.15" is not skipped).
+ */
+static int skip_shape(const char *v, size_t n, int special)
 {
     if (n >= 10 && n <= 35 && dig(v[0]) && dig(v[1]) && dig(v[2]) && dig(v[3]) && v[4] == '-' &&
         dig(v[5]) && dig(v[6]) && v[7] == '-' && dig(v[8]) && dig(v[9])) {
-        for (size_t i = 10; i < n; i++)
-            if (!(tsc[(unsigned char)v[i]] & T_DATE)) return 0;
-        return 1;
+        size_t i = 10;
+        if (i == n) return 1;
+        if (v[i] != ' ' && v[i] != 'T') return 0;
+        i++;
+        if (i + 5 > n || !dig(v[i]) || !dig(v[i + 1]) || v[i + 2] != ':' || !dig(v[i + 3]) ||
+            !dig(v[i + 4]))
+            return 0;
+        i += 5;
+        if (i + 3 <= n && v[i] == ':' && dig(v[i + 1]) && dig(v[i + 2])) {
+            i += 3;
+            if (i < n && v[i] == '.') {
+                size_t d = ++i;
+                while (i < n && dig(v[i])) i++;
+                if (i == d) return 0;
+            }
+        }
+        if (i < n && v[i] == 'Z') {
+            i++;
+        } else if (i < n && (v[i] == '+' || v[i] == '-')) { /* +hh:mm, +hhmm, +hh */
+            if (i + 3 > n || !dig(v[i + 1]) || !dig(v[i + 2])) return 0;
+            i += 3;
+            if (i < n && v[i] == ':') i++;
+            if (i + 2 <= n && dig(v[i]) && dig(v[i + 1])) i += 2;
+        }
+        return i == n;
     }
     if (n >= 8 && n <= 18 && dig(v[0]) && dig(v[1]) && v[2] == ':' && dig(v[3]) && dig(v[4]) &&
-        v[5] == ':') {
+        v[5] == ':') { /* one token "hh:mm:..." of digits and dots: no shape test takes it */
         for (size_t i = 6; i < n; i++)
             if (!(tsc[(unsigned char)v[i]] & T_TIME)) return 0;
         return 1;
     }
-    if (n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' && v[19] == '-' &&
-        v[24] == '-')
+    if (!special && n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' &&
+        v[19] == '-' && v[24] == '-')
         return 1;
     return 0;
 }
@@ -1425,7 +1448,8 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.ctx = ctx;
     const int hashes = (set->type_mask & HASH_TYPES) != 0;
     int paths = 0; /* a value starting with '/' (or \/, \u002f): a web log's path? */
-    for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
+    const uint32_t nf = ev->nfields;
+    for (uint32_t i = 0; i < nf; i++) {
         struct ward_field *f = &ev->fields[i];
         if (f->type != WARD_V_STR) continue;
         if (f->vlen > 1 &&
@@ -1444,7 +1468,7 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
          * tokenising; when it must be unescaped, only if the raw text has a run of 32
          * (unescaping without \u only shortens hex runs) */
         if (!special && (n < 32 || !hashes || ((ei & ESC_OTHER) && !hex_run32(raw, n)))) continue;
-        if (skip_shape(raw, n)) continue;
+        if (skip_shape(raw, n, special)) continue;
         struct ward_str v;
         if (!(ei & ESC_OTHER))
             v = ward_str_make(raw, n); /* tokenises as its unescaped text would */
@@ -1457,6 +1481,7 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
             match_text(&st, v.ptr, v.len, v.ptr == raw && first < v.len ? first : 0);
         else
             match_hex_runs(&st, v.ptr, v.len);
+        if (st.stop) break;
     }
     if (paths && !st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
