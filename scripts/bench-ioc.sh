@@ -12,6 +12,10 @@
 #    process CPU time (best of 3) of hunts with and without --intel, minus the same over an
 #    empty file (start-up); on a loaded machine that difference is noisy. HUNT_COPIES=0
 #    skips it.
+# 3. scripts/bench-ioc-hunt.sh with the same list: whole `ward hunt -j 1` runs over
+#    HUNT_CPU_COPIES (default 200) copies with and without the indicators, CPU time, median
+#    of HUNT_CPU_PAIRS (default 5) interleaved pairs, the loading told apart from the
+#    matching. HUNT_CPU_COPIES=0 skips it.
 # Needs the shared corpus (WARD_CORPUS, default ../shared/corpus).
 set -eu
 build=${1:-build}
@@ -33,7 +37,13 @@ command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
 echo "== bench_ioc: $n indicators over the EVTX samples (best of 5 passes)"
 WARD_BENCH_LIST=$tmp/iocs.txt $pin "$build/bench_ioc" "$events" "$rules" "$n" 5
 
-[ "$copies" -gt 0 ] || exit 0
+cpu_copies=${HUNT_CPU_COPIES:-200}
+hunt_cpu() {
+    [ "$cpu_copies" -gt 0 ] || return 0
+    IOC_LIST=$tmp/iocs.txt WARD_CORPUS=$WARD_CORPUS "$(dirname "$0")/bench-ioc-hunt.sh" "$build" \
+        "$cpu_copies" "${HUNT_CPU_PAIRS:-5}"
+}
+[ "$copies" -gt 0 ] || { hunt_cpu; exit 0; }
 [ -x "$build/ward" ] || { echo "bench-ioc: $build/ward is not built" >&2; exit 1; }
 inputs=
 i=0
@@ -86,3 +96,4 @@ else
         printf "start-up: %.2f s, with the indicators %.2f s; hunt of %d events: %.2f s CPU, with indicators %.2f s: %+.1f%%\n",
             ne, ie, nev, h, hi, 100 * (hi - h) / h }'
 fi
+hunt_cpu

@@ -69,6 +69,14 @@ int ioc_problem(struct ward_ioc_set *set, enum ward_ioc_problem_kind kind, const
 int ioc_add_value(struct ward_ioc_set *set, int type, const char *value, size_t n,
                   const struct ward_ioc_meta *meta, const char **why);
 
+/* The reference matcher: what ward_ioc_match_event / ward_ioc_match_value report, found
+ * without any filter in front of the lookups (every token of every unescaped value, every
+ * parent name). Slow; for the differential tests and fuzzing. */
+int ioc_match_event_plain(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                          void *ctx);
+int ioc_match_value_plain(const struct ward_ioc_set *set, const char *key, const char *val,
+                          size_t n, ward_time_t ts, ward_ioc_hit_fn fn, void *ctx);
+
 /* the loaders */
 int ioc_load_stix(struct ward_ioc_set *set, const char *path, const char *data, size_t len,
                   const struct ward_ioc_load_opts *o, struct ward_err *err);

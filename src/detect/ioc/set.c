@@ -12,6 +12,10 @@
 
 #include "ioc_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define PROBLEM_TEXT_MAX 300
 
 int ward_ioc_set_new(struct ward_ioc_set **out)
@@ -275,12 +279,32 @@ static inline void bloom_add(struct ward_ioc_set *set, uint64_t h)
     set->bloom[(g >> 40) & ((set->bloom_bits >> 6) - 1)] |= bloom_bits3(g >> 18);
 }
 
+/* The hash of a last label (ASCII case-insensitive): labels of up to 8 bytes (almost all
+ * TLDs) from two overlapping loads, without the key hash's rounds. */
+static inline uint64_t tld_hash(const char *t, size_t n)
+{
+    uint64_t x;
+    if (n > 8) return key_hash(t, n, 7);
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, t, 4);
+        memcpy(&b, t + n - 4, 4);
+        x = lower8((uint64_t)a | ((uint64_t)b << 32));
+    } else if (n) { /* the first, middle and last bytes: all of 1 to 3 */
+        x = lower8((uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[n >> 1] << 8 |
+                   (uint64_t)(unsigned char)t[n - 1] << 16);
+    } else {
+        x = 0;
+    }
+    return mix64(x ^ ((uint64_t)n << 59), 0x9E3779B97F4A7C15ULL);
+}
+
 /* the TLD filter: domain tokens whose last label no indicator has are not looked up */
 static void tld_add(struct ward_ioc_set *set, const char *d, size_t n)
 {
     const char *dot = memrchr(d, '.', n);
     const char *t = dot ? dot + 1 : d;
-    uint64_t h = key_hash(t, n - (size_t)(t - d), 7) | 1;
+    uint64_t h = tld_hash(t, n - (size_t)(t - d)) | 1;
     if (set->tld_hash[0] == UINT64_MAX && set->tld_hash[1] == UINT64_MAX) return; /* full */
     for (size_t i = (size_t)h & (IOC_TLD_SLOTS - 1), k = 0; k < IOC_TLD_SLOTS;
          i = (i + 1) & (IOC_TLD_SLOTS - 1), k++) {
@@ -299,7 +323,7 @@ static int tld_known(const struct ward_ioc_set *set, const char *t, size_t n)
 {
     if (set->tld_all) return 1;
     if (!set->tld) return 0;
-    uint32_t h = (uint32_t)(key_hash(t, n, 7) >> 32) | 1;
+    uint32_t h = (uint32_t)(tld_hash(t, n) >> 32) | 1;
     for (uint32_t i = h & set->tld_mask;; i = (i + 1) & set->tld_mask) {
         if (set->tld[i] == h) return 1;
         if (!set->tld[i]) return 0;
@@ -512,6 +536,7 @@ struct match_state {
     int stop;
     uint32_t seen[FIELD_SEEN_MAX];
     int nseen;
+    int plain; /* the reference matcher: no filter in front of the lookups */
 };
 
 static int valid_at(const struct ward_ioc_set *set, const struct ward_ioc_meta *m, ward_time_t ts)
@@ -632,7 +657,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     if (n && s[n - 1] == '.') n--;
     if (n < 3 || n > 253) return;
     const char *last = memrchr(s, '.', n);
-    if (last && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
+    if (last && !st->plain && !tld_known(st->set, last + 1, n - (size_t)(last - s) - 1)) return;
     /* the name and each parent name, down to two labels... and the last label itself
      * when some domain indicator is a single label; hashed and their Bloom words prefetched
      * first, so the cache misses overlap */
@@ -642,7 +667,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
     size_t np = 0;
     for (size_t i = 0; i < n && np < 16;) {
         const char *dot = memchr(s + i, '.', n - i);
-        if (!dot && !st->set->bare_labels) break;
+        if (!dot && !st->set->bare_labels && !st->plain) break;
         offs[np] = i;
         hs[np] = key_hash(s + i, n - i, type_seed(WARD_IOC_DOMAIN));
         bloom_prefetch(st->set, hs[np]);
@@ -658,7 +683,7 @@ static void match_domain(struct match_state *st, const char *s, size_t n, const 
             const char *dot = memchr(s + i, '.', n - i);
             if (!dot) break;
             i = (size_t)(dot - s) + 1;
-            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels) break;
+            if (!memchr(s + i, '.', n - i) && !st->set->bare_labels && !st->plain) break;
             lookup(st, WARD_IOC_DOMAIN, s + i, n - i, tok, tlen);
         }
 }
@@ -675,6 +700,9 @@ enum {
 };
 
 static unsigned char cls[256];
+/* the characters of a time after "hh:mm:" */
+enum { T_TIME = 2 };
+static unsigned char tsc[256];
 
 static void init_cls(void)
 {
@@ -694,6 +722,7 @@ static void init_cls(void)
         if (c == '.' || c == ':' || c == '@') v |= C_SPECIAL;
         if (c == ':' || c == '@' || c == '/') v |= C_COLAT;
         cls[c] = v;
+        tsc[c] = (unsigned char)((c >= '0' && c <= '9') || c == '.' ? T_TIME : 0);
     }
 }
 
@@ -736,6 +765,58 @@ static void match_url(struct match_state *st, const char *s, size_t n, size_t se
     ((1u << WARD_IOC_MD5) | (1u << WARD_IOC_SHA1) | (1u << WARD_IOC_SHA256) |                      \
      (1u << WARD_IOC_SHA512))
 
+#if defined(__SSE2__)
+/* bit i set when byte i of the 16 at p is a hex digit */
+static inline unsigned hex16(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    __m128i a = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    __m128i isa = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(5)), a);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isa));
+}
+#endif
+
+/* The start of the hex run that ends at s[i - 1] (i when s[i - 1] is not hex). */
+static inline size_t hex_run_start(const char *s, size_t i)
+{
+#if defined(__SSE2__)
+    while (i >= 16) {
+        unsigned m = hex16(s + i - 16);
+        if (m != 0xffff) /* after the last byte that is not hex */
+            return i - 16 + (size_t)(32 - __builtin_clz(~m & 0xffff));
+        i -= 16;
+    }
+#endif
+    while (i > 0 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
+    return i;
+}
+
+/* The end of the hex run that starts at s[j] (j when s[j] is not hex). */
+static inline size_t hex_run_end(const char *s, size_t j, size_t n)
+{
+#if defined(__SSE2__)
+    while (j + 16 <= n) {
+        unsigned m = hex16(s + j);
+        if (m != 0xffff) return j + (size_t)__builtin_ctz(~m);
+        j += 16;
+    }
+#endif
+    while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+    return j;
+}
+
+/*
+ * Whether a hex run of 32 or more bytes can pass through s[p] (a hex digit): it would cover
+ * s[p - 16] or s[p + 16] too (it starts at p - 16 or before, or ends after p + 16).
+ */
+static inline int hex_run_possible(const char *s, size_t n, size_t p)
+{
+    return (p >= 16 && (cls[(unsigned char)s[p - 16]] & C_HEX)) ||
+           (p + 16 < n && (cls[(unsigned char)s[p + 16]] & C_HEX));
+}
+
 /*
  * The hex runs of a text that have a hash's length and are not part of a longer word. A run
  * of 32 or more covers one of every 32 positions, so only those are probed: text without
@@ -752,13 +833,11 @@ static void match_hex_runs(struct match_state *st, const char *s, size_t n)
     } runs[8];
     size_t nruns = 0, probe = 31;
     while (probe < n && !st->stop) {
-        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX) || !hex_run_possible(s, n, probe)) {
             probe += 32;
             continue;
         }
-        size_t i = probe, j = probe + 1;
-        while (i > 0 && (cls[(unsigned char)s[i - 1]] & C_HEX)) i--;
-        while (j < n && (cls[(unsigned char)s[j]] & C_HEX)) j++;
+        size_t i = hex_run_start(s, probe), j = hex_run_end(s, probe + 1, n);
         size_t len = j - i;
         if (len >= 32 && (i == 0 || !(cls[(unsigned char)s[i - 1]] & C_NAME)) &&
             (j == n || !(cls[(unsigned char)s[j]] & C_NAME))) {
@@ -795,7 +874,7 @@ static int hex_run32(const char *s, size_t n)
 {
     size_t probe = 31;
     while (probe < n) {
-        if (!(cls[(unsigned char)s[probe]] & C_HEX)) {
+        if (!(cls[(unsigned char)s[probe]] & C_HEX) || !hex_run_possible(s, n, probe)) {
             probe += 32;
             continue;
         }
@@ -890,11 +969,43 @@ static int domain_possible(const struct ward_ioc_set *set, const char *s, size_t
 {
     if (!(set->type_mask & (1u << WARD_IOC_DOMAIN))) return 0;
     while (n && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '&' || s[n - 1] == '#')) n--;
-    const char *last = memrchr(s, '.', n);
-    if (!last) return 0;
-    return tld_known(set, last + 1, n - (size_t)(last - s) - 1);
+    size_t k = n; /* the last label is short: a loop, not memrchr */
+    while (k && s[k - 1] != '.') k--;
+    if (!k) return 0;
+    return tld_known(set, s + k, n - k);
 }
 
+#if defined(__SSE2__)
+/* bit i set when byte i of the 16 is '.', ':' or '@' */
+static inline unsigned special16(__m128i x)
+{
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8(':'))),
+        _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline __m128i load16(const char *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Bytes [0, 8) and [n - 8, n) of a value of 8 to 16 bytes, or [0, 4) and [n - 4, n) of one of
+ * 4 to 8 (twice each), in one vector: no read outside the value. */
+static inline __m128i load_short(const char *v, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, v, 8);
+        memcpy(&b, v + n - 8, 8);
+        return _mm_set_epi64x((long long)b, (long long)a);
+    }
+    uint32_t a, b;
+    memcpy(&a, v, 4);
+    memcpy(&b, v + n - 4, 4);
+    return _mm_set_epi32((int)b, (int)b, (int)a, (int)a);
+}
+#else
 /* 0x80 in each byte of x that is c, exactly (no borrow between bytes) */
 static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
 {
@@ -909,13 +1020,40 @@ static inline uint64_t special_bytes(const char *p)
     memcpy(&x, p, 8);
     return bytes_eq(x, '.') | bytes_eq(x, ':') | bytes_eq(x, '@');
 }
+#endif
 
-/* The position of the first '.', ':' or '@' of v[i, n), or n (eight bytes at a time; the
- * tail is one more word, overlapping the last one). Little-endian byte order assumed for
- * the position (x86-64, arm64); elsewhere the bytes are scanned. */
-static size_t next_special(const char *v, size_t i, size_t n)
+/* The position of the first '.', ':' or '@' of v[i, n), or n: sixteen bytes at a time (SSE2;
+ * the tail is one more load, overlapping the last one), else eight (SWAR, little-endian) or
+ * one. */
+static inline size_t next_special(const char *v, size_t i, size_t n)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+    if (n - i >= 4) {
+        if (n < 16) {
+            /* short values (most): both halves in one vector (positions 0-7 of the
+             * vector are v[0, 8) or v[0, 4), the rest the value's end) */
+            unsigned m = special16(load_short(v, n));
+            size_t lo = n >= 8 ? 8 : 4;
+            unsigned mlo = m & ((1u << lo) - 1) & (~0u << i);
+            if (mlo) return (size_t)__builtin_ctz(mlo);
+            unsigned mhi = (m >> 8) & ((1u << lo) - 1);
+            /* byte k of the high half is v[n - lo + k] */
+            size_t base = n - lo;
+            if (i > base) mhi &= ~0u << (i - base);
+            return mhi ? base + (size_t)__builtin_ctz(mhi) : n;
+        }
+        for (; i + 16 <= n; i += 16) {
+            unsigned m = special16(load16(v + i));
+            if (m) return i + (size_t)__builtin_ctz(m);
+        }
+        if (i < n) {
+            size_t base = n - 16;
+            unsigned m = special16(load16(v + base)) & (~0u << (i - base));
+            return m ? base + (size_t)__builtin_ctz(m) : n;
+        }
+        return n;
+    }
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; i + 8 <= n; i += 8) {
         uint64_t m = special_bytes(v + i);
         if (m) return i + (size_t)(__builtin_ctzll(m) >> 3);
@@ -933,7 +1071,7 @@ static size_t next_special(const char *v, size_t i, size_t n)
 
 /*
  * Tokens are the runs of characters between delimiters. Every type but the hashes has a
- * '.', ':' or '@', so instead of walking every token, the text is searched for those (eight
+ * '.', ':' or '@', so instead of walking every token, the text is searched for those (sixteen
  * bytes at a time) and only the tokens around them are looked at; the hashes are found by
  * probing the hex runs of the whole text.
  */
@@ -945,9 +1083,13 @@ static void match_text(struct match_state *st, const char *v, size_t n, size_t f
         size_t p = next_special(v, i > first ? i : first, n);
         if (p >= n) break;
         size_t start = p;
-        while (start > i && !(cls[(unsigned char)v[start - 1]] & C_DELIM)) start--;
         unsigned any = 0;
-        for (size_t k = start; k < p; k++) any |= cls[(unsigned char)v[k]];
+        while (start > i) {
+            unsigned k = cls[(unsigned char)v[start - 1]];
+            if (k & C_DELIM) break;
+            any |= k;
+            start--;
+        }
         i = p;
         while (i < n) {
             unsigned k = cls[(unsigned char)v[i]];
@@ -956,6 +1098,9 @@ static void match_text(struct match_state *st, const char *v, size_t n, size_t f
             i++;
         }
         size_t len = i - start;
+        /* ("C:" of a Windows path: match_token takes nothing shorter than 3 bytes, and a
+         * URL token is longer than 5) */
+        if (len < 3) continue;
         /* a dotted word with a letter ("svchost.exe", "www.evil.com"): only a domain can be
          * in it; when no domain indicator has its last label, nothing is */
         if (!(any & C_COLAT) && (any & C_ALPHA) && len < 32 &&
@@ -1002,44 +1147,143 @@ static int dig(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Values whose whole shape rules out every indicator: timestamps ("2019-04-27 15:57:25.868",
- * "2019-04-27T15:57:25Z", "15:57:25.868") and GUIDs ("{365abb72-7acc-5cc4-0000-...}"). They
- * are frequent in event logs and would otherwise be tokenised for nothing. */
-static int skip_shape(const char *v, size_t n)
+/*
+ * Values whose whole shape rules out every indicator, frequent in event logs and otherwise
+ * tokenised for nothing: timestamps ("2019-04-27 15:57:25.868", "2019-04-27T15:57:25Z",
+ * "2019-04-27T15:57:25+02:00", "15:57:25.868") and, when the value has no '.', ':' or '@'
+ * (special == 0), GUIDs ("{365abb72-7acc-5cc4-0000-0010b2470300}": hex runs of 12 at most).
+ * A date is followed by nothing or by exactly a time (one '.', three ':' at most, no "::"),
+ * so no address, name or hash fits in it ("2019-04-27 10.0.2.15" is not skipped).
+ */
+static int skip_shape(const char *v, size_t n, int special)
 {
     if (n >= 10 && n <= 35 && dig(v[0]) && dig(v[1]) && dig(v[2]) && dig(v[3]) && v[4] == '-' &&
         dig(v[5]) && dig(v[6]) && v[7] == '-' && dig(v[8]) && dig(v[9])) {
-        for (size_t i = 10; i < n; i++)
-            if (!dig(v[i]) && v[i] != ':' && v[i] != '.' && v[i] != ' ' && v[i] != 'T' &&
-                v[i] != 'Z' && v[i] != '+' && v[i] != '-')
-                return 0;
-        return 1;
+        size_t i = 10;
+        if (i == n) return 1;
+        if (v[i] != ' ' && v[i] != 'T') return 0;
+        i++;
+        if (i + 5 > n || !dig(v[i]) || !dig(v[i + 1]) || v[i + 2] != ':' || !dig(v[i + 3]) ||
+            !dig(v[i + 4]))
+            return 0;
+        i += 5;
+        if (i + 3 <= n && v[i] == ':' && dig(v[i + 1]) && dig(v[i + 2])) {
+            i += 3;
+            if (i < n && v[i] == '.') {
+                size_t d = ++i;
+                while (i < n && dig(v[i])) i++;
+                if (i == d) return 0;
+            }
+        }
+        if (i < n && v[i] == 'Z') {
+            i++;
+        } else if (i < n && (v[i] == '+' || v[i] == '-')) { /* +hh:mm, +hhmm, +hh */
+            if (i + 3 > n || !dig(v[i + 1]) || !dig(v[i + 2])) return 0;
+            i += 3;
+            if (i < n && v[i] == ':') i++;
+            if (i + 2 <= n && dig(v[i]) && dig(v[i + 1])) i += 2;
+        }
+        return i == n;
     }
     if (n >= 8 && n <= 18 && dig(v[0]) && dig(v[1]) && v[2] == ':' && dig(v[3]) && dig(v[4]) &&
-        v[5] == ':') {
+        v[5] == ':') { /* one token "hh:mm:..." of digits and dots: no shape test takes it */
         for (size_t i = 6; i < n; i++)
-            if (!dig(v[i]) && v[i] != '.') return 0;
+            if (!(tsc[(unsigned char)v[i]] & T_TIME)) return 0;
         return 1;
     }
-    if (n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' && v[19] == '-' &&
-        v[24] == '-')
+    if (!special && n == 38 && v[0] == '{' && v[37] == '}' && v[9] == '-' && v[14] == '-' &&
+        v[19] == '-' && v[24] == '-')
         return 1;
     return 0;
 }
 
-/*
- * Whether the only escapes of raw JSON string content are \\ and \": both characters are
- * delimiters, so the raw text splits into the same tokens as the unescaped text (Windows
- * paths, command lines) and need not be unescaped. \/, \n, \uXXXX ... would not.
- */
-static int plain_escapes(const char *p, size_t n)
+enum {
+    ESC_U = 1,     /* a backslash before a 'u' in the raw bytes (\u, but \\u counts too) */
+    ESC_OTHER = 2, /* an escape other than \\ and \" */
+};
+
+/* The run of backslashes starting at p[pos] (unless an earlier run covered it) and the byte
+ * after it: an odd run escapes that byte, which must then be '"'; an even one is all
+ * pairs (\\). A run followed by 'u' counts as \u. */
+static inline void escape_run(const char *p, size_t n, size_t pos, size_t *skip, unsigned *r)
 {
-    const char *end = p + n;
-    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-        if (p + 1 >= end || (p[1] != '\\' && p[1] != '"')) return 0;
-        p += 2;
+    if (pos < *skip) return;
+    size_t e = pos + 1;
+    while (e < n && p[e] == '\\') e++;
+    if (e < n && p[e] == 'u') *r |= ESC_U;
+    if (((e - pos) & 1) && (e >= n || p[e] != '"')) *r |= ESC_OTHER;
+    *skip = e;
+}
+
+/*
+ * The escapes of raw JSON string content (ESC_*), from its runs of backslashes, found
+ * sixteen bytes at a time. When the only escapes are \\ and \" (no ESC_OTHER), the raw
+ * text splits into the same tokens as the unescaped text, both characters being delimiters
+ * (Windows paths, command lines), so it need not be unescaped; \/, \n, \uXXXX ... would
+ * not. ESC_U: an escape could hide a '.' (\u002e).
+ */
+static unsigned escapes(const char *p, size_t n)
+{
+    unsigned r = 0;
+    size_t skip = 0;
+#if defined(__SSE2__)
+    const __m128i bs = _mm_set1_epi8('\\');
+    if (n >= 4 && n < 64) {
+        /*
+         * Up to 63 bytes: masks of '\\', '"' and 'u' in one 64-bit word each, then the runs
+         * of backslashes all at once. Adding a run's first bit to the run carries out to the
+         * byte after it; done apart for the runs starting at even and at odd positions, an
+         * odd run is one whose byte after is at the other parity.
+         */
+        const __m128i quote = _mm_set1_epi8('"'), u = _mm_set1_epi8('u');
+        uint64_t b = 0, q = 0, um = 0;
+        if (n >= 16) {
+            for (size_t i = 0;; i += 16) {
+                size_t at = i + 16 <= n ? i : n - 16; /* the last load ends at n */
+                __m128i x = load16(p + at);
+                b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)) << at;
+                q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) << at;
+                um |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, u)) << at;
+                if (at + 16 >= n) break;
+            }
+        } else {
+            __m128i x = load_short(p, n);
+            unsigned lo = n >= 8 ? 8 : 4, lm = (1u << lo) - 1, sh = (unsigned)n - lo;
+            unsigned mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs));
+            unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
+            unsigned mu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, u));
+            b = (mb & lm) | ((mb >> 8) & lm) << sh;
+            q = (mq & lm) | ((mq >> 8) & lm) << sh;
+            um = (mu & lm) | ((mu >> 8) & lm) << sh;
+        }
+        if (!b) return 0;
+        const uint64_t even = 0x5555555555555555ULL;
+        uint64_t starts = b & ~(b << 1);
+        uint64_t after_e = (b + (starts & even)) & ~b;  /* byte after runs starting even */
+        uint64_t after_o = (b + (starts & ~even)) & ~b; /* ... starting odd */
+        uint64_t odd_after = (after_e & ~even) | (after_o & even);
+        if ((after_e | after_o) & um) r |= ESC_U;
+        if (odd_after & ~q) r |= ESC_OTHER; /* (bit n, past the end: a lone '\\' at the end) */
+        return r;
     }
-    return 1;
+    if (n >= 64) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + i), bs)); m;
+                 m &= m - 1)
+                escape_run(p, n, i + (size_t)__builtin_ctz(m), &skip, &r);
+        if (i < n) { /* the last bytes: one more load ending at n */
+            size_t base = n - 16;
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p + base), bs));
+            for (m &= ~0u << (i - base); m; m &= m - 1)
+                escape_run(p, n, base + (size_t)__builtin_ctz(m), &skip, &r);
+        }
+        return r;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\\') escape_run(p, n, i, &skip, &r);
+    return r;
 }
 
 /* Whether a key's last component is one of the names (ASCII case-insensitive). */
@@ -1099,6 +1343,99 @@ static void match_split_url(struct match_state *st, struct ward_event *ev)
     }
 }
 
+/*
+ * The reference matcher (tests, fuzzing): the same lookups by the same shape tests, with
+ * nothing in front of them - every value unescaped, every token of it taken apart byte by
+ * byte, every hex run looked at, every parent name of a domain looked up (no TLD filter). The
+ * matcher above must report exactly what this one reports; it only skips, faster, what
+ * cannot be found.
+ */
+static void plain_text(struct match_state *st, const char *v, size_t n)
+{
+    /* the hex runs of a hash's length that are not part of a longer word */
+    for (size_t i = 0; i < n && !st->stop;) {
+        if (!(cls[(unsigned char)v[i]] & C_HEX)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && (cls[(unsigned char)v[j]] & C_HEX)) j++;
+        size_t len = j - i;
+        int t = len == 32    ? WARD_IOC_MD5
+                : len == 40  ? WARD_IOC_SHA1
+                : len == 64  ? WARD_IOC_SHA256
+                : len == 128 ? WARD_IOC_SHA512
+                             : -1;
+        if (t >= 0 && (i == 0 || !(cls[(unsigned char)v[i - 1]] & C_NAME)) &&
+            (j == n || !(cls[(unsigned char)v[j]] & C_NAME)))
+            lookup(st, t, v + i, len, v + i, len);
+        i = j;
+    }
+    /* every token; a URL token (more than 5 bytes with "://" in its first 32) runs to the
+     * URL's end */
+    for (size_t i = 0; i < n && !st->stop;) {
+        if (cls[(unsigned char)v[i]] & C_DELIM) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && !(cls[(unsigned char)v[i]] & C_DELIM)) i++;
+        size_t len = i - start;
+        for (size_t k = start + 1; len > 5 && k + 2 < i && k < start + 32; k++)
+            if (v[k] == ':' && v[k + 1] == '/' && v[k + 2] == '/') {
+                while (i < n && !(cls[(unsigned char)v[i]] & C_UDELIM)) i++;
+                while (i > start && (v[i - 1] == ',' || v[i - 1] == ';' || v[i - 1] == ')' ||
+                                     v[i - 1] == '.' || v[i - 1] == ']'))
+                    i--;
+                len = i - start;
+                if (i < n) i++;
+                break;
+            }
+        match_token(st, v + start, len);
+    }
+}
+
+int ioc_match_value_plain(const struct ward_ioc_set *set, const char *key, const char *val,
+                          size_t n, ward_time_t ts, ward_ioc_hit_fn fn, void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    struct match_state st = {0};
+    st.set = set;
+    st.key = key;
+    st.field = ward_str_make(val, n);
+    st.ts = ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    st.plain = 1;
+    if (set->n) plain_text(&st, val, n);
+    return st.hits;
+}
+
+int ioc_match_event_plain(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
+                          void *ctx)
+{
+    if (!set->compiled) return WARD_ESTATE;
+    if (!set->n) return 0;
+    struct match_state st = {0};
+    st.set = set;
+    st.ts = ev->ts;
+    st.fn = fn;
+    st.ctx = ctx;
+    st.plain = 1;
+    for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
+        struct ward_field *f = &ev->fields[i];
+        if (f->type != WARD_V_STR || f->vlen < 4) continue; /* (documented: 4 bytes or more) */
+        struct ward_str v;
+        if (ward_event_value(ev, f, &v)) return WARD_ENOMEM;
+        st.key = ward_field_key(ev, f);
+        st.field = v;
+        st.nseen = 0;
+        plain_text(&st, v.ptr, v.len);
+    }
+    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
+    return st.hits;
+}
+
 int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, ward_ioc_hit_fn fn,
                          void *ctx)
 {
@@ -1109,27 +1446,32 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
     st.ts = ev->ts;
     st.fn = fn;
     st.ctx = ctx;
-    for (uint32_t i = 0; i < ev->nfields && !st.stop; i++) {
+    const int hashes = (set->type_mask & HASH_TYPES) != 0;
+    int paths = 0; /* a value starting with '/' (or \/, \u002f): a web log's path? */
+    const uint32_t nf = ev->nfields;
+    for (uint32_t i = 0; i < nf; i++) {
         struct ward_field *f = &ev->fields[i];
-        if (f->type != WARD_V_STR || f->vlen < 4) continue;
-        /* a value without '.', ':' or '@' shorter than a hash cannot hold an indicator
-         * (escapes cannot hide them: the raw bytes are checked before unescaping) */
-        if (skip_shape(f->val, f->vlen)) continue;
-        /* escapes could hide a '.' (\u002e): such raw values count as special */
+        if (f->type != WARD_V_STR) continue;
+        if (f->vlen > 1 &&
+            (f->val[0] == '/' || (f->val[0] == '\\' && (f->val[1] == '/' || f->val[1] == 'u'))))
+            paths = 1;
+        if (f->vlen < 4) continue;
         const char *raw = f->val; /* ward_event_value may point f->val elsewhere */
-        size_t first = next_special(raw, 0, f->vlen);
-        int special =
-            first < f->vlen || ((f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
-                                memmem(f->val, f->vlen, "\\u", 2));
-        /* without '.', ':' or '@' only a hash can be in a value (every other type has one
-         * of them): the hex runs, without tokenising */
-        if (!special &&
-            (f->vlen < 32 || !(set->type_mask & HASH_TYPES) || !hex_run32(f->val, f->vlen)))
-            continue; /* (unescaping without \u only shortens hex runs: the raw text tells) */
+        size_t n = f->vlen;
+        int esc = (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED;
+        /* every type but the hashes has a '.', ':' or '@'; escapes could hide one
+         * (\u002e): such raw values count as having one */
+        size_t first = next_special(raw, 0, n);
+        unsigned ei = esc ? escapes(raw, n) : 0;
+        int special = first < n || (ei & ESC_U);
+        /* without '.', ':' or '@' only a hash can be in a value: the hex runs, without
+         * tokenising; when it must be unescaped, only if the raw text has a run of 32
+         * (unescaping without \u only shortens hex runs) */
+        if (!special && (n < 32 || !hashes || ((ei & ESC_OTHER) && !hex_run32(raw, n)))) continue;
+        if (skip_shape(raw, n, special)) continue;
         struct ward_str v;
-        if (special && (f->flags & (WARD_F_ESCAPED | WARD_F_RESOLVED)) == WARD_F_ESCAPED &&
-            plain_escapes(f->val, f->vlen))
-            v = ward_str_make(f->val, f->vlen); /* tokenises as its unescaped text would */
+        if (!(ei & ESC_OTHER))
+            v = ward_str_make(raw, n); /* tokenises as its unescaped text would */
         else if (ward_event_value(ev, f, &v))
             return WARD_ENOMEM;
         st.key = ward_field_key(ev, f);
@@ -1139,7 +1481,8 @@ int ward_ioc_match_event(const struct ward_ioc_set *set, struct ward_event *ev, 
             match_text(&st, v.ptr, v.len, v.ptr == raw && first < v.len ? first : 0);
         else
             match_hex_runs(&st, v.ptr, v.len);
+        if (st.stop) break;
     }
-    if (!st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
+    if (paths && !st.stop && (set->type_mask & (1u << WARD_IOC_URL))) match_split_url(&st, ev);
     return st.hits;
 }
